@@ -1,0 +1,65 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "assetpipe",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "assetpipe", targets: ["assetpipe"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // System libraries, found through pkg-config (Debian: libvips-dev, libexif-dev, libav*-dev).
+        .systemLibrary(
+            name: "CLibVips",
+            pkgConfig: "vips",
+            providers: [.apt(["libvips-dev"])]
+        ),
+        .systemLibrary(
+            name: "CExif",
+            pkgConfig: "libexif",
+            providers: [.apt(["libexif-dev"])]
+        ),
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]
+        ),
+        // Typed, non-variadic wrappers over libvips's variadic API (ap_vips_*).
+        .target(name: "CVips", dependencies: ["CLibVips"]),
+
+        .target(
+            name: "AssetMedia",
+            dependencies: [
+                "CVips", "CLibVips", "CExif", "CFFmpeg",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "AssetPipeline",
+            dependencies: ["AssetMedia", "Yams"]
+        ),
+        .target(
+            name: "AssetCatalog",
+            dependencies: ["AssetPipeline", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .executableTarget(
+            name: "assetpipe",
+            dependencies: [
+                "AssetPipeline", "AssetCatalog", "AssetMedia",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "AssetMediaTests", dependencies: ["AssetMedia"], path: "Tests/AssetMediaTests"),
+        .testTarget(name: "AssetPipelineTests", dependencies: ["AssetPipeline"], path: "Tests/AssetPipelineTests"),
+        .testTarget(name: "AssetCatalogTests", dependencies: ["AssetCatalog"], path: "Tests/AssetCatalogTests"),
+        .testTarget(name: "assetpipeTests", dependencies: ["AssetCatalog"], path: "Tests/assetpipeTests"),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,175 @@
+import AssetMedia
+import Foundation
+
+/// Everything assetpipe knows about one asset: the value every stage fills
+/// in and the catalog stores. Its JSON form (snake_case keys; absent values
+/// omitted, never empty strings or zeros) is a public contract documented in
+/// the README.
+public struct AssetRecord: Codable, Sendable, Equatable {
+    /// Lifecycle of an asset in the catalog.
+    public enum Status: String, Codable, Sendable {
+        case processing, processed, errored
+    }
+
+    /// Assigned by the catalog on first commit; stable across re-processing.
+    public var id: String?
+    /// Absolute path of the original.
+    public var path: String
+    public var name: String
+    public var kind: MediaType.Kind?
+    public var mime: String?
+    public var format: String?
+    public var size: Int64?
+    public var sha256: String?
+    public var status: Status
+    public var error: AssetError?
+    /// Present when the file name's extension promises another type than the bytes hold.
+    public var extensionMismatch: ExtensionMismatch?
+    /// As displayed, after EXIF orientation.
+    public var width: Int?
+    public var height: Int?
+    /// As stored in the file, before orientation.
+    public var storedWidth: Int?
+    public var storedHeight: Int?
+    public var orientation: Int?
+    /// Frames of an animation or pages of a document, when more than one.
+    public var pages: Int?
+    public var color: ColorInfo?
+    public var exif: ExifSummary?
+    public var exifRaw: [String: MetadataValue]?
+    public var xmp: XMPSummary?
+    /// IPTC keywords and XMP dc:subject, merged, in order, without repeats.
+    public var keywords: [String]?
+    /// How many times the catalog has committed this asset.
+    public var attempts: Int?
+    public var createdAt: Date?
+    public var updatedAt: Date?
+    public var processedAt: Date?
+
+    public init(path: String, name: String) {
+        self.path = path
+        self.name = name
+        self.status = .processing
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, path, name, kind, mime, format, size, sha256, status, error
+        case extensionMismatch = "extension_mismatch"
+        case width, height
+        case storedWidth = "stored_width"
+        case storedHeight = "stored_height"
+        case orientation, pages, color, exif
+        case exifRaw = "exif_raw"
+        case xmp, keywords, attempts
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+        case processedAt = "processed_at"
+    }
+}
+
+public struct ExtensionMismatch: Codable, Sendable, Equatable {
+    /// The extension of the file name, lowercased.
+    public var `extension`: String
+    /// The MIME type the bytes hold, which is what the asset is handled as.
+    public var detected: String
+}
+
+public struct ColorInfo: Codable, Sendable, Equatable {
+    /// "rgb", "cmyk", "gray", "lab" or "multiband".
+    public var model: String
+    /// libvips's interpretation: "srgb", "cmyk", "b-w", "rgb16", "grey16", ...
+    public var interpretation: String
+    /// The embedded ICC profile's description, when there is one.
+    public var profile: String?
+    /// Bits per sample.
+    public var depth: Int
+    public var alpha: Bool
+    public var bands: Int
+}
+
+public struct ExifSummary: Codable, Sendable, Equatable {
+    public var make: String?
+    public var model: String?
+    public var lens: String?
+    public var software: String?
+    public var artist: String?
+    public var copyright: String?
+    public var description: String?
+    /// ISO 8601 local time of DateTimeOriginal, with sub-seconds and UTC offset when recorded.
+    public var takenAt: String?
+    /// Seconds.
+    public var exposureTime: Double?
+    public var fNumber: Double?
+    public var iso: Int?
+    /// Millimetres.
+    public var focalLength: Double?
+    public var focalLength35mm: Double?
+    public var flash: Int?
+    public var gps: GPS?
+
+    public struct GPS: Codable, Sendable, Equatable {
+        /// Signed decimal degrees: south negative.
+        public var lat: Double?
+        /// Signed decimal degrees: west negative.
+        public var lon: Double?
+        /// Metres: below sea level negative.
+        public var alt: Double?
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case make, model, lens, software, artist, copyright, description
+        case takenAt = "taken_at"
+        case exposureTime = "exposure_time"
+        case fNumber = "f_number"
+        case iso
+        case focalLength = "focal_length"
+        case focalLength35mm = "focal_length_35mm"
+        case flash, gps
+    }
+}
+
+public struct XMPSummary: Codable, Sendable, Equatable {
+    public var title: String?
+    public var description: String?
+    public var subject: [String]?
+}
+
+extension AssetRecord {
+    /// The encoder for the record's public JSON form: one line, stable key
+    /// order, dates as ISO 8601 UTC with milliseconds.
+    public static func makeEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Timestamp.format(date))
+        }
+        return encoder
+    }
+
+    public static func makeDecoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let date = Timestamp.parse(text) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an ISO 8601 timestamp: \(text)"))
+            }
+            return date
+        }
+        return decoder
+    }
+}
+
+/// ISO 8601 timestamps with milliseconds, UTC ("2026-11-23T19:30:00.123Z").
+public enum Timestamp {
+    public static func format(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    public static func parse(_ text: String) -> Date? {
+        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) {
+            return date
+        }
+        return try? Date.ISO8601FormatStyle().parse(text)
+    }
+}

@@ -1,0 +1,53 @@
+import AssetMedia
+
+/// One step of the pipeline. A stage reads and fills the shared
+/// `AssetContext`; it never opens the database, reads a queue or knows
+/// which door (batch, job, request) it runs for. Throwing an `AssetError`
+/// ends the asset as `errored` with that reason.
+public protocol Stage: Sendable {
+    func run(_ context: inout AssetContext) throws(AssetError)
+}
+
+/// What the stages of one asset share: the record they fill in, the file
+/// (opened once), and the images decoded from it (each decoded once).
+public struct AssetContext {
+    public var record: AssetRecord
+    public let source: SourceFile
+    /// Opened once by the runner; every stage reads through it.
+    public let file: OpenedFile
+    public var mediaType: MediaType?
+    /// The header-only image, opened by the metadata stage.
+    public var header: Image?
+    /// The one shrink-on-load decode that derivatives are made from.
+    public var decoded: Image?
+
+    public init(record: AssetRecord, source: SourceFile, file: OpenedFile) {
+        self.record = record
+        self.source = source
+        self.file = file
+    }
+}
+
+/// The stages a pipeline file can name, with what each needs to run before it.
+enum StageCatalog {
+    static let names = ["detect", "hash", "metadata", "exif", "decode"]
+
+    /// Stages that must appear earlier in the list.
+    static func prerequisites(of name: String) -> [String] {
+        switch name {
+        case "exif", "decode": return ["metadata"]
+        default: return []
+        }
+    }
+
+    static func make(_ name: String, _ definition: PipelineDefinition) -> any Stage {
+        switch name {
+        case "detect": return DetectStage(limits: definition.limits)
+        case "hash": return HashStage()
+        case "metadata": return MetadataStage(limits: definition.limits)
+        case "exif": return ExifStage()
+        case "decode": return DecodeStage(settings: definition.decode)
+        default: preconditionFailure("stage names are validated when the pipeline file is read")
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import AssetMedia
+
+/// Decides what the file is from its bytes, notes a name that says
+/// otherwise, and refuses empty and over-size files before anything reads them whole.
+struct DetectStage: Stage {
+    let limits: PipelineDefinition.Limits
+
+    func run(_ context: inout AssetContext) throws(AssetError) {
+        let size = context.file.size
+        context.record.size = size
+        if size == 0 {
+            throw AssetError(.empty, "the file is empty (0 bytes); it may still be uploading or was saved incorrectly")
+        }
+        let head: [UInt8]
+        do {
+            head = try context.file.read(upTo: MediaType.sniffLength, at: 0)
+        } catch {
+            throw AssetError(.inaccessible, error.message)
+        }
+        let type = MediaType.sniff(head)
+        context.mediaType = type
+        context.record.kind = type.kind
+        context.record.mime = type.mime
+        if let ext = context.source.fileExtension, let promised = MediaType.mimeTypes(forExtension: ext), !promised.contains(type.mime) {
+            context.record.extensionMismatch = ExtensionMismatch(extension: ext, detected: type.mime)
+        }
+        if size > limits.maxFileSize {
+            throw AssetError(.tooLarge, "the file is \(ByteCount.describe(size)), over the pipeline's limit of \(ByteCount.describe(limits.maxFileSize)) (limits.max_file_size)")
+        }
+    }
+}
+
+/// Sizes for people: "512 MB", "3.1 kB".
+enum ByteCount {
+    static func describe(_ bytes: Int64) -> String {
+        let units = ["bytes", "kB", "MB", "GB", "TB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1000, unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
+        return unit == 0 ? "\(bytes) bytes" : String(format: value < 10 ? "%.1f %@" : "%.0f %@", value, units[unit])
+    }
+}

@@ -1,0 +1,12 @@
+import AssetMedia
+
+/// SHA-256 of the bytes, streamed.
+struct HashStage: Stage {
+    func run(_ context: inout AssetContext) throws(AssetError) {
+        do {
+            context.record.sha256 = try context.file.sha256()
+        } catch {
+            throw AssetError(.inaccessible, error.message)
+        }
+    }
+}

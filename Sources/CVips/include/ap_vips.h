@@ -1,0 +1,30 @@
+#ifndef AP_VIPS_H
+#define AP_VIPS_H
+
+// Typed, non-variadic entry points into libvips for Swift, which cannot call
+// C variadic functions. Each returns NULL (or non-zero) on failure; the
+// caller then reads the reason with vips_error_buffer_copy().
+//
+// Images are opened from a file descriptor the caller owns (libvips dups it),
+// never from a path: libvips would parse "[...]" in a file name as load
+// options, and a non-UTF-8 name must reach open(2) byte for byte.
+
+#include <vips/vips.h>
+
+/// Starts libvips once per process; blocks the loaders libvips marks
+/// untrusted (ImageMagick, PDF, SVG, ...), which are not fuzzed for hostile input.
+int ap_vips_start(const char *program_name, int block_untrusted);
+
+/// Opens an image header-only: pixels are decoded only if later asked for.
+VipsImage *ap_vips_open_header_fd(int fd);
+
+/// Decodes the image in `fd` once, shrinking on load so both sides fit
+/// `max_size`, never upscaling; rotated upright unless `no_rotate`.
+/// `fail_on` is a VipsFailOn level (VIPS_FAIL_ON_ERROR turns a damaged file
+/// into an error). The result lives in memory: derivatives are made from it.
+VipsImage *ap_vips_decode_shrunk_fd(int fd, int max_size, int no_rotate, int fail_on);
+
+/// Name of the loader libvips would pick for the bytes in `fd` ("jpegload_source", ...), or NULL.
+const char *ap_vips_loader_for_fd(int fd);
+
+#endif

@@ -1,0 +1,52 @@
+import ArgumentParser
+import AssetMedia
+import Foundation
+
+/// The `assetpipe` command: thin; it parses flags and calls the modules.
+@main
+struct AssetPipeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "assetpipe",
+        abstract: "Turn media files into catalogued assets: metadata, EXIF and more, in a SQLite catalog.",
+        discussion: """
+            Every file under the given paths is detected from its bytes, hashed, and (for images) read for \
+            dimensions, colour and EXIF/XMP/IPTC metadata; the results go to DIR/catalog.sqlite.
+
+            Examples:
+              assetpipe process ~/Pictures                 catalogue a folder into ./assetpipe-data
+              assetpipe process --json photos/ > out.jsonl one JSON record per line
+              assetpipe show photos/IMG_0001.jpg           print one asset's record
+            """,
+        version: "assetpipe 0.1.0 (" + MediaLibraries.versions.map { "\($0.name) \($0.version)" }.joined(separator: ", ") + ")",
+        subcommands: [ProcessCommand.self, ShowCommand.self])
+
+    /// Runs the command line with the exit statuses the README promises:
+    /// 0 done (errored assets are results), 1 fatal error, 2 usage error.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as FatalError {
+            Terminal.standardError.write("assetpipe: \(error.message)\n")
+            Foundation.exit(1)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                Terminal.standardError.write(fullMessage(for: error) + "\n")
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+/// An error that ends the command with status 1; the message says what went wrong and what to do.
+struct FatalError: Error {
+    let message: String
+}
+
+/// Options every catalog command shares.
+struct CatalogOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Data directory: holds catalog.sqlite and derived files.", valueName: "DIR"))
+    var data: String = "assetpipe-data"
+}

@@ -1,0 +1,125 @@
+import ArgumentParser
+import AssetCatalog
+import AssetMedia
+import AssetPipeline
+import Foundation
+import Synchronization
+
+struct ProcessCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "process",
+        abstract: "Catalogue every file under the given paths.",
+        discussion: """
+            Folders are walked recursively (symlinks followed, loops walked once). Any file is catalogued: \
+            images get metadata and EXIF; other files their type, size and SHA-256. A file that cannot be \
+            processed becomes an asset with status "errored" and a reason (corrupt, empty, inaccessible, \
+            unsupported_format, too_large); the batch goes on. Processing the same path again updates its \
+            asset in place: same id, newer timestamps.
+
+            Exit status: 0 when every file was handled (errored assets included), 1 on a fatal error \
+            such as an unwritable catalog, 2 on a usage error.
+            """)
+
+    @OptionGroup var catalog: CatalogOptions
+
+    @Option(help: ArgumentHelp("Pipeline definition (YAML). Default: the built-in pipeline, as in pipelines/default.yaml.", valueName: "FILE"))
+    var pipeline: String?
+
+    @Option(help: "Files processed at once. Default: the number of cores.")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Print one JSON asset record per line on stdout; the summary goes to stderr.")
+    var json = false
+
+    @Argument(help: ArgumentHelp("Files and folders to process.", valueName: "PATH"))
+    var paths: [String]
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        for path in paths where !FileManager.default.fileExists(atPath: path) && !Self.isDanglingLink(path) {
+            throw ValidationError("no such file or directory: \(path)")
+        }
+    }
+
+    func run() throws {
+        let definition: PipelineDefinition
+        do {
+            definition = try pipeline.map(PipelineDefinition.load(contentsOf:)) ?? .default
+        } catch let error as PipelineDefinitionError {
+            throw ValidationError("bad pipeline file: \(error)")
+        }
+        do {
+            try VipsRuntime.start()
+        } catch {
+            throw FatalError(message: "\(error.message); check that libvips is installed (apt-get install libvips42)")
+        }
+        let store: Catalog
+        do {
+            store = try Catalog(dataDirectory: catalog.data)
+        } catch {
+            throw FatalError(message: error.description)
+        }
+
+        let inputs = InputWalker.walk(paths)
+        for problem in inputs.problems {
+            Terminal.standardError.write("warning: \(problem)\n")
+        }
+        let batch = Batch(runner: Runner(definition: definition), sink: store, concurrency: jobs)
+        let output = RecordOutput(json: json, total: inputs.files.count)
+        let summary: BatchSummary
+        do {
+            summary = try batch.run(inputs.files) { record, progress in output.show(record, progress) }
+        } catch {
+            output.finish()
+            throw FatalError(message: "\(error); the batch stopped, assets already stored are kept")
+        }
+        output.finish()
+        Terminal.standardError.write(Self.describe(summary, catalog: store.path, problems: inputs.problems.count))
+    }
+
+    static func describe(_ summary: BatchSummary, catalog: String, problems: Int) -> String {
+        var text = String(format: "%d files in %.2f s (%.1f assets/s)\n", summary.total, summary.seconds, summary.assetsPerSecond)
+        text += "  processed: \(summary.processed)\n"
+        let errored = summary.errored.values.reduce(0, +)
+        if errored > 0 {
+            let reasons = summary.errored.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key) \($0.value)" }
+            text += "  errored:   \(errored) (\(reasons.joined(separator: ", ")))\n"
+        }
+        if problems > 0 {
+            text += "  folders not listed: \(problems) (see warnings above)\n"
+        }
+        text += "catalog: \(catalog)\n"
+        return text
+    }
+
+    private static func isDanglingLink(_ path: String) -> Bool {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil
+    }
+}
+
+/// Shows finished records: JSON lines on stdout, or a progress bar on a terminal.
+private final class RecordOutput: Sendable {
+    private let json: Bool
+    private let progress: Mutex<ProgressBar?>
+    private let encoder = AssetRecord.makeEncoder()
+
+    init(json: Bool, total: Int) {
+        self.json = json
+        let stream = Terminal.standardError
+        progress = Mutex(stream.isInteractive ? ProgressBar(total: total, stream: stream) : nil)
+    }
+
+    /// Called one record at a time (the batch serializes calls).
+    func show(_ record: AssetRecord, _ summary: BatchSummary) {
+        if json, let line = try? encoder.encode(record) {
+            Terminal.standardOutput.write(String(decoding: line, as: UTF8.self) + "\n")
+        }
+        progress.withLock { bar in
+            bar?.update(done: summary.total, errored: summary.errored.values.reduce(0, +), rate: summary.assetsPerSecond)
+        }
+    }
+
+    func finish() {
+        progress.withLock { bar in bar?.finish() }
+    }
+}
