@@ -56,10 +56,12 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "AssetMediaTests", dependencies: ["AssetMedia"], path: "Tests/AssetMediaTests"),
-        .testTarget(name: "AssetPipelineTests", dependencies: ["AssetPipeline"], path: "Tests/AssetPipelineTests"),
-        .testTarget(name: "AssetCatalogTests", dependencies: ["AssetCatalog"], path: "Tests/AssetCatalogTests"),
-        .testTarget(name: "assetpipeTests", dependencies: ["AssetCatalog"], path: "Tests/assetpipeTests"),
+        // Oracles (exiftool, vipsheader, ...) and sample paths shared by the test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "AssetMediaTests", dependencies: ["AssetMedia", "TestSupport"]),
+        .testTarget(name: "AssetPipelineTests", dependencies: ["AssetPipeline", "TestSupport"]),
+        .testTarget(name: "AssetCatalogTests", dependencies: ["AssetCatalog", "TestSupport"]),
+        .testTarget(name: "assetpipeTests", dependencies: ["AssetCatalog", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -39,7 +39,8 @@ public final class Catalog: AssetSink, Sendable {
     public func commit(_ record: AssetRecord) throws -> AssetRecord {
         do {
             return try pool.write { db in
-                let now = Date()
+                // The stored form (milliseconds), so the returned record equals what a read gives back.
+                let now = Timestamp.parse(Timestamp.format(Date())) ?? Date()
                 let existing = try Row.fetchOne(db, sql: "SELECT id, created_at, attempts FROM asset WHERE path = ?", arguments: [record.path])
                 var stored = record
                 stored.id = existing?["id"] ?? UUID().uuidString.lowercased()

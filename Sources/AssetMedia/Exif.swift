@@ -156,7 +156,8 @@ struct TagTable {
             if parts.count > 1 { value += parts[1] / 60 }
             if parts.count > 2 { value += parts[2] / 3600 }
             if text(.gps, refTag)?.uppercased().hasPrefix(negativeRef) == true { value = -value }
-            return value
+            // 1e-9 degree is under a millimetre: drop the binary noise of the sum.
+            return (value * 1e9).rounded() / 1e9
         }
         var position = GPSPosition()
         position.latitude = degrees(0x0002, negativeRef: "S", refTag: 0x0001).flatMap { abs($0) <= 90 ? $0 : nil }

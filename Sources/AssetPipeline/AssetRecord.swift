@@ -161,15 +161,24 @@ extension AssetRecord {
 }
 
 /// ISO 8601 timestamps with milliseconds, UTC ("2026-11-23T19:30:00.123Z").
+///
+/// Dates are carried as whole milliseconds, so formatting and parsing
+/// round-trip exactly: a record read back equals the record stored.
 public enum Timestamp {
     public static func format(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let seconds = milliseconds.quotientAndRemainder(dividingBy: 1000)
+        let wholeSeconds = seconds.remainder < 0 ? seconds.quotient - 1 : seconds.quotient
+        let fraction = seconds.remainder < 0 ? seconds.remainder + 1000 : seconds.remainder
+        let day = Date(timeIntervalSince1970: TimeInterval(wholeSeconds))
+        let base = day.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: false).year().month().day()
+            .dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon))
+        return base + String(format: ".%03dZ", fraction)
     }
 
     public static func parse(_ text: String) -> Date? {
-        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) {
-            return date
-        }
-        return try? Date.ISO8601FormatStyle().parse(text)
+        guard let date = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+                ?? (try? Date.ISO8601FormatStyle().parse(text)) else { return nil }
+        return Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
     }
 }

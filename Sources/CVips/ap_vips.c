@@ -1,10 +1,18 @@
 #include "ap_vips.h"
 
+// libvips reports damage it tolerates (and, before failing, damage it does
+// not) as GLib warnings on stderr. A batch over thousands of files must not
+// spray those; a failure's reason is read from the error buffer instead.
+static void ap_vips_discard_log(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data) {
+    (void) domain; (void) level; (void) message; (void) data;
+}
+
 int ap_vips_start(const char *program_name, int block_untrusted) {
     if (VIPS_INIT(program_name) != 0) {
         return -1;
     }
     vips_block_untrusted_set(block_untrusted ? TRUE : FALSE);
+    g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE, ap_vips_discard_log, NULL);
     return 0;
 }
 
@@ -23,12 +31,17 @@ VipsImage *ap_vips_decode_shrunk_fd(int fd, int max_size, int no_rotate, int fai
     if (source == NULL) {
         return NULL;
     }
+    // thumbnail_source's own "fail_on" does not reach the loader in libvips
+    // 8.14; the loader's option string does.
+    const char *level = vips_enum_nick(VIPS_TYPE_FAIL_ON, fail_on);
+    char options[64];
+    g_snprintf(options, sizeof(options), "fail_on=%s", level ? level : "error");
     VipsImage *lazy = NULL;
     int status = vips_thumbnail_source(source, &lazy, max_size,
                                        "height", max_size,
                                        "size", VIPS_SIZE_DOWN,
                                        "no_rotate", no_rotate ? TRUE : FALSE,
-                                       "fail_on", (VipsFailOn) fail_on,
+                                       "option_string", options,
                                        NULL);
     g_object_unref(source);
     if (status != 0) {

@@ -1,0 +1,135 @@
+import AssetMedia
+import Foundation
+import TestSupport
+import Testing
+
+@Suite struct ExifTests {
+    private func exifBlock(_ sample: String) throws -> [UInt8] {
+        let file = try SourceFile(path: Package.sample(sample)).open()
+        return try #require(try Image.openHeader(file).blob(named: "exif-data"))
+    }
+
+    @Test func typedValuesMatchExiftool() throws {
+        let sample = "photos/camera-gps-south.jpg"
+        let exif = try #require(Exif.parse(try exifBlock(sample)))
+        let oracle = try Oracle.exiftool(Package.sample(sample))
+        #expect(exif.make == oracle["Make"] as? String)
+        #expect(exif.model == oracle["Model"] as? String)
+        #expect(exif.lens == oracle["LensModel"] as? String)
+        #expect(exif.artist == oracle["Artist"] as? String)
+        #expect(exif.copyright == oracle["Copyright"] as? String)
+        #expect(try #require(exif.exposureTime) == (try #require(oracle["ExposureTime"] as? Double)))
+        #expect(exif.fNumber == oracle["FNumber"] as? Double)
+        #expect(exif.iso == oracle["ISO"] as? Int)
+        let latitude = try #require(oracle["GPSLatitude"] as? Double)
+        let longitude = try #require(oracle["GPSLongitude"] as? Double)
+        #expect(abs(try #require(exif.gps?.latitude) - latitude) < 1e-6)
+        #expect(abs(try #require(exif.gps?.longitude) - longitude) < 1e-6)
+        // The sample is south and west: both coordinates are negative.
+        #expect(latitude < 0 && longitude < 0)
+    }
+
+    @Test func rawTagsAreNamedByIFDAndTag() throws {
+        let exif = try #require(Exif.parse(try exifBlock("photos/camera-gps-south.jpg")))
+        let oracle = try Oracle.exiftool(Package.sample("photos/camera-gps-south.jpg"))
+        #expect(exif.raw["IFD0.Make"] == .string(try #require(oracle["Make"] as? String)))
+        #expect(exif.raw["ExifIFD.FNumber"]?.number == oracle["FNumber"] as? Double)
+        #expect(exif.raw["GPS.GPSLatitudeRef"] == .string("S"))
+    }
+
+    @Test func windowsXPTagsDecodeFromUTF16() throws {
+        let sample = "photos/xp-tags.jpg"
+        let exif = try #require(Exif.parse(try exifBlock(sample)))
+        let oracle = try Oracle.exiftool(Package.sample(sample))
+        let title = try #require(oracle["XPTitle"] as? String)
+        #expect(exif.raw["IFD0.XPTitle"] == .string(title))
+        #expect(exif.raw["IFD0.XPAuthor"] == .string(try #require(oracle["XPAuthor"] as? String)))
+    }
+
+    @Test func blankStringsAndZeroDatesAreAbsent() throws {
+        let exif = try #require(Exif.parse(try exifBlock("photos/odd-exif.jpg")))
+        #expect(exif.make == "Canon")
+        #expect(exif.artist == nil)
+        #expect(exif.copyright == nil)
+        #expect(exif.takenAt == nil)
+    }
+
+    @Test func isoDatesCarrySubSecondsAndOffset() {
+        #expect(ExifDateProbe.format("2024:06:15 18:42:07", "250", "-03:00") == "2024-06-15T18:42:07.250-03:00")
+        #expect(ExifDateProbe.format("2023:01:02 03:04:05", nil, nil) == "2023-01-02T03:04:05")
+        #expect(ExifDateProbe.format("0000:00:00 00:00:00", nil, nil) == nil)
+        #expect(ExifDateProbe.format("    :  :     :  :  ", nil, nil) == nil)
+    }
+
+    /// Real files carry damaged EXIF; parsing mangled and truncated blocks
+    /// must never crash, and what survives stays well-formed.
+    @Test func damagedBlocksNeverCrash() throws {
+        let block = try exifBlock("photos/camera-gps-south.jpg")
+        var generator = SplitMix64(seed: 42)
+        for round in 0..<400 {
+            var mangled = block
+            if round % 2 == 0 {
+                mangled.removeSubrange(Int(generator.next() % UInt64(mangled.count))...)
+            }
+            for _ in 0..<(1 + round % 8) where !mangled.isEmpty {
+                mangled[Int(generator.next() % UInt64(mangled.count))] = UInt8(truncatingIfNeeded: generator.next())
+            }
+            if let exif = Exif.parse(mangled) {
+                #expect(exif.raw.keys.allSatisfy { $0.contains(".") })
+            }
+        }
+        #expect(Exif.parse([]) == nil)
+        #expect(Exif.parse(Array("Exif\0\0".utf8)) == nil)
+    }
+}
+
+/// ISO 8601 formatting goes through the public parser with a synthetic block.
+enum ExifDateProbe {
+    static func format(_ dateTime: String, _ subSeconds: String?, _ offset: String?) -> String? {
+        var entries: [(UInt16, String)] = [(0x9003, dateTime)]
+        if let subSeconds { entries.append((0x9291, subSeconds)) }
+        if let offset { entries.append((0x9011, offset)) }
+        return Exif.parse(TinyExif.block(exifIFDStrings: entries))?.takenAt
+    }
+}
+
+/// Builds minimal little-endian EXIF blocks: IFD0 pointing at an Exif IFD of ASCII entries.
+enum TinyExif {
+    static func block(exifIFDStrings entries: [(UInt16, String)]) -> [UInt8] {
+        var tiff: [UInt8] = Array("II".utf8) + le16(42) + le32(8)
+        // IFD0: one entry, ExifIFDPointer (0x8769, LONG).
+        let exifIFDOffset = 8 + 2 + 12 + 4
+        tiff += le16(1) + le16(0x8769) + le16(4) + le32(1) + le32(UInt32(exifIFDOffset)) + le32(0)
+        var data: [UInt8] = []
+        let dataStart = exifIFDOffset + 2 + entries.count * 12 + 4
+        var directory = le16(UInt16(entries.count))
+        for (tag, text) in entries {
+            let bytes = Array(text.utf8) + [0]
+            directory += le16(tag) + le16(2) + le32(UInt32(bytes.count))
+            if bytes.count <= 4 {
+                directory += bytes + [UInt8](repeating: 0, count: 4 - bytes.count)
+            } else {
+                directory += le32(UInt32(dataStart + data.count))
+                data += bytes
+            }
+        }
+        tiff += directory + le32(0) + data
+        return Array("Exif".utf8) + [0, 0] + tiff
+    }
+
+    private static func le16(_ value: UInt16) -> [UInt8] { [UInt8(value & 0xFF), UInt8(value >> 8)] }
+    private static func le32(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8((value >> ($0 * 8)) & 0xFF) } }
+}
+
+/// A small deterministic generator, so failures reproduce.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

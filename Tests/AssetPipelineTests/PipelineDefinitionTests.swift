@@ -1,0 +1,44 @@
+import AssetPipeline
+import TestSupport
+import Testing
+
+@Suite struct PipelineDefinitionTests {
+    @Test func defaultFileSpellsOutTheBuiltInPipeline() throws {
+        let path = Package.root + "/pipelines/default.yaml"
+        #expect(try PipelineDefinition.load(contentsOf: path) == .default)
+    }
+
+    @Test func sizesAcceptUnits() throws {
+        let definition = try PipelineDefinition.parse("stages: [detect]\nlimits:\n  max_file_size: 64MiB\n", file: "p.yaml")
+        #expect(definition.limits.maxFileSize == 64 * 1_048_576)
+    }
+
+    /// Each bad file is refused with its name, the line at fault and what to fix.
+    @Test(arguments: [
+        ("stages: [detect]\nlimits:\n  max_pixel: 10\n", 3, "unknown key 'max_pixel'"),
+        ("stages: [detect, hash]\ndecode:\n  max_size: big\n", 3, "whole number"),
+        ("stages:\n  - detect\n  - thumbnail\n", 3, "unknown stage 'thumbnail'"),
+        ("stages: [hash, detect]\n", 1, "first stage must be 'detect'"),
+        ("stages: [detect, exif, metadata]\n", 1, "needs 'metadata'"),
+        ("stages: [detect]\ndecode:\n  fail_on: sometimes\n", 3, "none, truncated, error, warning"),
+        ("stages: [detect\nlimits: {}\n", 2, "not valid YAML"),
+        ("limits:\n  max_pixels: 5\n", 1, "missing 'stages'"),
+        ("stages: [detect]\nversion: 2\n", 2, "unsupported version"),
+    ])
+    func badFilesNameTheLine(text: String, line: Int, problem: String) {
+        do {
+            _ = try PipelineDefinition.parse(text, file: "pipelines/bad.yaml")
+            Issue.record("accepted a bad pipeline file")
+        } catch let error as PipelineDefinitionError {
+            #expect(error.line == line)
+            #expect(error.description.hasPrefix("pipelines/bad.yaml:\(line)"))
+            #expect(error.description.contains(problem), "\(error)")
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
+    @Test func missingFileIsAClearError() {
+        #expect(throws: PipelineDefinitionError.self) { try PipelineDefinition.load(contentsOf: "/nonexistent/pipeline.yaml") }
+    }
+}
