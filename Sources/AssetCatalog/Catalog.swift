@@ -8,6 +8,7 @@ public final class Catalog: AssetSink, Sendable {
     /// Where the database lives.
     public let path: String
     private let pool: DatabasePool
+    private let renditionStore: any RenditionStore
 
     /// Opens (creating if needed) `catalog.sqlite` in `dataDirectory` and migrates it.
     public init(dataDirectory: String) throws(CatalogError) {
@@ -18,6 +19,7 @@ public final class Catalog: AssetSink, Sendable {
                                hint: "choose a writable location with --data")
         }
         path = (dataDirectory as NSString).appendingPathComponent("catalog.sqlite")
+        renditionStore = LocalRenditionStore(dataDirectory: dataDirectory)
         var configuration = Configuration()
         // Another process (a second batch, a worker) may hold the write lock briefly.
         configuration.busyMode = .timeout(30)
@@ -33,27 +35,58 @@ public final class Catalog: AssetSink, Sendable {
         }
     }
 
-    /// Stores the outcome of processing one asset, in one transaction.
-    /// Re-processing a path updates that asset in place: it keeps its id and
-    /// creation time, and its attempt count grows.
-    public func commit(_ record: AssetRecord) throws -> AssetRecord {
+    public func begin(path: String, name: String) throws -> String {
         do {
             return try pool.write { db in
-                // The stored form (milliseconds), so the returned record equals what a read gives back.
-                let now = Timestamp.parse(Timestamp.format(Date())) ?? Date()
-                let existing = try Row.fetchOne(db, sql: "SELECT id, created_at, attempts FROM asset WHERE path = ?", arguments: [record.path])
-                var stored = record
-                stored.id = existing?["id"] ?? UUID().uuidString.lowercased()
-                stored.createdAt = (existing?["created_at"] as String?).flatMap(Timestamp.parse) ?? now
-                stored.updatedAt = now
-                stored.processedAt = record.status == .processing ? nil : now
-                stored.attempts = (existing?["attempts"] as Int? ?? 0) + 1
-                try AssetRow(stored).upsert(db)
-                return stored
+                let now = Timestamp.format(Date())
+                let id = UUID().uuidString.lowercased()
+                var placeholder = AssetRecord(path: path, name: name)
+                placeholder.id = id
+                let json = String(decoding: try AssetRecord.makeEncoder().encode(placeholder), as: UTF8.self)
+                return try String.fetchOne(db, sql: """
+                    INSERT INTO asset (id, path, name, status, attempts, record, created_at, updated_at)
+                    VALUES (?, ?, ?, 'processing', 0, ?, ?, ?)
+                    ON CONFLICT(path) DO UPDATE SET
+                        status = 'processing', record = json_set(record, '$.status', 'processing'), updated_at = excluded.updated_at
+                    RETURNING id
+                    """, arguments: [id, path, name, json, now, now]) ?? id
             }
         } catch {
-            throw CatalogError(operation: "store \(record.path)", underlying: error,
+            throw CatalogError(operation: "start \(path)", underlying: error,
                                hint: "check free disk space and that the catalog is writable")
+        }
+    }
+
+    /// Stores the outcome of processing one asset: its renditions (each file
+    /// replaced atomically), then its record in one transaction; then the
+    /// files of earlier runs that this one no longer lists are removed.
+    /// Re-processing a path updates that asset in place: it keeps its id and
+    /// creation time, and its attempt count grows.
+    public func commit(_ record: AssetRecord, renditions: [EncodedRendition]) throws -> AssetRecord {
+        guard let id = record.id else {
+            preconditionFailure("commit(_:renditions:) takes a record whose id came from begin(path:name:)")
+        }
+        do {
+            var record = record
+            let stored = try renditionStore.store(renditions, forAsset: id)
+            record.renditions = stored.isEmpty ? nil : stored
+            let committed = try pool.write { db in
+                // The stored form (milliseconds), so the returned record equals what a read gives back.
+                let now = Timestamp.parse(Timestamp.format(Date())) ?? Date()
+                let existing = try Row.fetchOne(db, sql: "SELECT created_at, attempts FROM asset WHERE id = ?", arguments: [id])
+                var final = record
+                final.createdAt = (existing?["created_at"] as String?).flatMap(Timestamp.parse) ?? now
+                final.updatedAt = now
+                final.processedAt = record.status == .processing ? nil : now
+                final.attempts = (existing?["attempts"] as Int? ?? 0) + 1
+                try AssetRow(final).upsert(db)
+                return final
+            }
+            try renditionStore.removeRenditions(ofAsset: id, except: Set(stored.map(\.path)))
+            return committed
+        } catch {
+            throw CatalogError(operation: "store \(record.path)", underlying: error,
+                               hint: "check free disk space and that the data directory is writable")
         }
     }
 

@@ -19,9 +19,12 @@ public final class Image: @unchecked Sendable {
     /// Opens the image in `file` header-only: dimensions and metadata, no pixels.
     public static func openHeader(_ file: OpenedFile) throws(MediaError) -> Image {
         try VipsRuntime.start()
-        guard ap_vips_loader_for_fd(file.descriptor) != nil else {
+        guard let loader = ap_vips_loader_for_fd(file.descriptor) else {
             _ = VipsRuntime.takeError()
             throw MediaError(.unsupported, "no enabled image decoder accepts \(file.displayPath)")
+        }
+        if ap_vips_operation_is_blocked(loader) != 0 {
+            throw MediaError(.unsupported, "the libvips loader for \(file.displayPath) (\(String(cString: loader))) is untrusted and blocked")
         }
         guard let image = ap_vips_open_header_fd(file.descriptor) else {
             throw MediaError(.corrupt, "cannot read the image header of \(file.displayPath): \(VipsRuntime.takeError() ?? "unknown libvips error")")

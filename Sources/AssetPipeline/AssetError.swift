@@ -17,6 +17,9 @@ public struct AssetError: Error, Sendable, Equatable, Codable, CustomStringConve
         public static let unsupportedFormat = Reason(rawValue: "unsupported_format")
         /// Over the pipeline's file-size or pixel limit.
         public static let tooLarge = Reason(rawValue: "too_large")
+        /// assetpipe failed on a file it should handle (an encoder refused a
+        /// decoded image); worth a bug report with the file.
+        public static let internalError = Reason(rawValue: "internal")
         /// A stage exceeded its time limit.
         public static let timeout = Reason(rawValue: "timeout")
 

@@ -40,6 +40,8 @@ public struct AssetRecord: Codable, Sendable, Equatable {
     public var xmp: XMPSummary?
     /// IPTC keywords and XMP dc:subject, merged, in order, without repeats.
     public var keywords: [String]?
+    /// Stored derivatives: thumbnails and the pixelated preview.
+    public var renditions: [Rendition]?
     /// How many times the catalog has committed this asset.
     public var attempts: Int?
     public var createdAt: Date?
@@ -60,7 +62,7 @@ public struct AssetRecord: Codable, Sendable, Equatable {
         case storedHeight = "stored_height"
         case orientation, pages, color, exif
         case exifRaw = "exif_raw"
-        case xmp, keywords, attempts
+        case xmp, keywords, renditions, attempts
         case createdAt = "created_at"
         case updatedAt = "updated_at"
         case processedAt = "processed_at"
@@ -85,6 +87,37 @@ public struct ColorInfo: Codable, Sendable, Equatable {
     public var depth: Int
     public var alpha: Bool
     public var bands: Int
+    /// The palette, heaviest first; weights sum to 1.
+    public var dominant: [DominantColor]?
+}
+
+/// One colour of an image's palette.
+public struct DominantColor: Codable, Sendable, Equatable {
+    /// "#rrggbb".
+    public var hex: String
+    /// [red, green, blue], 0–255.
+    public var rgb: [Int]
+    /// [L, a, b], CIELAB D65, two decimals.
+    public var lab: [Double]
+    /// Share of the counted pixels, four decimals.
+    public var weight: Double
+
+    /// The record's form of a palette. Weights are rounded to four decimals
+    /// and the rounding remainder goes to the heaviest, so they still sum to 1.
+    static func list(_ palette: ColorPalette) -> [DominantColor] {
+        func round(_ value: Double, _ places: Double) -> Double { (value * places).rounded() / places }
+        var colors = palette.entries.map { entry in
+            DominantColor(
+                hex: entry.rgb.hex,
+                rgb: [Int(entry.rgb.red), Int(entry.rgb.green), Int(entry.rgb.blue)],
+                lab: [round(entry.lab.l, 100), round(entry.lab.a, 100), round(entry.lab.b, 100)],
+                weight: round(entry.weight, 10_000))
+        }
+        if !colors.isEmpty {
+            colors[0].weight = round(1 - colors.dropFirst().reduce(0) { $0 + $1.weight }, 10_000)
+        }
+        return colors
+    }
 }
 
 public struct ExifSummary: Codable, Sendable, Equatable {

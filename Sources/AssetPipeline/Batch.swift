@@ -5,11 +5,16 @@ import Synchronization
 
 /// Where finished records go. The catalog implements it; the pipeline only
 /// hands records over and never knows about SQL.
+/// Throwing from either method means the catalog itself failed, which stops the batch.
 public protocol AssetSink: Sendable {
-    /// Stores one record in one transaction and returns it as stored (with
-    /// its id and timestamps). Throwing means the catalog itself failed,
-    /// which stops the batch.
-    func commit(_ record: AssetRecord) throws -> AssetRecord
+    /// Marks the asset at `path` as `processing` and returns its id: the
+    /// existing one when the path is already catalogued, else a new one.
+    func begin(path: String, name: String) throws -> String
+
+    /// Stores the renditions, then the record, in one transaction, and
+    /// returns the record as stored (with its timestamps and rendition paths).
+    /// The asset's renditions from earlier runs that are not in this set are removed.
+    func commit(_ record: AssetRecord, renditions: [EncodedRendition]) throws -> AssetRecord
 }
 
 /// Counts of what a batch did, for the summary.
@@ -47,9 +52,12 @@ public struct Batch: Sendable {
             let thread = Thread {
                 defer { group.leave() }
                 while let index = shared.nextIndex(limit: files.count) {
-                    let record = runner.process(files[index])
+                    let source = files[index]
                     do {
-                        let stored = try sink.commit(record)
+                        let id = try sink.begin(path: source.displayPath, name: source.name)
+                        var result = runner.process(source)
+                        result.record.id = id
+                        let stored = try sink.commit(result.record, renditions: result.renditions)
                         shared.finish(stored, elapsed: start.duration(to: .now), onRecord: onRecord)
                     } catch {
                         shared.fail(error)

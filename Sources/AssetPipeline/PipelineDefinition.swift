@@ -10,6 +10,12 @@ public struct PipelineDefinition: Sendable, Equatable {
     public var stages: [String]
     public var limits: Limits
     public var decode: DecodeSettings
+    /// Thumbnail renditions, in the order the file lists them.
+    public var renditions: [RenditionSettings]
+    public var colors: ColorSettings
+    public var pixelate: PixelateSettings
+    /// What alpha is flattened onto for formats that cannot carry it (JPEG).
+    public var background: RGBColor
 
     public struct Limits: Sendable, Equatable {
         /// Bytes. Larger files are catalogued as `too_large` without being read.
@@ -19,18 +25,56 @@ public struct PipelineDefinition: Sendable, Equatable {
     }
 
     public struct DecodeSettings: Sendable, Equatable {
-        /// The long side, in pixels, of the one in-memory decode that every
-        /// derivative is made from; shrink-on-load gets as close as it can.
-        public var maxSize: Int
         /// How strictly damage in a file fails its decode.
         public var failOn: Image.DamagePolicy
     }
 
+    /// One thumbnail: its name (also its file name), long side, format and quality.
+    public struct RenditionSettings: Sendable, Equatable {
+        public var name: String
+        /// Long side in pixels; never upscaled beyond the source.
+        public var size: Int
+        public var format: EncodedFormat
+        public var quality: Int
+    }
+
+    public struct ColorSettings: Sendable, Equatable {
+        /// Colours in the palette, at most.
+        public var count: Int
+        /// Long side, in pixels, of the sample the palette is computed from.
+        public var sampleSize: Int
+    }
+
+    public struct PixelateSettings: Sendable, Equatable {
+        /// Blocks on the long side, at most.
+        public var blocks: Int
+        /// Long side of the rendition, in pixels.
+        public var size: Int
+        public var format: EncodedFormat
+        public var quality: Int
+    }
+
     /// The built-in pipeline; pipelines/default.yaml spells out the same values.
     public static let `default` = PipelineDefinition(
-        stages: ["detect", "hash", "metadata", "exif", "decode"],
+        stages: ["detect", "hash", "metadata", "exif", "decode", "thumbnails", "colors", "pixelate"],
         limits: Limits(maxFileSize: 500 * 1_000_000, maxPixels: 100_000_000),
-        decode: DecodeSettings(maxSize: 1024, failOn: .error))
+        decode: DecodeSettings(failOn: .error),
+        renditions: [
+            RenditionSettings(name: "thumb", size: 256, format: .webp, quality: 80),
+            RenditionSettings(name: "preview", size: 1024, format: .webp, quality: 80),
+        ],
+        colors: ColorSettings(count: 5, sampleSize: 128),
+        pixelate: PixelateSettings(blocks: 16, size: 256, format: .webp, quality: 70),
+        background: RGBColor(red: 255, green: 255, blue: 255))
+
+    /// The long side of the one decode: the largest size any derivative
+    /// stage of this pipeline needs. Everything smaller is made from it.
+    public var decodeSize: Int {
+        var sizes = [colors.sampleSize]
+        if stages.contains("thumbnails") { sizes += renditions.map(\.size) }
+        if stages.contains("pixelate") { sizes.append(pixelate.size) }
+        return sizes.max() ?? 256
+    }
 }
 
 /// A pipeline file that cannot be used, located as precisely as possible.
@@ -73,7 +117,8 @@ extension PipelineDefinition {
             throw PipelineDefinitionError(file: file, line: nil, column: nil, problem: "the file is empty; it needs at least a 'stages' list")
         }
         let reader = DefinitionReader(file: file)
-        let top = try reader.mapping(root, at: "the top level", allowed: ["version", "stages", "limits", "decode"])
+        let top = try reader.mapping(root, at: "the top level",
+                                     allowed: ["version", "stages", "limits", "decode", "renditions", "colors", "pixelate", "background"])
         var definition = PipelineDefinition.default
 
         if let version = top["version"] {
@@ -83,7 +128,7 @@ extension PipelineDefinition {
             }
         }
         guard let stagesNode = top["stages"] else {
-            throw reader.error(at: root, "missing 'stages': list the stages to run, e.g. [detect, hash, metadata, exif, decode]")
+            throw reader.error(at: root, "missing 'stages': list the stages to run, e.g. [\(PipelineDefinition.default.stages.joined(separator: ", "))]")
         }
         definition.stages = try reader.stageList(stagesNode)
 
@@ -93,15 +138,33 @@ extension PipelineDefinition {
             if let node = fields["max_pixels"] { definition.limits.maxPixels = Int64(try reader.integer(node, at: "limits.max_pixels", range: 1...Int(Int32.max) * 64)) }
         }
         if let decode = top["decode"] {
-            let fields = try reader.mapping(decode, at: "decode", allowed: ["max_size", "fail_on"])
-            if let node = fields["max_size"] { definition.decode.maxSize = try reader.integer(node, at: "decode.max_size", range: 16...16384) }
-            if let node = fields["fail_on"] {
-                let name = try reader.string(node, at: "decode.fail_on")
-                guard let policy = Image.DamagePolicy(rawValue: name) else {
-                    throw reader.error(at: node, "decode.fail_on is '\(name)'; use one of: \(Image.DamagePolicy.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                definition.decode.failOn = policy
+            let fields = try reader.mapping(decode, at: "decode", allowed: ["fail_on"])
+            if let node = fields["fail_on"] { definition.decode.failOn = try reader.choice(node, at: "decode.fail_on") }
+        }
+        if let renditions = top["renditions"] {
+            definition.renditions = try reader.renditions(renditions)
+        }
+        if let colors = top["colors"] {
+            let fields = try reader.mapping(colors, at: "colors", allowed: ["count", "sample_size"])
+            if let node = fields["count"] { definition.colors.count = try reader.integer(node, at: "colors.count", range: 1...32) }
+            if let node = fields["sample_size"] { definition.colors.sampleSize = try reader.integer(node, at: "colors.sample_size", range: 16...1024) }
+        }
+        if let pixelate = top["pixelate"] {
+            let fields = try reader.mapping(pixelate, at: "pixelate", allowed: ["blocks", "size", "format", "quality"])
+            if let node = fields["blocks"] { definition.pixelate.blocks = try reader.integer(node, at: "pixelate.blocks", range: 1...256) }
+            if let node = fields["size"] { definition.pixelate.size = try reader.integer(node, at: "pixelate.size", range: 1...4096) }
+            if let node = fields["format"] { definition.pixelate.format = try reader.choice(node, at: "pixelate.format") }
+            if let node = fields["quality"] { definition.pixelate.quality = try reader.integer(node, at: "pixelate.quality", range: 1...100) }
+        }
+        if let background = top["background"] {
+            let text = try reader.string(background, at: "background")
+            guard let color = RGBColor(hex: text) else {
+                throw reader.error(at: background, "background is '\(text)'; give a hex colour such as \"#ffffff\"")
             }
+            definition.background = color
+        }
+        if definition.stages.contains("thumbnails"), definition.renditions.isEmpty {
+            throw reader.error(at: stagesNode, "stage 'thumbnails' needs at least one entry under 'renditions'")
         }
         return definition
     }
@@ -145,6 +208,41 @@ private struct DefinitionReader {
     func string(_ node: Node, at place: String) throws -> String {
         guard let scalar = node.scalar else { throw error(at: node, "\(place) must be a single value") }
         return scalar.string
+    }
+
+    /// One of an enumeration's raw values, e.g. a format name.
+    func choice<Choice: RawRepresentable & CaseIterable>(_ node: Node, at place: String) throws -> Choice where Choice.RawValue == String {
+        let name = try string(node, at: place)
+        guard let value = Choice(rawValue: name) else {
+            throw error(at: node, "\(place) is '\(name)'; use one of: \(Choice.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
+
+    /// `renditions`: a mapping of name → {size, format, quality}, in file order.
+    func renditions(_ node: Node) throws -> [PipelineDefinition.RenditionSettings] {
+        guard let entries = node.mapping else {
+            throw error(at: node, "renditions must map names to settings, e.g. thumb: {size: 256, format: webp, quality: 80}")
+        }
+        var result: [PipelineDefinition.RenditionSettings] = []
+        for (key, value) in entries {
+            let name = try string(key, at: "a rendition name")
+            guard !name.isEmpty, name.count <= 64,
+                  name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                throw error(at: key, "rendition name '\(name)' must be 1–64 letters, digits, '-' or '_' (it names the file)")
+            }
+            guard !result.contains(where: { $0.name == name }) else { throw error(at: key, "rendition '\(name)' appears twice") }
+            guard name != "pixelated" else { throw error(at: key, "'pixelated' is the pixelate stage's rendition; choose another name") }
+            let place = "renditions.\(name)"
+            let fields = try mapping(value, at: place, allowed: ["size", "format", "quality"])
+            guard let sizeNode = fields["size"] else { throw error(at: value, "\(place) needs a size (long side in pixels)") }
+            var rendition = PipelineDefinition.RenditionSettings(
+                name: name, size: try integer(sizeNode, at: "\(place).size", range: 1...8192), format: .webp, quality: 80)
+            if let node = fields["format"] { rendition.format = try choice(node, at: "\(place).format") }
+            if let node = fields["quality"] { rendition.quality = try integer(node, at: "\(place).quality", range: 1...100) }
+            result.append(rendition)
+        }
+        return result
     }
 
     func integer(_ node: Node, at place: String, range: ClosedRange<Int>? = nil) throws -> Int {

@@ -11,7 +11,7 @@ public struct Runner: Sendable {
         self.stages = definition.stages.map { StageCatalog.make($0, definition) }
     }
 
-    public func process(_ source: SourceFile) -> AssetRecord {
+    public func process(_ source: SourceFile) -> ProcessedAsset {
         var record = AssetRecord(path: source.displayPath, name: source.name)
         let file: OpenedFile
         do {
@@ -19,19 +19,26 @@ public struct Runner: Sendable {
         } catch {
             record.status = .errored
             record.error = AssetError(.inaccessible, "\(error.message); check that the file exists and is readable by this user")
-            return record
+            return ProcessedAsset(record: record, renditions: [])
         }
         var context = AssetContext(record: record, source: source, file: file)
         for stage in stages {
             do {
                 try stage.run(&context)
             } catch {
+                // What the stages learned stays in the record; half-made derivatives do not.
                 context.record.status = .errored
                 context.record.error = error
-                return context.record
+                return ProcessedAsset(record: context.record, renditions: [])
             }
         }
         context.record.status = .processed
-        return context.record
+        return ProcessedAsset(record: context.record, renditions: context.renditions)
     }
+}
+
+/// A finished record and the derivatives to store with it.
+public struct ProcessedAsset: Sendable {
+    public var record: AssetRecord
+    public var renditions: [EncodedRendition]
 }

@@ -20,6 +20,8 @@ public struct AssetContext {
     public var header: Image?
     /// The one shrink-on-load decode that derivatives are made from.
     public var decoded: Image?
+    /// Encoded derivatives, stored with the record when it is committed.
+    public var renditions: [EncodedRendition] = []
 
     public init(record: AssetRecord, source: SourceFile, file: OpenedFile) {
         self.record = record
@@ -30,12 +32,13 @@ public struct AssetContext {
 
 /// The stages a pipeline file can name, with what each needs to run before it.
 enum StageCatalog {
-    static let names = ["detect", "hash", "metadata", "exif", "decode"]
+    static let names = ["detect", "hash", "metadata", "exif", "decode", "thumbnails", "colors", "pixelate"]
 
     /// Stages that must appear earlier in the list.
     static func prerequisites(of name: String) -> [String] {
         switch name {
         case "exif", "decode": return ["metadata"]
+        case "thumbnails", "colors", "pixelate": return ["decode"]
         default: return []
         }
     }
@@ -46,7 +49,10 @@ enum StageCatalog {
         case "hash": return HashStage()
         case "metadata": return MetadataStage(limits: definition.limits)
         case "exif": return ExifStage()
-        case "decode": return DecodeStage(settings: definition.decode)
+        case "decode": return DecodeStage(maxSize: definition.decodeSize, damage: definition.decode.failOn)
+        case "thumbnails": return ThumbnailsStage(renditions: definition.renditions, background: definition.background)
+        case "colors": return DominantColorsStage(settings: definition.colors)
+        case "pixelate": return PixelatedPreviewStage(settings: definition.pixelate, background: definition.background)
         default: preconditionFailure("stage names are validated when the pipeline file is read")
         }
     }

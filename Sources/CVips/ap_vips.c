@@ -63,3 +63,80 @@ const char *ap_vips_loader_for_fd(int fd) {
     g_object_unref(source);
     return loader;
 }
+
+VipsImage *ap_vips_resize_to(VipsImage *in, int width, int height) {
+    VipsImage *out = NULL;
+    double hscale = (double) width / vips_image_get_width(in);
+    double vscale = (double) height / vips_image_get_height(in);
+    if (vips_resize(in, &out, hscale, "vscale", vscale, NULL) != 0) {
+        return NULL;
+    }
+    return out;
+}
+
+VipsImage *ap_vips_zoom(VipsImage *in, int xfactor, int yfactor) {
+    VipsImage *out = NULL;
+    return vips_zoom(in, &out, xfactor, yfactor, NULL) == 0 ? out : NULL;
+}
+
+VipsImage *ap_vips_colourspace(VipsImage *in, VipsInterpretation space) {
+    VipsImage *out = NULL;
+    return vips_colourspace(in, &out, space, NULL) == 0 ? out : NULL;
+}
+
+VipsImage *ap_vips_flatten(VipsImage *in, double red, double green, double blue) {
+    VipsImage *out = NULL;
+    VipsArrayDouble *background = vips_array_double_newv(3, red, green, blue);
+    int status = vips_flatten(in, &out, "background", background, NULL);
+    vips_area_unref(VIPS_AREA(background));
+    return status == 0 ? out : NULL;
+}
+
+void *ap_vips_webpsave(VipsImage *in, int quality, int effort, size_t *length) {
+    void *buffer = NULL;
+    if (vips_webpsave_buffer(in, &buffer, length, "Q", quality, "effort", effort, "strip", TRUE, NULL) != 0) {
+        return NULL;
+    }
+    return buffer;
+}
+
+void *ap_vips_jpegsave(VipsImage *in, int quality, size_t *length) {
+    void *buffer = NULL;
+    if (vips_jpegsave_buffer(in, &buffer, length, "Q", quality, "optimize_coding", TRUE, "strip", TRUE, NULL) != 0) {
+        return NULL;
+    }
+    return buffer;
+}
+
+void *ap_vips_pngsave(VipsImage *in, int compression, size_t *length) {
+    void *buffer = NULL;
+    if (vips_pngsave_buffer(in, &buffer, length, "compression", compression, "strip", TRUE, NULL) != 0) {
+        return NULL;
+    }
+    return buffer;
+}
+
+void *ap_vips_avifsave(VipsImage *in, int quality, int effort, size_t *length) {
+    void *buffer = NULL;
+    if (vips_heifsave_buffer(in, &buffer, length, "Q", quality, "effort", effort,
+                             "compression", VIPS_FOREIGN_HEIF_COMPRESSION_AV1, "strip", TRUE, NULL) != 0) {
+        return NULL;
+    }
+    return buffer;
+}
+
+VipsImage *ap_vips_subsample(VipsImage *in, int xfactor, int yfactor) {
+    VipsImage *out = NULL;
+    return vips_subsample(in, &out, xfactor, yfactor, NULL) == 0 ? out : NULL;
+}
+
+int ap_vips_operation_is_blocked(const char *name) {
+    GType type = vips_type_find("VipsOperation", name);
+    if (type == 0) {
+        return 0;
+    }
+    VipsOperationClass *class = VIPS_OPERATION_CLASS(g_type_class_ref(type));
+    int blocked = (class->flags & VIPS_OPERATION_BLOCKED) != 0;
+    g_type_class_unref(class);
+    return blocked;
+}

@@ -5,6 +5,13 @@ import TestSupport
 import Testing
 
 @Suite struct CatalogTests {
+    /// Commits as a batch does: begin, then commit with the id begin gave.
+    private func store(_ catalog: Catalog, _ record: AssetRecord) throws -> AssetRecord {
+        var record = record
+        record.id = try catalog.begin(path: record.path, name: record.name)
+        return try catalog.commit(record, renditions: [])
+    }
+
     private func record(_ path: String, status: AssetRecord.Status = .processed) -> AssetRecord {
         var record = AssetRecord(path: path, name: (path as NSString).lastPathComponent)
         record.status = status
@@ -14,10 +21,10 @@ import Testing
 
     @Test func reprocessingUpdatesInPlace() throws {
         let catalog = try Catalog(dataDirectory: try Package.temporaryDirectory("catalog"))
-        let first = try catalog.commit(record("/photos/a.jpg"))
+        let first = try store(catalog, record("/photos/a.jpg"))
         var again = record("/photos/a.jpg", status: .errored)
         again.error = AssetError(.corrupt, "damaged")
-        let second = try catalog.commit(again)
+        let second = try store(catalog, again)
         #expect(second.id == first.id)
         #expect(second.createdAt == first.createdAt)
         let firstUpdate = try #require(first.updatedAt)
@@ -41,7 +48,7 @@ import Testing
             for (index, catalog) in [one, two].enumerated() {
                 group.addTask {
                     for item in 0..<200 {
-                        _ = try catalog.commit(self.record("/w\(index)/\(item % 50).jpg"))
+                        _ = try store(catalog, self.record("/w\(index)/\(item % 50).jpg"))
                     }
                 }
             }
@@ -63,7 +70,7 @@ import Testing
         var original = record("/x/y.png")
         original.width = 10
         original.exifRaw = ["IFD0.Make": .string("Canon"), "ExifIFD.FNumber": .double(2.8), "GPS.GPSVersionID": .list([.int(2), .int(3)])]
-        let stored = try catalog.commit(original)
+        let stored = try store(catalog, original)
         let read = try #require(try catalog.record(idOrPath: "/x/y.png"))
         #expect(read.exifRaw == original.exifRaw)
         #expect(read.createdAt == stored.createdAt)

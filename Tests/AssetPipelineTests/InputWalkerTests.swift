@@ -18,7 +18,7 @@ import Testing
         let names = walker.files.map(\.name)
         #expect(names.sorted() == ["one.txt", "self.jpg", "two.txt"])
 
-        let record = Runner(definition: .default).process(try #require(walker.files.first { $0.name == "self.jpg" }))
+        let record = Runner(definition: .default).process(try #require(walker.files.first { $0.name == "self.jpg" })).record
         #expect(record.error?.reason == .inaccessible)
         #expect(record.error?.message.contains("symbolic links") == true)
     }

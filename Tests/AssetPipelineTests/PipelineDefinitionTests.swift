@@ -16,7 +16,10 @@ import Testing
     /// Each bad file is refused with its name, the line at fault and what to fix.
     @Test(arguments: [
         ("stages: [detect]\nlimits:\n  max_pixel: 10\n", 3, "unknown key 'max_pixel'"),
-        ("stages: [detect, hash]\ndecode:\n  max_size: big\n", 3, "whole number"),
+        ("stages: [detect, hash]\ncolors:\n  count: big\n", 3, "whole number"),
+        ("stages: [detect]\nrenditions:\n  thumb: {size: 256, format: gif}\n", 3, "webp, jpeg, png, avif"),
+        ("stages: [detect]\nrenditions:\n  thumb: {format: png}\n", 3, "needs a size"),
+        ("stages: [detect, hash, metadata, decode, thumbnails]\nrenditions: {}\n", 1, "at least one entry"),
         ("stages:\n  - detect\n  - thumbnail\n", 3, "unknown stage 'thumbnail'"),
         ("stages: [hash, detect]\n", 1, "first stage must be 'detect'"),
         ("stages: [detect, exif, metadata]\n", 1, "needs 'metadata'"),

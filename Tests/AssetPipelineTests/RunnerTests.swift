@@ -8,12 +8,12 @@ import Testing
     let runner = Runner(definition: .default)
 
     private func process(_ sample: String) -> AssetRecord {
-        runner.process(SourceFile(path: Package.sample(sample)))
+        runner.process(SourceFile(path: Package.sample(sample))).record
     }
 
     @Test func photoIsProcessedWithMetadataFromTheHeader() throws {
         let path = Package.sample("formats/cmyk-icc.jpg")
-        let record = runner.process(SourceFile(path: path))
+        let record = runner.process(SourceFile(path: path)).record
         #expect(record.status == .processed)
         #expect(record.kind == .image)
         #expect(record.format == "jpeg")
@@ -62,15 +62,27 @@ import Testing
     @Test func limitsComeFromThePipeline() throws {
         var definition = PipelineDefinition.default
         definition.limits.maxPixels = 1000
-        let record = Runner(definition: definition).process(SourceFile(path: Package.sample("formats/alpha.png")))
+        let record = Runner(definition: definition).process(SourceFile(path: Package.sample("formats/alpha.png"))).record
         #expect(record.error?.reason == .tooLarge)
         // The header was read: the record still says how large.
         #expect(record.width == 400)
 
         definition = .default
         definition.limits.maxFileSize = 100
-        let big = Runner(definition: definition).process(SourceFile(path: Package.sample("other/notes.txt")))
+        let big = Runner(definition: definition).process(SourceFile(path: Package.sample("other/notes.txt"))).record
         #expect(big.error?.reason == .tooLarge || big.size ?? 0 <= 100)
+    }
+
+    /// libvips's SVG loader is marked untrusted: blocked, so an SVG is catalogued but not decoded.
+    @Test func untrustedLoadersAreBlocked() throws {
+        let path = try Package.temporaryDirectory("svg") + "/drawing.svg"
+        try Data(#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>"#.utf8)
+            .write(to: URL(fileURLWithPath: path))
+        let record = runner.process(SourceFile(path: path)).record
+        #expect(record.kind == .image)
+        #expect(record.mime == "image/svg+xml")
+        #expect(record.error?.reason == .unsupportedFormat)
+        #expect(record.sha256 == (try Oracle.sha256sum(path)))
     }
 
     @Test func nonMediaFilesAreCatalogued() throws {
@@ -87,7 +99,9 @@ final class CollectingSink: AssetSink, @unchecked Sendable {
     private let lock = NSLock()
     private var stored: [AssetRecord] = []
 
-    func commit(_ record: AssetRecord) throws -> AssetRecord {
+    func begin(path: String, name: String) throws -> String { path }
+
+    func commit(_ record: AssetRecord, renditions: [EncodedRendition]) throws -> AssetRecord {
         lock.lock(); defer { lock.unlock() }
         stored.append(record)
         return record

@@ -1,15 +1,17 @@
 import AssetMedia
 
-/// The one decode of an image: shrink-on-load to the size the derivative
-/// stages need, upright, into memory. It also proves the pixels are
-/// readable: a truncated or damaged file ends here as `corrupt`.
+/// The one decode of an image: shrink-on-load to the size of the largest
+/// derivative, upright, in memory. Every derivative stage after it works on
+/// this image; none reloads the file. It also proves the pixels readable: a
+/// truncated or damaged file ends here as `corrupt`.
 struct DecodeStage: Stage {
-    let settings: PipelineDefinition.DecodeSettings
+    let maxSize: Int
+    let damage: Image.DamagePolicy
 
     func run(_ context: inout AssetContext) throws(AssetError) {
         guard context.header != nil else { return }
         do {
-            context.decoded = try Image.decode(context.file, maxSize: settings.maxSize, damage: settings.failOn)
+            context.decoded = try Image.decode(context.file, maxSize: maxSize, damage: damage)
         } catch {
             throw AssetError(.corrupt, error.message)
         }

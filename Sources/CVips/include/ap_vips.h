@@ -24,7 +24,34 @@ VipsImage *ap_vips_open_header_fd(int fd);
 /// into an error). The result lives in memory: derivatives are made from it.
 VipsImage *ap_vips_decode_shrunk_fd(int fd, int max_size, int no_rotate, int fail_on);
 
+/// Whether the named operation is blocked (an untrusted loader, with
+/// untrusted loaders blocked): it would refuse to run.
+int ap_vips_operation_is_blocked(const char *name);
+
 /// Name of the loader libvips would pick for the bytes in `fd` ("jpegload_source", ...), or NULL.
 const char *ap_vips_loader_for_fd(int fd);
+
+/// Resizes to exactly `width` × `height` (Lanczos 3; box-shrinks first on large reductions).
+VipsImage *ap_vips_resize_to(VipsImage *in, int width, int height);
+
+/// Keeps every `xfactor`-th pixel of every `yfactor`-th row: a sample with
+/// no blending, so region colours stay exact.
+VipsImage *ap_vips_subsample(VipsImage *in, int xfactor, int yfactor);
+
+/// Enlarges by whole factors, repeating pixels: the blocks of a mosaic.
+VipsImage *ap_vips_zoom(VipsImage *in, int xfactor, int yfactor);
+
+/// Converts to another colour space ("interpretation").
+VipsImage *ap_vips_colourspace(VipsImage *in, VipsInterpretation space);
+
+/// Blends the alpha band away onto an RGB background (0–255 per channel).
+VipsImage *ap_vips_flatten(VipsImage *in, double red, double green, double blue);
+
+/// Encoders to memory, all dropping every metadata block (EXIF, XMP, IPTC,
+/// ICC): renditions are published. Return a g_malloc'd buffer, or NULL.
+void *ap_vips_webpsave(VipsImage *in, int quality, int effort, size_t *length);
+void *ap_vips_jpegsave(VipsImage *in, int quality, size_t *length);
+void *ap_vips_pngsave(VipsImage *in, int compression, size_t *length);
+void *ap_vips_avifsave(VipsImage *in, int quality, int effort, size_t *length);
 
 #endif
