@@ -1,38 +1,6 @@
 import Foundation
 
-/// Running outside programs from tests: the oracles (exiftool, vipsheader,
-/// sha256sum, file) and the built assetpipe binary.
-public enum Command {
-    public struct Result: Sendable {
-        public let status: Int32
-        public let stdout: Data
-        public let stderr: String
-        public var output: String { String(decoding: stdout, as: UTF8.self) }
-    }
-
-    /// Runs `executable` (looked up on PATH) with `arguments` and waits.
-    @discardableResult
-    public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [executable] + arguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read both pipes before waiting, so a chatty child never blocks on a full pipe.
-        let errData = Locked(Data())
-        let errReader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
-        errReader.start()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        while !errData.isSet { usleep(1000) }
-        return Result(status: process.terminationStatus, stdout: stdout, stderr: String(decoding: errData.value, as: UTF8.self))
-    }
-}
-
-/// Paths inside the package: samples/, pipelines/.
+/// Paths inside the package: samples/, pipelines/, the built binary.
 public enum Package {
     public static let root: String = {
         var url = URL(fileURLWithPath: #filePath)
@@ -45,50 +13,88 @@ public enum Package {
 
     public static func sample(_ relative: String) -> String { root + "/samples/" + relative }
 
-    /// A fresh, empty temporary directory.
+    /// A fresh, empty temporary directory's path.
     public static func temporaryDirectory(_ label: String = "test") throws -> String {
-        let path = NSTemporaryDirectory() + "assetpipe-\(label)-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
+        try TemporaryDirectory(label).path
     }
 }
 
-/// What exiftool, libvips's CLI and coreutils say about a file.
+/// What programs outside the project say about a file: exiftool, libvips's CLI, coreutils, file(1).
 public enum Oracle {
-    /// `exiftool -n -json` for one file: tag name → value (numbers as numbers).
+    /// `exiftool -n -json [extra] FILE`: tag → value (numbers as numbers, signed composites).
+    /// Pass `["-G1"]` for "Group:Tag" keys.
     public static func exiftool(_ path: String, _ extra: [String] = []) throws -> [String: Any] {
         let result = try Command.run("exiftool", ["-n", "-json"] + extra + [path])
-        let list = try JSONSerialization.jsonObject(with: result.stdout) as? [[String: Any]]
-        return list?.first ?? [:]
+        guard let list = try JSONSerialization.jsonObject(with: result.stdout) as? [[String: Any]], let first = list.first else {
+            throw TestFailure("exiftool printed no JSON for \(path): \(result.summary)")
+        }
+        return first
     }
 
-    /// `vipsheader -f FIELD`, trimmed.
+    /// `vipsheader -f FIELD FILE`, trimmed.
     public static func vipsheader(_ field: String, _ path: String) throws -> String {
-        try Command.run("vipsheader", ["-f", field, path]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let result = try Command.run("vipsheader", ["-f", field, path])
+        guard result.status == 0 else { throw TestFailure("vipsheader -f \(field) \(path): \(result.summary)") }
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// `vipsheader -f FIELD FILE` as an integer.
+    public static func vipsheaderInt(_ field: String, _ path: String) throws -> Int {
+        let text = try vipsheader(field, path)
+        guard let value = Int(text) else { throw TestFailure("vipsheader -f \(field) \(path) printed \(text)") }
+        return value
+    }
+
+    /// Width and height after `vips autorot IN OUT.v`: the displayed size libvips computes.
+    public static func autorotatedSize(_ path: String, scratch: String) throws -> (width: Int, height: Int) {
+        let output = scratch + "/autorot-\(UUID().uuidString.prefix(8)).v"
+        let result = try Command.run("vips", ["autorot", path, output])
+        guard result.status == 0 else { throw TestFailure("vips autorot \(path): \(result.summary)") }
+        return (try vipsheaderInt("width", output), try vipsheaderInt("height", output))
     }
 
     public static func sha256sum(_ path: String) throws -> String {
-        String(try Command.run("sha256sum", [path]).output.prefix(64))
+        let result = try Command.run("sha256sum", [path])
+        guard result.status == 0 else { throw TestFailure("sha256sum \(path): \(result.summary)") }
+        return String(result.output.prefix(64))
     }
 
-    /// `file --mime-type -b`.
+    /// `file --mime-type -b FILE`.
     public static func mimeType(_ path: String) throws -> String {
         try Command.run("file", ["--mime-type", "-b", path]).output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
+
+    /// The file's size in bytes, from stat(2).
+    public static func size(_ path: String) throws -> Int {
+        guard let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber else {
+            throw TestFailure("no size for \(path)")
+        }
+        return size.intValue
+    }
 }
 
-/// A value set once from another thread.
-final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Value
-    private var wasSet = false
+/// A failure in a test's own set-up, with what went wrong.
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
 
-    init(_ value: Value) { stored = value }
+/// A fresh directory under the system's temporary directory, removed by `remove()`.
+public struct TemporaryDirectory {
+    public let path: String
 
-    func set(_ value: Value) {
-        lock.lock(); stored = value; wasSet = true; lock.unlock()
+    public init(_ label: String, permissions: Int = 0o700) throws {
+        let base = NSTemporaryDirectory().hasSuffix("/") ? NSTemporaryDirectory() : NSTemporaryDirectory() + "/"
+        path = base + "assetpipe-\(label)-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        // Set explicitly: createDirectory's attributes are filtered by the umask.
+        try FileManager.default.setAttributes([.posixPermissions: permissions], ofItemAtPath: path)
     }
 
-    var value: Value { lock.lock(); defer { lock.unlock() }; return stored }
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return wasSet }
+    public func callAsFunction(_ relative: String) -> String { path + "/" + relative }
+
+    public func remove() {
+        // rm(1) copes with names that are not UTF-8; unlinking a chmod 000 file needs only the folder.
+        _ = try? Command.run("rm", ["-rf", path])
+    }
 }

@@ -81,7 +81,11 @@ synth_photo() {
 
   # 72 dpi (2.8346 pixels/mm), as cameras write.
   if [[ $format == ushort ]]; then
-    vips linear "$t/final.v" "$t/final16.v" 257 0
+    # 12-bit values in the top of a 16-bit container, as scanners and raw
+    # converters write them: real low-order data that still compresses.
+    vips linear "$t/final.v" "$t/final12.v" 16 0
+    vips cast "$t/final12.v" "$t/int12.v" ushort
+    vips linear "$t/int12.v" "$t/final16.v" 16 0
     vips cast "$t/final16.v" "$t/cast.v" ushort
     vips copy "$t/cast.v" "$out" --interpretation rgb16 --xres 2.834645669 --yres 2.834645669
   else

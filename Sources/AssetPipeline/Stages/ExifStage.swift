@@ -18,8 +18,9 @@ struct ExifStage: Stage {
             if let gps = exif.gps {
                 summary.gps = ExifSummary.GPS(lat: gps.latitude, lon: gps.longitude, alt: gps.altitude)
             }
-            record.exif = summary
-            record.exifRaw = exif.raw
+            // A block with only layout tags (resolution, colour space) has no summary to show.
+            record.exif = summary == ExifSummary() ? nil : summary
+            record.exifRaw = exif.raw.isEmpty ? nil : exif.raw
         }
 
         let xmp = header.blob(named: "xmp-data").flatMap(XMPPacket.parse)
