@@ -3,7 +3,7 @@
 DATA ?= assetpipe-data
 SWIFT ?= swift
 
-.PHONY: deps build release demo test samples clean
+.PHONY: deps build release demo test samples bench clean
 
 deps:
 	scripts/install-deps
@@ -29,3 +29,7 @@ samples: deps
 
 clean:
 	rm -rf .build $(DATA)
+
+# assetpipe vs the reference peer vs vipsthumbnail, on 100 camera-size JPEGs.
+bench: deps
+	scripts/bench

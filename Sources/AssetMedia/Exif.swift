@@ -2,8 +2,8 @@ import CExif
 import Foundation
 
 /// EXIF read with libexif's typed values, normalized the way a catalog needs
-/// them, plus every tag in `raw` so nothing is lost.
-public struct Exif: Sendable, Equatable {
+/// them. Its JSON form (snake_case) is the asset record's `exif`.
+public struct Exif: Sendable, Equatable, Codable {
     public var make: String?
     public var model: String?
     public var lens: String?
@@ -22,31 +22,49 @@ public struct Exif: Sendable, Equatable {
     public var focalLength35mm: Double?
     /// The EXIF Flash bit field (bit 0: fired).
     public var flash: Int?
-    /// 1–8, when the EXIF block has it.
-    public var orientation: Int?
     public var gps: GPSPosition?
-    /// Every readable tag as `IFD.TagName` (IFD0, IFD1, ExifIFD, GPS, InteropIFD) → value.
-    public var raw: [String: MetadataValue] = [:]
 
     public init() {}
+
+    /// True when no field is known: such a block is not worth showing.
+    public var isEmpty: Bool { self == Exif() }
+
+    enum CodingKeys: String, CodingKey {
+        case make, model, lens, software, artist, copyright, description
+        case takenAt = "taken_at"
+        case exposureTime = "exposure_time"
+        case fNumber = "f_number"
+        case iso
+        case focalLength = "focal_length"
+        case focalLength35mm = "focal_length_35mm"
+        case flash, gps
+    }
 }
 
 /// A position in signed decimal degrees (south and west negative) and metres
 /// (below sea level negative).
-public struct GPSPosition: Sendable, Equatable {
+public struct GPSPosition: Sendable, Equatable, Codable {
     public var latitude: Double?
     public var longitude: Double?
     public var altitude: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case latitude = "lat"
+        case longitude = "lon"
+        case altitude = "alt"
+    }
 }
 
 extension Exif {
-    /// Parses an EXIF block as libvips exposes it (`exif-data`: "Exif\0\0" then TIFF).
+    /// Parses an EXIF block as libvips exposes it (`exif-data`: "Exif\0\0" then
+    /// TIFF): the normalized fields, and every readable tag as `IFD.TagName`
+    /// (IFD0, IFD1, ExifIFD, GPS, InteropIFD) → value, so nothing is lost.
     ///
     /// libexif loads leniently here: it must not "fix" data to the
     /// specification or drop tags it does not know, and a damaged maker note
     /// must not cost the main IFDs. An unreadable tag is skipped. Returns nil
     /// when the block holds no readable tag at all.
-    public static func parse(_ block: [UInt8]) -> Exif? {
+    public static func parse(_ block: [UInt8]) -> (exif: Exif, raw: [String: MetadataValue])? {
         guard !block.isEmpty, let data = exif_data_new() else { return nil }
         defer { exif_data_unref(data) }
         exif_data_unset_option(data, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION)
@@ -69,7 +87,7 @@ extension Exif {
             }
         }
         guard !tags.values.isEmpty else { return nil }
-        return tags.exif()
+        return (tags.exif(), tags.raw())
     }
 }
 
@@ -122,7 +140,6 @@ struct TagTable {
         exif.copyright = text(.ifd0, 0x8298)
         exif.description = text(.ifd0, 0x010E)
         exif.lens = text(.exif, 0xA434)
-        exif.orientation = number(.ifd0, 0x0112).map { Int($0) }.flatMap { (1...8).contains($0) ? $0 : nil }
         exif.takenAt = ExifDate.iso8601(
             dateTime: text(.exif, 0x9003),
             subSeconds: text(.exif, 0x9291) ?? number(.exif, 0x9291).map { String(Int($0)) },
@@ -135,12 +152,11 @@ struct TagTable {
         exif.focalLength35mm = positive(number(.exif, 0xA405))
         exif.flash = number(.exif, 0x9209).map { Int($0) }
         exif.gps = gpsPosition()
-        var raw: [String: MetadataValue] = [:]
-        for (key, value) in values {
-            raw["\(key.ifd.name).\(Self.tagName(key))"] = value
-        }
-        exif.raw = raw
         return exif
+    }
+
+    func raw() -> [String: MetadataValue] {
+        Dictionary(values.map { key, value in ("\(key.ifd.name).\(Self.tagName(key))", value) }, uniquingKeysWith: { first, _ in first })
     }
 
     private func positive(_ value: Double?) -> Double? {

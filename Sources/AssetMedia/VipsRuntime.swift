@@ -20,8 +20,13 @@ public enum VipsRuntime {
     /// of its operation cache. With many files processed in parallel the
     /// parallelism comes from the files, and a cache of operations on files
     /// never seen again only costs memory.
+    ///
+    /// `VIPS_CONCURRENCY` in the environment, libvips's own knob, wins over
+    /// `threadsPerOperation`.
     public static func configure(threadsPerOperation: Int, cachedOperations: Int) {
-        vips_concurrency_set(Int32(threadsPerOperation))
+        if ProcessInfo.processInfo.environment["VIPS_CONCURRENCY"] == nil {
+            vips_concurrency_set(Int32(threadsPerOperation))
+        }
         vips_cache_set_max(Int32(cachedOperations))
     }
 

@@ -35,7 +35,7 @@ public struct AssetRecord: Codable, Sendable, Equatable {
     /// Frames of an animation or pages of a document, when more than one.
     public var pages: Int?
     public var color: ColorInfo?
-    public var exif: ExifSummary?
+    public var exif: Exif?
     public var exifRaw: [String: MetadataValue]?
     public var xmp: XMPSummary?
     /// IPTC keywords and XMP dc:subject, merged, in order, without repeats.
@@ -117,47 +117,6 @@ public struct DominantColor: Codable, Sendable, Equatable {
             colors[0].weight = round(1 - colors.dropFirst().reduce(0) { $0 + $1.weight }, 10_000)
         }
         return colors
-    }
-}
-
-public struct ExifSummary: Codable, Sendable, Equatable {
-    public var make: String?
-    public var model: String?
-    public var lens: String?
-    public var software: String?
-    public var artist: String?
-    public var copyright: String?
-    public var description: String?
-    /// ISO 8601 local time of DateTimeOriginal, with sub-seconds and UTC offset when recorded.
-    public var takenAt: String?
-    /// Seconds.
-    public var exposureTime: Double?
-    public var fNumber: Double?
-    public var iso: Int?
-    /// Millimetres.
-    public var focalLength: Double?
-    public var focalLength35mm: Double?
-    public var flash: Int?
-    public var gps: GPS?
-
-    public struct GPS: Codable, Sendable, Equatable {
-        /// Signed decimal degrees: south negative.
-        public var lat: Double?
-        /// Signed decimal degrees: west negative.
-        public var lon: Double?
-        /// Metres: below sea level negative.
-        public var alt: Double?
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case make, model, lens, software, artist, copyright, description
-        case takenAt = "taken_at"
-        case exposureTime = "exposure_time"
-        case fNumber = "f_number"
-        case iso
-        case focalLength = "focal_length"
-        case focalLength35mm = "focal_length_35mm"
-        case flash, gps
     }
 }
 

@@ -53,6 +53,12 @@ struct ProcessCommand: ParsableCommand {
         } catch {
             throw FatalError(message: "\(error.message); check that libvips is installed (apt-get install libvips42)")
         }
+        // Files in parallel, one libvips thread each: a file's pipeline is a
+        // chain of small operations on a ~1 MP image, where libvips's threads
+        // mostly wait on each other. No operation cache: no file is seen twice.
+        // (scripts/bench measures this choice; VIPS_CONCURRENCY overrides it.)
+        VipsRuntime.configure(threadsPerOperation: jobs >= ProcessInfo.processInfo.activeProcessorCount ? 1 : 0,
+                              cachedOperations: 0)
         let store: Catalog
         do {
             store = try Catalog(dataDirectory: catalog.data)

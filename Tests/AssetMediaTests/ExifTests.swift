@@ -11,7 +11,7 @@ import Testing
 
     @Test func typedValuesMatchExiftool() throws {
         let sample = "photos/camera-gps-south.jpg"
-        let exif = try #require(Exif.parse(try exifBlock(sample)))
+        let exif = try #require(Exif.parse(try exifBlock(sample))).exif
         let oracle = try Oracle.exiftool(Package.sample(sample))
         #expect(exif.make == oracle["Make"] as? String)
         #expect(exif.model == oracle["Model"] as? String)
@@ -30,24 +30,24 @@ import Testing
     }
 
     @Test func rawTagsAreNamedByIFDAndTag() throws {
-        let exif = try #require(Exif.parse(try exifBlock("photos/camera-gps-south.jpg")))
+        let raw = try #require(Exif.parse(try exifBlock("photos/camera-gps-south.jpg"))).raw
         let oracle = try Oracle.exiftool(Package.sample("photos/camera-gps-south.jpg"))
-        #expect(exif.raw["IFD0.Make"] == .string(try #require(oracle["Make"] as? String)))
-        #expect(exif.raw["ExifIFD.FNumber"]?.number == oracle["FNumber"] as? Double)
-        #expect(exif.raw["GPS.GPSLatitudeRef"] == .string("S"))
+        #expect(raw["IFD0.Make"] == .string(try #require(oracle["Make"] as? String)))
+        #expect(raw["ExifIFD.FNumber"]?.number == oracle["FNumber"] as? Double)
+        #expect(raw["GPS.GPSLatitudeRef"] == .string("S"))
     }
 
     @Test func windowsXPTagsDecodeFromUTF16() throws {
         let sample = "photos/xp-tags.jpg"
-        let exif = try #require(Exif.parse(try exifBlock(sample)))
+        let raw = try #require(Exif.parse(try exifBlock(sample))).raw
         let oracle = try Oracle.exiftool(Package.sample(sample))
         let title = try #require(oracle["XPTitle"] as? String)
-        #expect(exif.raw["IFD0.XPTitle"] == .string(title))
-        #expect(exif.raw["IFD0.XPAuthor"] == .string(try #require(oracle["XPAuthor"] as? String)))
+        #expect(raw["IFD0.XPTitle"] == .string(title))
+        #expect(raw["IFD0.XPAuthor"] == .string(try #require(oracle["XPAuthor"] as? String)))
     }
 
     @Test func blankStringsAndZeroDatesAreAbsent() throws {
-        let exif = try #require(Exif.parse(try exifBlock("photos/odd-exif.jpg")))
+        let exif = try #require(Exif.parse(try exifBlock("photos/odd-exif.jpg"))).exif
         #expect(exif.make == "Canon")
         #expect(exif.artist == nil)
         #expect(exif.copyright == nil)
@@ -74,8 +74,8 @@ import Testing
             for _ in 0..<(1 + round % 8) where !mangled.isEmpty {
                 mangled[Int(generator.next() % UInt64(mangled.count))] = UInt8(truncatingIfNeeded: generator.next())
             }
-            if let exif = Exif.parse(mangled) {
-                #expect(exif.raw.keys.allSatisfy { $0.contains(".") })
+            if let parsed = Exif.parse(mangled) {
+                #expect(parsed.raw.keys.allSatisfy { $0.contains(".") })
             }
         }
         #expect(Exif.parse([]) == nil)
@@ -89,7 +89,7 @@ enum ExifDateProbe {
         var entries: [(UInt16, String)] = [(0x9003, dateTime)]
         if let subSeconds { entries.append((0x9291, subSeconds)) }
         if let offset { entries.append((0x9011, offset)) }
-        return Exif.parse(TinyExif.block(exifIFDStrings: entries))?.takenAt
+        return Exif.parse(TinyExif.block(exifIFDStrings: entries))?.exif.takenAt
     }
 }
 

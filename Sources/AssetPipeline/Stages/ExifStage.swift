@@ -8,19 +8,10 @@ struct ExifStage: Stage {
         guard let header = context.header else { return }
         var record = context.record
 
-        if let block = header.blob(named: "exif-data"), let exif = Exif.parse(block) {
-            var summary = ExifSummary(
-                make: exif.make, model: exif.model, lens: exif.lens, software: exif.software,
-                artist: exif.artist, copyright: exif.copyright, description: exif.description,
-                takenAt: exif.takenAt, exposureTime: exif.exposureTime, fNumber: exif.fNumber,
-                iso: exif.iso, focalLength: exif.focalLength, focalLength35mm: exif.focalLength35mm,
-                flash: exif.flash)
-            if let gps = exif.gps {
-                summary.gps = ExifSummary.GPS(lat: gps.latitude, lon: gps.longitude, alt: gps.altitude)
-            }
+        if let block = header.blob(named: "exif-data"), let parsed = Exif.parse(block) {
             // A block with only layout tags (resolution, colour space) has no summary to show.
-            record.exif = summary == ExifSummary() ? nil : summary
-            record.exifRaw = exif.raw.isEmpty ? nil : exif.raw
+            record.exif = parsed.exif.isEmpty ? nil : parsed.exif
+            record.exifRaw = parsed.raw.isEmpty ? nil : parsed.raw
         }
 
         let xmp = header.blob(named: "xmp-data").flatMap(XMPPacket.parse)
