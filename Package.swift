@@ -26,17 +26,19 @@ let package = Package(
             providers: [.apt(["libexif-dev"])]
         ),
         .systemLibrary(
-            name: "CFFmpeg",
+            name: "CLibAV",
             pkgConfig: "libavformat",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]
         ),
         // Typed, non-variadic wrappers over libvips's variadic API (ap_vips_*).
         .target(name: "CVips", dependencies: ["CLibVips"]),
+        // Defensive open, stream description and one-frame decode over FFmpeg (ap_media_*).
+        .target(name: "CFFmpeg", dependencies: ["CLibAV"]),
 
         .target(
             name: "AssetMedia",
             dependencies: [
-                "CVips", "CLibVips", "CExif", "CFFmpeg",
+                "CVips", "CLibVips", "CExif", "CFFmpeg", "CLibAV",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

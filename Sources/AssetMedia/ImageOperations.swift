@@ -19,6 +19,11 @@ extension Image {
                            height: max(1, Int((Double(height) * scale).rounded())))
     }
 
+    /// Turned clockwise by a multiple of 90 degrees.
+    public func rotated(by degrees: Int) throws(MediaError) -> Image {
+        try Image.wrap(ap_vips_rotate(pointer, Int32(degrees)), "rotate")
+    }
+
     /// Every `x`-th pixel of every `y`-th row, unblended.
     public func subsampled(x: Int, y: Int) throws(MediaError) -> Image {
         if x <= 1 && y <= 1 { return self }

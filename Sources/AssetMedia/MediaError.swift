@@ -10,7 +10,9 @@ public struct MediaError: Error, Sendable, CustomStringConvertible {
         case corrupt
         /// No enabled decoder accepts these bytes.
         case unsupported
-        /// libvips could not start.
+        /// The time limit passed.
+        case timeout
+        /// A library failed (could not start, out of memory).
         case library
     }
 

@@ -1,4 +1,4 @@
-import CFFmpeg
+import CLibAV
 import CLibVips
 
 /// The native libraries assetpipe runs on, for `--version` and bug reports.

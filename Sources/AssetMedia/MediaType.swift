@@ -34,6 +34,10 @@ public struct MediaType: Sendable, Equatable {
             return .init(kind: .image, mime: "image/tiff")
         }
         if bytes.ascii(4, 4) == "ftyp", let type = isoMediaType(bytes) { return type }
+        // Older QuickTime files start straight with an atom, without ftyp.
+        if let atom = bytes.ascii(4, 4), ["moov", "mdat", "wide", "free", "skip", "pnot"].contains(atom) {
+            return .init(kind: .video, mime: "video/quicktime")
+        }
         if bytes.has([0xFF, 0x0A]) || bytes.has([0, 0, 0, 0x0C, 0x4A, 0x58, 0x4C, 0x20]) { return .init(kind: .image, mime: "image/jxl") }
         if bytes.has("BM"), head.count >= 26 { return .init(kind: .image, mime: "image/bmp") }
         if bytes.has("8BPS") { return .init(kind: .image, mime: "image/vnd.adobe.photoshop") }
@@ -50,6 +54,12 @@ public struct MediaType: Sendable, Equatable {
         if bytes.has("ID3") || (head.count >= 2 && head[0] == 0xFF && head[1] & 0xE0 == 0xE0 && head[1] & 0x06 != 0) {
             return .init(kind: .audio, mime: "audio/mpeg")
         }
+        // Playlists name other files and URLs to play. They are refused later
+        // (unsupported_format) without opening what they reference.
+        if bytes.has("#EXTM3U") || bytes.has([0xEF, 0xBB, 0xBF] + Array("#EXTM3U".utf8)) {
+            return .init(kind: .video, mime: "application/vnd.apple.mpegurl")
+        }
+        if bytes.has("ffconcat version") { return .init(kind: .video, mime: "application/x-ffconcat") }
         if bytes.has("%PDF-") { return .init(kind: .other, mime: "application/pdf") }
         if bytes.has([0x50, 0x4B, 0x03, 0x04]) || bytes.has([0x50, 0x4B, 0x05, 0x06]) { return .init(kind: .other, mime: "application/zip") }
         if bytes.has([0x1F, 0x8B]) { return .init(kind: .other, mime: "application/gzip") }
@@ -103,6 +113,7 @@ public struct MediaType: Sendable, Equatable {
         case "mkv": return ["video/x-matroska", "video/webm"]
         case "avi": return ["video/x-msvideo"]
         case "ts", "mts", "m2ts": return ["video/mp2t"]
+        case "m3u8", "m3u": return ["application/vnd.apple.mpegurl"]
         case "ogv": return ["video/ogg"]
         case "m4a": return ["audio/mp4"]
         case "mp3": return ["audio/mpeg"]

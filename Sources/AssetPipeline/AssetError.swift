@@ -17,6 +17,8 @@ public struct AssetError: Error, Sendable, Equatable, Codable, CustomStringConve
         public static let unsupportedFormat = Reason(rawValue: "unsupported_format")
         /// Over the pipeline's file-size or pixel limit.
         public static let tooLarge = Reason(rawValue: "too_large")
+        /// A video shorter than the pipeline's `video.min_duration`.
+        public static let tooShort = Reason(rawValue: "too_short")
         /// assetpipe failed on a file it should handle (an encoder refused a
         /// decoded image); worth a bug report with the file.
         public static let internalError = Reason(rawValue: "internal")

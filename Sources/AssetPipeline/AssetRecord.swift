@@ -40,6 +40,10 @@ public struct AssetRecord: Codable, Sendable, Equatable {
     public var xmp: XMPSummary?
     /// IPTC keywords and XMP dc:subject, merged, in order, without repeats.
     public var keywords: [String]?
+    /// Videos: what the container and its streams say.
+    public var video: VideoInfo?
+    /// Audio-only files.
+    public var audio: AudioInfo?
     /// Stored derivatives: thumbnails and the pixelated preview.
     public var renditions: [Rendition]?
     /// How many times the catalog has committed this asset.
@@ -62,7 +66,7 @@ public struct AssetRecord: Codable, Sendable, Equatable {
         case storedHeight = "stored_height"
         case orientation, pages, color, exif
         case exifRaw = "exif_raw"
-        case xmp, keywords, renditions, attempts
+        case xmp, keywords, video, audio, renditions, attempts
         case createdAt = "created_at"
         case updatedAt = "updated_at"
         case processedAt = "processed_at"
@@ -117,6 +121,76 @@ public struct DominantColor: Codable, Sendable, Equatable {
             colors[0].weight = round(1 - colors.dropFirst().reduce(0) { $0 + $1.weight }, 10_000)
         }
         return colors
+    }
+}
+
+public struct VideoInfo: Codable, Sendable, Equatable {
+    /// libavformat's demuxer name, as ffprobe's format_name.
+    public var container: String
+    /// Seconds, millisecond precision.
+    public var duration: Double?
+    /// Present (true) when FFmpeg only estimated the duration from the bit rate.
+    public var durationEstimated: Bool?
+    public var codec: String
+    /// Degrees clockwise applied to show the stored picture upright (display matrix).
+    public var rotation: Int
+    public var fps: Double?
+    /// Bits per second.
+    public var bitRate: Int?
+    /// When the container says.
+    public var frameCount: Int?
+    public var audio: AudioTrack?
+
+    init(_ streams: MediaStreams, _ video: VideoTrack) {
+        container = streams.container
+        duration = streams.duration.map(Self.milliseconds)
+        durationEstimated = streams.durationEstimated ? true : nil
+        codec = video.codec
+        rotation = video.rotation
+        fps = video.fps.map { ($0 * 1000).rounded() / 1000 }
+        bitRate = streams.bitRate
+        frameCount = video.frameCount
+        audio = streams.audio
+    }
+
+    static func milliseconds(_ seconds: Double) -> Double { (seconds * 1000).rounded() / 1000 }
+
+    enum CodingKeys: String, CodingKey {
+        case container, duration
+        case durationEstimated = "duration_estimated"
+        case codec, rotation, fps
+        case bitRate = "bit_rate"
+        case frameCount = "frame_count"
+        case audio
+    }
+}
+
+public struct AudioInfo: Codable, Sendable, Equatable {
+    public var container: String
+    /// Seconds, millisecond precision.
+    public var duration: Double?
+    public var durationEstimated: Bool?
+    public var codec: String
+    public var channels: Int?
+    public var sampleRate: Int?
+    public var bitRate: Int?
+
+    init(_ streams: MediaStreams, _ audio: AudioTrack) {
+        container = streams.container
+        duration = streams.duration.map(VideoInfo.milliseconds)
+        durationEstimated = streams.durationEstimated ? true : nil
+        codec = audio.codec
+        channels = audio.channels
+        sampleRate = audio.sampleRate
+        bitRate = streams.bitRate
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case container, duration
+        case durationEstimated = "duration_estimated"
+        case codec, channels
+        case sampleRate = "sample_rate"
+        case bitRate = "bit_rate"
     }
 }
 

@@ -16,6 +16,7 @@ public struct PipelineDefinition: Sendable, Equatable {
     public var pixelate: PixelateSettings
     /// What alpha is flattened onto for formats that cannot carry it (JPEG).
     public var background: RGBColor
+    public var video: VideoSettings
 
     public struct Limits: Sendable, Equatable {
         /// Bytes. Larger files are catalogued as `too_large` without being read.
@@ -54,9 +55,16 @@ public struct PipelineDefinition: Sendable, Equatable {
         public var quality: Int
     }
 
+    public struct VideoSettings: Sendable, Equatable {
+        /// Seconds; shorter videos end `too_short`. Exactly this long passes.
+        public var minDuration: Double
+        /// Seconds allowed for opening, probing and decoding the poster of one file.
+        public var timeout: Double
+    }
+
     /// The built-in pipeline; pipelines/default.yaml spells out the same values.
     public static let `default` = PipelineDefinition(
-        stages: ["detect", "hash", "metadata", "exif", "decode", "thumbnails", "colors", "pixelate"],
+        stages: ["detect", "hash", "metadata", "exif", "video", "decode", "poster", "thumbnails", "colors", "pixelate"],
         limits: Limits(maxFileSize: 500 * 1_000_000, maxPixels: 100_000_000),
         decode: DecodeSettings(failOn: .error),
         renditions: [
@@ -65,7 +73,8 @@ public struct PipelineDefinition: Sendable, Equatable {
         ],
         colors: ColorSettings(count: 5, sampleSize: 128),
         pixelate: PixelateSettings(blocks: 16, size: 256, format: .webp, quality: 70),
-        background: RGBColor(red: 255, green: 255, blue: 255))
+        background: RGBColor(red: 255, green: 255, blue: 255),
+        video: VideoSettings(minDuration: 0.5, timeout: 30))
 
     /// The long side of the one decode: the largest size any derivative
     /// stage of this pipeline needs. Everything smaller is made from it.
@@ -118,7 +127,7 @@ extension PipelineDefinition {
         }
         let reader = DefinitionReader(file: file)
         let top = try reader.mapping(root, at: "the top level",
-                                     allowed: ["version", "stages", "limits", "decode", "renditions", "colors", "pixelate", "background"])
+                                     allowed: ["version", "stages", "limits", "decode", "renditions", "colors", "pixelate", "background", "video"])
         var definition = PipelineDefinition.default
 
         if let version = top["version"] {
@@ -155,6 +164,11 @@ extension PipelineDefinition {
             if let node = fields["size"] { definition.pixelate.size = try reader.integer(node, at: "pixelate.size", range: 1...4096) }
             if let node = fields["format"] { definition.pixelate.format = try reader.choice(node, at: "pixelate.format") }
             if let node = fields["quality"] { definition.pixelate.quality = try reader.integer(node, at: "pixelate.quality", range: 1...100) }
+        }
+        if let video = top["video"] {
+            let fields = try reader.mapping(video, at: "video", allowed: ["min_duration", "timeout"])
+            if let node = fields["min_duration"] { definition.video.minDuration = try reader.seconds(node, at: "video.min_duration", range: 0...3600) }
+            if let node = fields["timeout"] { definition.video.timeout = try reader.seconds(node, at: "video.timeout", range: 0.1...3600) }
         }
         if let background = top["background"] {
             let text = try reader.string(background, at: "background")
@@ -255,6 +269,14 @@ private struct DefinitionReader {
         return value
     }
 
+    /// A number of seconds, fractions allowed: 0.5, 30.
+    func seconds(_ node: Node, at place: String, range: ClosedRange<Double>) throws -> Double {
+        guard let value = Double(try string(node, at: place)), range.contains(value) else {
+            throw error(at: node, "\(place) must be a number of seconds between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return value
+    }
+
     /// A number of bytes: 1048576, "500MB", "2 GiB", "64k".
     func byteSize(_ node: Node, at place: String) throws -> Int64 {
         let text = try string(node, at: place).trimmingCharacters(in: .whitespaces)
@@ -281,8 +303,9 @@ private struct DefinitionReader {
                 throw error(at: item, "unknown stage '\(name)'; known stages: \(StageCatalog.names.joined(separator: ", "))")
             }
             guard !names.contains(name) else { throw error(at: item, "stage '\(name)' is listed twice") }
-            for needed in StageCatalog.prerequisites(of: name) where !names.contains(needed) {
-                throw error(at: item, "stage '\(name)' needs '\(needed)' listed before it")
+            let needed = StageCatalog.prerequisites(of: name)
+            if !needed.isEmpty, !needed.contains(where: names.contains) {
+                throw error(at: item, "stage '\(name)' needs '\(needed.joined(separator: "' or '"))' listed before it")
             }
             names.append(name)
         }

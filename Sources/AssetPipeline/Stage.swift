@@ -20,6 +20,9 @@ public struct AssetContext {
     public var header: Image?
     /// The one shrink-on-load decode that derivatives are made from.
     public var decoded: Image?
+    /// The opened video or audio file and what it holds, from the video stage.
+    public var media: MediaFile?
+    public var streams: MediaStreams?
     /// Encoded derivatives, stored with the record when it is committed.
     public var renditions: [EncodedRendition] = []
 
@@ -32,13 +35,14 @@ public struct AssetContext {
 
 /// The stages a pipeline file can name, with what each needs to run before it.
 enum StageCatalog {
-    static let names = ["detect", "hash", "metadata", "exif", "decode", "thumbnails", "colors", "pixelate"]
+    static let names = ["detect", "hash", "metadata", "exif", "video", "decode", "poster", "thumbnails", "colors", "pixelate"]
 
-    /// Stages that must appear earlier in the list.
+    /// Stages of which at least one must appear earlier in the list.
     static func prerequisites(of name: String) -> [String] {
         switch name {
         case "exif", "decode": return ["metadata"]
-        case "thumbnails", "colors", "pixelate": return ["decode"]
+        case "poster": return ["video"]
+        case "thumbnails", "colors", "pixelate": return ["decode", "poster"]
         default: return []
         }
     }
@@ -50,6 +54,8 @@ enum StageCatalog {
         case "metadata": return MetadataStage(limits: definition.limits)
         case "exif": return ExifStage()
         case "decode": return DecodeStage(maxSize: definition.decodeSize, damage: definition.decode.failOn)
+        case "video": return VideoStage(settings: definition.video)
+        case "poster": return PosterFrameStage(maxSize: definition.decodeSize)
         case "thumbnails": return ThumbnailsStage(renditions: definition.renditions, background: definition.background)
         case "colors": return DominantColorsStage(settings: definition.colors)
         case "pixelate": return PixelatedPreviewStage(settings: definition.pixelate, background: definition.background)

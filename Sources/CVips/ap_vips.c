@@ -140,3 +140,26 @@ int ap_vips_operation_is_blocked(const char *name) {
     g_type_class_unref(class);
     return blocked;
 }
+
+VipsImage *ap_vips_image_from_rgb(const void *pixels, int width, int height) {
+    VipsImage *copied = vips_image_new_from_memory_copy(pixels, (size_t) width * height * 3, width, height, 3, VIPS_FORMAT_UCHAR);
+    if (copied == NULL) {
+        return NULL;
+    }
+    VipsImage *out = NULL;
+    int status = vips_copy(copied, &out, "interpretation", VIPS_INTERPRETATION_sRGB, NULL);
+    g_object_unref(copied);
+    return status == 0 ? out : NULL;
+}
+
+VipsImage *ap_vips_rotate(VipsImage *in, int degrees) {
+    VipsAngle angle;
+    switch (((degrees % 360) + 360) % 360) {
+    case 90: angle = VIPS_ANGLE_D90; break;
+    case 180: angle = VIPS_ANGLE_D180; break;
+    case 270: angle = VIPS_ANGLE_D270; break;
+    default: angle = VIPS_ANGLE_D0; break;
+    }
+    VipsImage *out = NULL;
+    return vips_rot(in, &out, angle, NULL) == 0 ? out : NULL;
+}

@@ -34,6 +34,13 @@ const char *ap_vips_loader_for_fd(int fd);
 /// Resizes to exactly `width` × `height` (Lanczos 3; box-shrinks first on large reductions).
 VipsImage *ap_vips_resize_to(VipsImage *in, int width, int height);
 
+/// A new sRGB image from packed 8-bit RGB pixels, copied: the caller may free
+/// its buffer as soon as this returns.
+VipsImage *ap_vips_image_from_rgb(const void *pixels, int width, int height);
+
+/// Turns by a multiple of 90 degrees clockwise.
+VipsImage *ap_vips_rotate(VipsImage *in, int degrees);
+
 /// Keeps every `xfactor`-th pixel of every `yfactor`-th row: a sample with
 /// no blending, so region colours stay exact.
 VipsImage *ap_vips_subsample(VipsImage *in, int xfactor, int yfactor);
