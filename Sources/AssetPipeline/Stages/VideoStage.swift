@@ -7,8 +7,14 @@ import AssetMedia
 struct VideoStage: Stage {
     let settings: PipelineDefinition.VideoSettings
 
+    static let playlistTypes: Set<String> = ["application/vnd.apple.mpegurl", "application/x-ffconcat"]
+
     func run(_ context: inout AssetContext) throws(AssetError) {
         guard context.record.kind == .video || context.record.kind == .audio else { return }
+        if let mime = context.record.mime, Self.playlistTypes.contains(mime) {
+            // Refused before FFmpeg sees it; FFmpeg's container whitelist would refuse it too.
+            throw AssetError(.unsupportedFormat, "a playlist (\(mime)) names other files or URLs to play; playlists are not accepted, upload the media itself")
+        }
         let media: MediaFile
         let streams: MediaStreams
         do {
