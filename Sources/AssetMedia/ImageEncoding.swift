@@ -44,6 +44,7 @@ extension Image {
             throw MediaError(.library, "cannot encode \(format.rawValue): \(VipsRuntime.takeError() ?? "unknown libvips error")")
         }
         defer { g_free(buffer) }
-        return Array(UnsafeRawBufferPointer(start: buffer, count: length))
+        let bytes = Array(UnsafeRawBufferPointer(start: buffer, count: length))
+        return format == .webp ? WebPMetadata.removingMetadata(bytes) : bytes
     }
 }

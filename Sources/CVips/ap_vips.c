@@ -92,37 +92,66 @@ VipsImage *ap_vips_flatten(VipsImage *in, double red, double green, double blue)
     return status == 0 ? out : NULL;
 }
 
-void *ap_vips_webpsave(VipsImage *in, int quality, int effort, size_t *length) {
-    void *buffer = NULL;
-    if (vips_webpsave_buffer(in, &buffer, length, "Q", quality, "effort", effort, "strip", TRUE, NULL) != 0) {
+// libvips 8.14's webpsave writes EXIF and XMP even with "strip" set, so
+// every encoder gets a copy of the image whose metadata table is empty:
+// nothing the source carried (EXIF, GPS, XMP, IPTC, ICC, comments) can leak
+// into a published rendition, whatever the saver does with "strip".
+static VipsImage *ap_vips_without_metadata(VipsImage *in) {
+    VipsImage *out = NULL;
+    if (vips_copy(in, &out, NULL) != 0) {
         return NULL;
     }
-    return buffer;
+    gchar **fields = vips_image_get_fields(out);
+    for (int i = 0; fields[i] != NULL; i++) {
+        vips_image_remove(out, fields[i]); // built-in fields are not in the table: a no-op
+    }
+    g_strfreev(fields);
+    return out;
+}
+
+void *ap_vips_webpsave(VipsImage *in, int quality, int effort, size_t *length) {
+    void *buffer = NULL;
+    VipsImage *bare = ap_vips_without_metadata(in);
+    if (bare == NULL) {
+        return NULL;
+    }
+    int status = vips_webpsave_buffer(bare, &buffer, length, "Q", quality, "effort", effort, "strip", TRUE, NULL);
+    g_object_unref(bare);
+    return status == 0 ? buffer : NULL;
 }
 
 void *ap_vips_jpegsave(VipsImage *in, int quality, size_t *length) {
     void *buffer = NULL;
-    if (vips_jpegsave_buffer(in, &buffer, length, "Q", quality, "optimize_coding", TRUE, "strip", TRUE, NULL) != 0) {
+    VipsImage *bare = ap_vips_without_metadata(in);
+    if (bare == NULL) {
         return NULL;
     }
-    return buffer;
+    int status = vips_jpegsave_buffer(bare, &buffer, length, "Q", quality, "optimize_coding", TRUE, "strip", TRUE, NULL);
+    g_object_unref(bare);
+    return status == 0 ? buffer : NULL;
 }
 
 void *ap_vips_pngsave(VipsImage *in, int compression, size_t *length) {
     void *buffer = NULL;
-    if (vips_pngsave_buffer(in, &buffer, length, "compression", compression, "strip", TRUE, NULL) != 0) {
+    VipsImage *bare = ap_vips_without_metadata(in);
+    if (bare == NULL) {
         return NULL;
     }
-    return buffer;
+    int status = vips_pngsave_buffer(bare, &buffer, length, "compression", compression, "strip", TRUE, NULL);
+    g_object_unref(bare);
+    return status == 0 ? buffer : NULL;
 }
 
 void *ap_vips_avifsave(VipsImage *in, int quality, int effort, size_t *length) {
     void *buffer = NULL;
-    if (vips_heifsave_buffer(in, &buffer, length, "Q", quality, "effort", effort,
-                             "compression", VIPS_FOREIGN_HEIF_COMPRESSION_AV1, "strip", TRUE, NULL) != 0) {
+    VipsImage *bare = ap_vips_without_metadata(in);
+    if (bare == NULL) {
         return NULL;
     }
-    return buffer;
+    int status = vips_heifsave_buffer(bare, &buffer, length, "Q", quality, "effort", effort,
+                             "compression", VIPS_FOREIGN_HEIF_COMPRESSION_AV1, "strip", TRUE, NULL);
+    g_object_unref(bare);
+    return status == 0 ? buffer : NULL;
 }
 
 VipsImage *ap_vips_subsample(VipsImage *in, int xfactor, int yfactor) {
