@@ -103,6 +103,67 @@ static int ap_rotation(const AVStream *stream) {
     return (rounded + 45) / 90 * 90 % 360;
 }
 
+/// Containers without a trustworthy index (AVI cut before its idx1, WebM,
+/// ...) still announce their full length in the header after being cut.
+/// Reading the packets of the last half second shows where the data really
+/// ends; if that is well short of what the header announces, the file is
+/// truncated. Demuxing only (no decoding), from the last keyframe on: cheap.
+/// Two announcements are checked: the container's duration against the end
+/// of all streams together (streams may differ in length), and the main
+/// stream's own duration or frame count against the end of that stream.
+static ap_media_status ap_check_ending(ap_media *media, const ap_media_info *info, char *message, size_t message_size) {
+    AVFormatContext *format = media->format;
+    if (info->duration <= 0 || info->duration_estimated) return AP_MEDIA_OK;
+    int index = av_find_best_stream(format, info->has_video ? AVMEDIA_TYPE_VIDEO : AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0);
+    if (index < 0) return AP_MEDIA_OK;
+    AVStream *stream = format->streams[index];
+    double format_start = format->start_time != AV_NOPTS_VALUE ? format->start_time / (double) AV_TIME_BASE : 0;
+    double stream_start = stream->start_time != AV_NOPTS_VALUE ? stream->start_time * av_q2d(stream->time_base) : format_start;
+
+    double stream_claim = stream->duration != AV_NOPTS_VALUE && stream->duration > 0 ? stream->duration * av_q2d(stream->time_base) : 0;
+    if (stream->nb_frames > 0 && info->fps_num > 0 && info->fps_den > 0 && info->has_video) {
+        double counted = stream->nb_frames * (double) info->fps_den / info->fps_num;
+        if (counted > stream_claim) stream_claim = counted;
+    }
+
+    double from = info->duration - 0.5 > 0 ? info->duration - 0.5 : 0;
+    int64_t target = (int64_t) ((stream_start + from) / av_q2d(stream->time_base));
+    if (av_seek_frame(format, index, target, AVSEEK_FLAG_BACKWARD) < 0
+        && av_seek_frame(format, index, stream->start_time != AV_NOPTS_VALUE ? stream->start_time : 0, AVSEEK_FLAG_BACKWARD) < 0) {
+        return AP_MEDIA_OK; // cannot position: no evidence either way
+    }
+    AVPacket *packet = av_packet_alloc();
+    if (!packet) return AP_MEDIA_OK;
+    double end_of_all = -1, end_of_stream = -1;
+    for (int packets = 0; packets < 100000 && av_read_frame(format, packet) >= 0; packets++) {
+        const AVStream *owner = format->streams[packet->stream_index];
+        int64_t stamp = packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
+        if (stamp != AV_NOPTS_VALUE) {
+            double packet_end = (stamp + (packet->duration > 0 ? packet->duration : 0)) * av_q2d(owner->time_base);
+            if (packet_end - format_start > end_of_all) end_of_all = packet_end - format_start;
+            if (packet->stream_index == index && packet_end - stream_start > end_of_stream) end_of_stream = packet_end - stream_start;
+        }
+        av_packet_unref(packet);
+    }
+    av_packet_free(&packet);
+    if (ap_deadline_passed(media)) {
+        snprintf(message, message_size, "gave up reading the end of the file after the time limit");
+        return AP_MEDIA_TIMEOUT;
+    }
+    double claim = info->duration, end = end_of_all;
+    if (stream_claim > 0 && end_of_stream >= 0 && stream_claim - end_of_stream > claim - end_of_all) {
+        claim = stream_claim;
+        end = end_of_stream;
+    }
+    double tolerance = claim * 0.05 > 0.1 ? claim * 0.05 : 0.1;
+    if (end >= 0 && end + tolerance < claim) {
+        snprintf(message, message_size, "the file is truncated: its data ends at %.3f s of the %.3f s its header announces",
+                 end, claim);
+        return AP_MEDIA_CORRUPT;
+    }
+    return AP_MEDIA_OK;
+}
+
 ap_media_status ap_media_describe(ap_media *media, ap_media_info *info, char *message, size_t message_size) {
     memset(info, 0, sizeof(*info));
     AVFormatContext *format = media->format;
@@ -163,7 +224,37 @@ ap_media_status ap_media_describe(ap_media *media, ap_media_info *info, char *me
             }
         }
     }
-    return AP_MEDIA_OK;
+    return ap_check_ending(media, info, message, message_size);
+}
+
+/// Feeds the stream's packets from the current position to the decoder
+/// until it gives a picture: 0 with `frame` filled, or a negative AVERROR.
+/// A damaged packet is skipped; bounded, so an undecodable stream ends.
+static int ap_decode_first_frame(AVFormatContext *format, AVCodecContext *context, int index,
+                                 AVPacket *packet, AVFrame *frame) {
+    int draining = 0;
+    for (int packets = 0; packets < 2000; ) {
+        if (!draining) {
+            int error = av_read_frame(format, packet);
+            if (error < 0) {
+                avcodec_send_packet(context, NULL); // end of data: let the decoder give what it holds
+                draining = 1;
+            } else if (packet->stream_index != index) {
+                av_packet_unref(packet);
+                continue;
+            } else {
+                packets++;
+                int sent = avcodec_send_packet(context, packet);
+                av_packet_unref(packet);
+                if (sent < 0 && sent != AVERROR(EAGAIN) && sent != AVERROR_INVALIDDATA) return sent;
+            }
+        }
+        int received = avcodec_receive_frame(context, frame);
+        if (received == 0) return 0;
+        if (received != AVERROR(EAGAIN)) return received;
+        if (draining) return AVERROR_EOF;
+    }
+    return AVERROR_INVALIDDATA;
 }
 
 ap_media_status ap_media_decode_frame(ap_media *media, double seconds, int max_side,
@@ -191,35 +282,28 @@ ap_media_status ap_media_decode_frame(ap_media *media, double seconds, int max_s
         ap_write_message(message, message_size, "cannot open the video decoder", error);
         goto done;
     }
-    if (seconds > 0) {
-        int64_t target = av_rescale_q((int64_t) (seconds * AV_TIME_BASE), AV_TIME_BASE_Q, stream->time_base);
-        if (av_seek_frame(format, index, target, AVSEEK_FLAG_BACKWARD) < 0) {
-            av_seek_frame(format, index, 0, AVSEEK_FLAG_BACKWARD); // fall back to the start
-        }
+    // Always seek: describing the file may have read up to its end.
+    int64_t start = stream->start_time != AV_NOPTS_VALUE ? stream->start_time : 0;
+    int64_t target = start + av_rescale_q((int64_t) (seconds * AV_TIME_BASE), AV_TIME_BASE_Q, stream->time_base);
+    if (av_seek_frame(format, index, target, AVSEEK_FLAG_BACKWARD) < 0
+        && av_seek_frame(format, index, start, AVSEEK_FLAG_BACKWARD) < 0) {
+        // Some demuxers (MPEG-TS near its start) refuse timestamp seeks: rewind the bytes.
+        avio_seek(format->pb, 0, SEEK_SET);
+        avformat_flush(format);
     }
-    int got = 0;
-    // Bounded: a stream that yields no picture in this many packets is undecodable.
-    for (int packets = 0; !got && packets < 2000; ) {
-        error = av_read_frame(format, packet);
-        if (error < 0) {
-            avcodec_send_packet(context, NULL); // drain what the decoder holds
-        } else if (packet->stream_index != index) {
-            av_packet_unref(packet);
-            continue;
-        } else {
-            packets++;
-            int sent = avcodec_send_packet(context, packet);
-            av_packet_unref(packet);
-            if (sent < 0 && sent != AVERROR(EAGAIN)) { error = sent; }
+    error = ap_decode_first_frame(format, context, index, packet, frame);
+    if (error < 0 && !ap_deadline_passed(media)) {
+        // The seek may have landed past the only keyframe (MPEG-TS seeks by
+        // timestamp, not to keyframes): try once more from the very start.
+        avcodec_flush_buffers(context);
+        if (av_seek_frame(format, -1, 0, AVSEEK_FLAG_BYTE) < 0) {
+            av_seek_frame(format, index, start, AVSEEK_FLAG_BACKWARD);
         }
-        int received = avcodec_receive_frame(context, frame);
-        if (received == 0) { got = 1; break; }
-        if (error < 0 && received != AVERROR(EAGAIN)) break;
-        if (error == AVERROR_EOF) break;
+        error = ap_decode_first_frame(format, context, index, packet, frame);
     }
-    if (!got) {
-        status = ap_status_for(error < 0 ? error : AVERROR_INVALIDDATA, media);
-        ap_write_message(message, message_size, "no video frame could be decoded", error < 0 ? error : AVERROR_INVALIDDATA);
+    if (error < 0) {
+        status = ap_status_for(error == AVERROR_EOF ? AVERROR_INVALIDDATA : error, media);
+        ap_write_message(message, message_size, "no video frame could be decoded", error);
         goto done;
     }
     int source_width = frame->width, source_height = frame->height;
