@@ -39,8 +39,7 @@ public struct LocalRenditionStore: RenditionStore {
                 try? FileManager.default.removeItem(atPath: temporary)
                 throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "cannot move \(fileName) into place: \(reason)"])
             }
-            return Rendition(name: rendition.name, role: rendition.role, width: rendition.width, height: rendition.height,
-                             format: rendition.format, bytes: rendition.bytes.count, path: relativeDirectory + "/" + fileName)
+            return Rendition(rendition, storedAt: relativeDirectory + "/" + fileName)
         }
     }
 

@@ -38,13 +38,14 @@ public struct Rendition: Codable, Sendable, Equatable {
     /// Relative to the data directory.
     public var path: String
 
-    public init(name: String, role: Role, width: Int, height: Int, format: EncodedFormat, bytes: Int, path: String) {
-        self.name = name
-        self.role = role
-        self.width = width
-        self.height = height
-        self.format = format
-        self.bytes = bytes
+    /// The record's entry for `encoded`, once stored at `path`.
+    public init(_ encoded: EncodedRendition, storedAt path: String) {
+        name = encoded.name
+        role = encoded.role
+        width = encoded.width
+        height = encoded.height
+        format = encoded.format
+        bytes = encoded.bytes.count
         self.path = path
     }
 }
