@@ -65,7 +65,7 @@ import Testing
     /// must never crash, and what survives stays well-formed.
     @Test func damagedBlocksNeverCrash() throws {
         let block = try exifBlock("photos/camera-gps-south.jpg")
-        var generator = SplitMix64(seed: 42)
+        var generator = SeededGenerator(seed: 42)
         for round in 0..<400 {
             var mangled = block
             if round % 2 == 0 {
@@ -119,17 +119,4 @@ enum TinyExif {
 
     private static func le16(_ value: UInt16) -> [UInt8] { [UInt8(value & 0xFF), UInt8(value >> 8)] }
     private static func le32(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8((value >> ($0 * 8)) & 0xFF) } }
-}
-
-/// A small deterministic generator, so failures reproduce.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

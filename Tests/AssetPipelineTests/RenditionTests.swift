@@ -308,15 +308,8 @@ import Testing
     /// mosaic at all shows many more colour changes along a row.
     private func makeRandomCells(in directory: String) throws -> String {
         let width = 2048, height = 1536, cell = 48
-        var state: UInt64 = 0x5EED_B10C
-        func next() -> UInt8 {
-            // SplitMix64: a fixed, portable sequence.
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return UInt8(truncatingIfNeeded: z ^ (z >> 31))
-        }
+        var generator = SeededGenerator(seed: 0x5EED_B10C)
+        func next() -> UInt8 { UInt8(truncatingIfNeeded: generator.next()) }
         var bytes = [UInt8]()
         bytes.reserveCapacity(width * height * 3)
         for _ in 0..<(height + cell - 1) / cell {
