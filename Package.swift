@@ -50,6 +50,12 @@ let package = Package(
             name: "AssetCatalog",
             dependencies: ["AssetPipeline", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .target(
+            name: "AssetQueue",
+            dependencies: ["AssetPipeline", "AssetCatalog", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // The queue's own overhead with no-op jobs (scripts/bench-queue).
+        .executableTarget(name: "queue-bench", dependencies: ["AssetQueue"]),
         .executableTarget(
             name: "assetpipe",
             dependencies: [
@@ -63,6 +69,10 @@ let package = Package(
         .testTarget(name: "AssetMediaTests", dependencies: ["AssetMedia", "TestSupport"]),
         .testTarget(name: "AssetPipelineTests", dependencies: ["AssetPipeline", "TestSupport"]),
         .testTarget(name: "AssetCatalogTests", dependencies: ["AssetCatalog", "TestSupport"]),
+        .testTarget(
+            name: "AssetQueueTests",
+            dependencies: ["AssetQueue", "AssetCatalog", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "assetpipeTests", dependencies: ["AssetCatalog", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -10,8 +10,9 @@ public final class Catalog: AssetSink, Sendable {
     private let pool: DatabasePool
     private let renditionStore: any RenditionStore
 
-    /// Opens (creating if needed) `catalog.sqlite` in `dataDirectory` and migrates it.
-    public init(dataDirectory: String) throws(CatalogError) {
+    /// Opens (creating if needed) `catalog.sqlite` in `dataDirectory` and
+    /// migrates it: the catalog's own tables, then those of `migrations`.
+    public init(dataDirectory: String, migrations: [CatalogMigration] = []) throws(CatalogError) {
         do {
             try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         } catch {
@@ -26,14 +27,46 @@ public final class Catalog: AssetSink, Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
+        // One migrator for the whole file: GRDB applies, in order, what it
+        // knows and has not applied, so a catalog migration added later still
+        // runs on a file the queue has migrated; and it leaves alone applied
+        // migrations it does not know, so `process` opens a queue's file.
+        var migrator = CatalogSchema.migrator
+        for migration in migrations {
+            migrator.registerMigration(migration.identifier, migrate: migration.migrate)
+        }
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            try CatalogSchema.migrator.migrate(pool)
+            pool = try Self.openAndMigrate(path, configuration, migrator)
         } catch {
             throw CatalogError(operation: "open the catalog \(path)", underlying: error,
                                hint: "check that the directory is writable and the file is an assetpipe catalog")
         }
     }
+
+    /// Workers started together on a new file race to set it up: its switch
+    /// to WAL fails busy at once (SQLite does not wait for that lock), and
+    /// GRDB reads which migrations are applied outside their transactions, so
+    /// the loser fails on a table the winner just made. A moment later, the
+    /// winner's work is done and opening again succeeds.
+    private static func openAndMigrate(_ path: String, _ configuration: Configuration,
+                                       _ migrator: DatabaseMigrator) throws -> DatabasePool {
+        var attempt = 1
+        while true {
+            do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                try migrator.migrate(pool)
+                return pool
+            } catch where attempt < 5 {
+                Thread.sleep(forTimeInterval: 0.02 * Double(attempt))
+                attempt += 1
+            }
+        }
+    }
+
+    /// The catalog's database, for a module that keeps its own tables in the
+    /// same file (the job queue) and registered them through `migrations`.
+    /// Assets are written only through the catalog's methods.
+    public var database: DatabasePool { pool }
 
     public func begin(path: String, name: String) throws -> String {
         do {
@@ -117,6 +150,18 @@ public final class Catalog: AssetSink, Sendable {
         } catch {
             throw CatalogError(operation: "count assets", underlying: error, hint: "check that \(path) is an assetpipe catalog")
         }
+    }
+}
+
+/// A migration that another module adds to the catalog's file, so its tables
+/// live beside the assets (the job queue's). Identifiers are unique in the file.
+public struct CatalogMigration: Sendable {
+    public let identifier: String
+    public let migrate: @Sendable (Database) throws -> Void
+
+    public init(_ identifier: String, migrate: @escaping @Sendable (Database) throws -> Void) {
+        self.identifier = identifier
+        self.migrate = migrate
     }
 }
 

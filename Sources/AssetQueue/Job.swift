@@ -1,0 +1,106 @@
+import AssetPipeline
+import Foundation
+
+/// One unit of queued work: what to do (kind and payload), how urgent, and
+/// where it stands. A snapshot read from a queue; only the queue changes the
+/// stored job. Its JSON form (snake_case keys, absent values left out) is
+/// what `jobs --json` prints.
+public struct Job: Sendable, Equatable, Codable {
+    /// What the job does.
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        /// Catalogue a file: `payload.origin`, stored as `payload.target`.
+        case process
+        /// Re-read asset `payload.assetID` from its origin and run the pipeline again.
+        case refresh
+        /// The origin of asset `payload.assetID` is gone: remove the asset and its renditions.
+        case delete
+    }
+
+    /// Where a job is in its life. `succeeded`, `failed`, `dead` and
+    /// `cancelled` are final until someone retries the job.
+    public enum State: String, Sendable, Codable, CaseIterable {
+        /// Waiting to be claimed, from `runAfter` on.
+        case queued
+        /// Claimed by `leaseOwner` until `leaseExpiresAt`; claimable by
+        /// another worker once that has passed.
+        case running
+        case succeeded
+        /// A permanent result (corrupt, unsupported_format, exists, ...): never retried by the queue.
+        case failed
+        /// Transient failures until `maxAttempts` ran out; `lastError` says the last one.
+        case dead
+        case cancelled
+    }
+
+    /// UUID, lowercase.
+    public var id: String
+    public var kind: Kind
+    public var payload: JobPayload
+    /// Higher is claimed first; equal priorities in the order they were enqueued.
+    public var priority: Int
+    public var state: State
+    /// Claims so far, the running one included; a job handed back at shutdown does not count.
+    public var attempts: Int
+    public var maxAttempts: Int
+    /// The error of the latest attempt that failed, kept after a later
+    /// success as a record of what happened.
+    public var lastError: AssetError?
+    /// Not claimable before this: the enqueue time, or the end of a retry's backoff.
+    public var runAfter: Date
+    /// The worker holding the job while it is `running`.
+    public var leaseOwner: String?
+    public var leaseExpiresAt: Date?
+    public var createdAt: Date
+    /// The last change of state (a heartbeat does not count).
+    public var updatedAt: Date
+    /// When the job reached a final state.
+    public var finishedAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, payload, priority, state, attempts
+        case maxAttempts = "max_attempts"
+        case lastError = "last_error"
+        case runAfter = "run_after"
+        case leaseOwner = "lease_owner"
+        case leaseExpiresAt = "lease_expires_at"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+        case finishedAt = "finished_at"
+    }
+}
+
+/// What a job works on. `process` jobs have `origin`, and may name their
+/// `target` and `onConflict`; `refresh` and `delete` jobs have `assetID`.
+public struct JobPayload: Sendable, Equatable, Codable {
+    /// What a `process` job does when an asset already exists at its target path.
+    public enum ConflictPolicy: String, Sendable, Codable, CaseIterable {
+        /// The job fails with reason `exists`; nothing is overwritten.
+        case reject
+        /// The asset keeps its id and gets the next version.
+        case version
+        /// The new asset gets a unique name: `name_1.jpg`, `name_2.jpg`, ...
+        case rename
+    }
+
+    /// Absolute path of the file to read.
+    public var origin: String?
+    /// The asset's path in the catalog (`--as`); the origin when absent.
+    public var target: String?
+    /// Absent: the pipeline file's default.
+    public var onConflict: ConflictPolicy?
+    public var assetID: String?
+
+    public init(origin: String? = nil, target: String? = nil, onConflict: ConflictPolicy? = nil, assetID: String? = nil) {
+        self.origin = origin
+        self.target = target
+        self.onConflict = onConflict
+        self.assetID = assetID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case origin
+        case target = "as"
+        case onConflict = "on_conflict"
+        case assetID = "asset_id"
+    }
+}

@@ -1,0 +1,39 @@
+/// A job to enqueue: what `JobQueue.enqueue` takes. The queue gives it an id,
+/// timestamps and the `queued` state.
+public struct JobRequest: Sendable, Equatable {
+    /// Five attempts: with the standard backoff a transient failure (a file
+    /// still arriving, a busy database) gets about 15 seconds to clear.
+    public static let defaultMaxAttempts = 5
+
+    public var kind: Job.Kind
+    public var payload: JobPayload
+    /// Higher is claimed first.
+    public var priority: Int
+    /// At least 1.
+    public var maxAttempts: Int
+
+    public init(kind: Job.Kind, payload: JobPayload, priority: Int = 0, maxAttempts: Int = JobRequest.defaultMaxAttempts) {
+        precondition(maxAttempts >= 1, "a job needs at least one attempt, not \(maxAttempts)")
+        self.kind = kind
+        self.payload = payload
+        self.priority = priority
+        self.maxAttempts = maxAttempts
+    }
+
+    /// Catalogue the file at `origin` as `target` (the origin's path when nil).
+    public static func process(origin: String, as target: String? = nil, onConflict: JobPayload.ConflictPolicy? = nil,
+                               priority: Int = 0, maxAttempts: Int = defaultMaxAttempts) -> JobRequest {
+        JobRequest(kind: .process, payload: JobPayload(origin: origin, target: target, onConflict: onConflict),
+                   priority: priority, maxAttempts: maxAttempts)
+    }
+
+    /// Re-read the asset from its origin and run the pipeline again.
+    public static func refresh(assetID: String, priority: Int = 0, maxAttempts: Int = defaultMaxAttempts) -> JobRequest {
+        JobRequest(kind: .refresh, payload: JobPayload(assetID: assetID), priority: priority, maxAttempts: maxAttempts)
+    }
+
+    /// Remove the asset, whose origin is gone, and its renditions.
+    public static func delete(assetID: String, priority: Int = 0, maxAttempts: Int = defaultMaxAttempts) -> JobRequest {
+        JobRequest(kind: .delete, payload: JobPayload(assetID: assetID), priority: priority, maxAttempts: maxAttempts)
+    }
+}

@@ -1,0 +1,51 @@
+import AssetQueue
+import Foundation
+import Synchronization
+import TestSupport
+import Testing
+
+/// A queue driver under test. The contract tests run once per driver in
+/// `all`; the PostgreSQL driver joins by adding itself there.
+struct QueueDriver: Sendable, CustomTestStringConvertible {
+    let name: String
+    /// A fresh, empty queue store using `clock` and `backoff`.
+    let makeStore: @Sendable (QueueClock, Backoff) throws -> QueueStore
+
+    var testDescription: String { name }
+
+    static let all: [QueueDriver] = [.sqlite]
+
+    /// A catalog file of its own in a temporary directory; every connection
+    /// is a separate `DatabasePool` on it, as a separate process would open.
+    static let sqlite = QueueDriver(name: "SQLite") { clock, backoff in
+        let directory = try Package.temporaryDirectory("queue")
+        return QueueStore { try SQLiteJobQueue(dataDirectory: directory, clock: clock, backoff: backoff) }
+    }
+}
+
+/// One queue's storage, which any number of connections can share.
+struct QueueStore: Sendable {
+    /// Opens another connection to the same queue.
+    let connect: @Sendable () throws -> any JobQueue
+}
+
+/// A clock the test moves by hand, so leases expire and backoffs end without sleeping.
+final class ManualClock: Sendable {
+    private let current: Mutex<Date>
+
+    /// A whole millisecond, as the queue stores times.
+    init(_ start: Date = Date(timeIntervalSince1970: 1_900_000_000)) {
+        current = Mutex(start)
+    }
+
+    var now: Date { current.withLock { $0 } }
+    var queueClock: QueueClock { QueueClock { self.now } }
+
+    func advance(_ duration: Duration) {
+        current.withLock { $0 = $0.addingTimeInterval(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18) }
+    }
+
+    func set(_ date: Date) {
+        current.withLock { $0 = date }
+    }
+}
