@@ -80,7 +80,7 @@ struct ProcessCommand: ParsableCommand {
             throw FatalError(message: "\(error); the batch stopped, assets already stored are kept")
         }
         output.finish()
-        Terminal.standardError.write(Self.describe(summary, catalog: store.path, problems: inputs.problems.count))
+        Terminal.standardError.write(Self.describe(summary, catalog: InputWalker.absolutePath(store.path), problems: inputs.problems.count))
     }
 
     static func describe(_ summary: BatchSummary, catalog: String, problems: Int) -> String {
