@@ -143,17 +143,15 @@ public struct VideoInfo: Codable, Sendable, Equatable {
 
     init(_ streams: MediaStreams, _ video: VideoTrack) {
         container = streams.container
-        duration = streams.duration.map(Self.milliseconds)
+        duration = streams.duration.map(wholeMilliseconds)
         durationEstimated = streams.durationEstimated ? true : nil
         codec = video.codec
         rotation = video.rotation
-        fps = video.fps.map { ($0 * 1000).rounded() / 1000 }
+        fps = video.fps.map(wholeMilliseconds)
         bitRate = streams.bitRate
         frameCount = video.frameCount
         audio = streams.audio
     }
-
-    static func milliseconds(_ seconds: Double) -> Double { (seconds * 1000).rounded() / 1000 }
 
     enum CodingKeys: String, CodingKey {
         case container, duration
@@ -164,6 +162,9 @@ public struct VideoInfo: Codable, Sendable, Equatable {
         case audio
     }
 }
+
+/// Durations and rates in the record carry three decimals, as ffprobe's do.
+private func wholeMilliseconds(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
 
 public struct AudioInfo: Codable, Sendable, Equatable {
     public var container: String
@@ -177,7 +178,7 @@ public struct AudioInfo: Codable, Sendable, Equatable {
 
     init(_ streams: MediaStreams, _ audio: AudioTrack) {
         container = streams.container
-        duration = streams.duration.map(VideoInfo.milliseconds)
+        duration = streams.duration.map(wholeMilliseconds)
         durationEstimated = streams.durationEstimated ? true : nil
         codec = audio.codec
         channels = audio.channels

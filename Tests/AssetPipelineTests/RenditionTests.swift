@@ -299,6 +299,18 @@ import Testing
     }
 
     /// Rows across the image, at fifths and tenths of its height.
+    /// Checks the sampled rows for at most 16 blocks (15 colour boundaries) and
+    /// that at least one row is not flat; returns each row's boundaries.
+    @discardableResult
+    private func expectAtMostSixteenBlocksPerRow(_ image: Pixels, sourceLocation: SourceLocation = #_sourceLocation) -> [(Int, [Int])] {
+        let rows = sampleRows(image).map { y in (y, boundaries(count: image.width) { image.at($0, y) }) }
+        for (y, row) in rows {
+            #expect(row.count <= 15, "row \(y) has \(row.count + 1) blocks, boundaries at \(row)", sourceLocation: sourceLocation)
+        }
+        #expect(rows.contains { !$0.1.isEmpty }, "the pixelated preview is one flat colour along every row tried", sourceLocation: sourceLocation)
+        return rows
+    }
+
     private func sampleRows(_ image: Pixels) -> [Int] {
         [0.2, 0.35, 0.5, 0.65, 0.8].map { Int(Double(image.height) * $0) }
     }
@@ -342,16 +354,12 @@ import Testing
                 "pixelated \(image.width)x\(image.height), thumb \(thumb.width)x\(thumb.height)")
         #expect(image.width > image.height, "the source is landscape")
 
-        var most = 0
-        for y in sampleRows(image) {
-            let row = boundaries(count: image.width) { image.at($0, y) }
-            #expect(row.count <= 15, "row \(y) has \(row.count + 1) blocks, boundaries at \(row)")
+        let rows = expectAtMostSixteenBlocksPerRow(image)
+        for (y, row) in rows {
             // Blocks of at most 16 across are at least width/16 wide (less a pixel of blur each side).
             let gaps = zip(row.dropFirst(), row).map { $0 - $1 }
             #expect(gaps.allSatisfy { $0 >= image.width / 16 - 4 }, "row \(y): blocks narrower than 1/16 of the width, boundaries at \(row)")
-            most = max(most, row.count)
         }
-        #expect(most >= 1, "the pixelated preview is one flat colour along every row tried")
         let x = image.width / 2
         let column = boundaries(count: image.height) { image.at(x, $0) }
         #expect(column.count <= 15, "column \(x) has \(column.count + 1) blocks, boundaries at \(column)")
@@ -371,13 +379,7 @@ import Testing
         #expect(max(image.width, image.height) == max(thumb.width, thumb.height),
                 "pixelated \(image.width)x\(image.height), thumb \(thumb)")
         #expect(image.width > image.height, "the photo is landscape")
-        var most = 0
-        for y in sampleRows(image) {
-            let row = boundaries(count: image.width) { image.at($0, y) }
-            #expect(row.count <= 15, "row \(y) has \(row.count + 1) blocks, boundaries at \(row)")
-            most = max(most, row.count)
-        }
-        #expect(most >= 1, "the pixelated preview is one flat colour along every row tried")
+        _ = expectAtMostSixteenBlocksPerRow(image)
     }
 
     // MARK: 7. Animation
