@@ -12,6 +12,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: libvips-dev, libexif-dev, libav*-dev).
@@ -48,19 +50,33 @@ let package = Package(
         ),
         .target(
             name: "AssetCatalog",
-            dependencies: ["AssetPipeline", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "AssetPipeline",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(
             name: "AssetQueue",
             dependencies: ["AssetPipeline", "AssetCatalog", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // Runs queued jobs: claim loop, leases, timeouts, drain on SIGTERM, --watch.
+        .target(
+            name: "AssetWorker",
+            dependencies: [
+                "AssetQueue", "AssetCatalog", "AssetPipeline", "AssetMedia",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
         ),
         // The queue's own overhead with no-op jobs (scripts/bench-queue).
         .executableTarget(name: "queue-bench", dependencies: ["AssetQueue"]),
         .executableTarget(
             name: "assetpipe",
             dependencies: [
-                "AssetPipeline", "AssetCatalog", "AssetMedia",
+                "AssetPipeline", "AssetCatalog", "AssetMedia", "AssetQueue", "AssetWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -72,6 +88,13 @@ let package = Package(
         .testTarget(
             name: "AssetQueueTests",
             dependencies: ["AssetQueue", "AssetCatalog", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "AssetWorkerTests",
+            dependencies: [
+                "AssetWorker", "AssetQueue", "AssetCatalog", "TestSupport",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
         ),
         .testTarget(name: "assetpipeTests", dependencies: ["AssetCatalog", "TestSupport"]),
     ],

@@ -8,7 +8,7 @@ public final class Catalog: AssetSink, Sendable {
     /// Where the database lives.
     public let path: String
     private let pool: DatabasePool
-    private let renditionStore: any RenditionStore
+    let renditionStore: any RenditionStore
 
     /// Opens (creating if needed) `catalog.sqlite` in `dataDirectory` and
     /// migrates it: the catalog's own tables, then those of `migrations`.
@@ -90,33 +90,34 @@ public final class Catalog: AssetSink, Sendable {
         }
     }
 
-    /// Stores the outcome of processing one asset: its renditions (each file
-    /// replaced atomically), then its record in one transaction; then the
-    /// files of earlier runs that this one no longer lists are removed.
-    /// Re-processing a path updates that asset in place: it keeps its id and
-    /// creation time, and its attempt count grows.
+    /// Stores the outcome of processing one asset: its record, its
+    /// renditions and a history entry (`created`, or `updated` when the path
+    /// was catalogued before), in one transaction; then the files of earlier
+    /// runs that this one no longer lists are removed. Re-processing a path
+    /// updates that asset in place: it keeps its id, version and creation
+    /// time, and its attempt count grows.
     public func commit(_ record: AssetRecord, renditions: [EncodedRendition]) throws -> AssetRecord {
         guard let id = record.id else {
             preconditionFailure("commit(_:renditions:) takes a record whose id came from begin(path:name:)")
         }
         do {
-            var record = record
-            let stored = try renditionStore.store(renditions, forAsset: id)
-            record.renditions = stored.isEmpty ? nil : stored
-            let committed = try pool.write { db in
-                // The stored form (milliseconds), so the returned record equals what a read gives back.
-                let now = Timestamp.parse(Timestamp.format(Date())) ?? Date()
-                let existing = try Row.fetchOne(db, sql: "SELECT created_at, attempts FROM asset WHERE id = ?", arguments: [id])
+            let committed = try writeChange { db in
+                let existing = try StoredAsset.fetch(db, id: id)
                 var final = record
-                final.createdAt = (existing?["created_at"] as String?).flatMap(Timestamp.parse) ?? now
-                final.updatedAt = now
-                final.processedAt = record.status == .processing ? nil : now
-                final.attempts = (existing?["attempts"] as Int? ?? 0) + 1
-                try AssetRow(final).upsert(db)
+                final.origin = record.origin ?? record.path
+                final.version = existing?.version ?? 1
+                // A placeholder from begin() is not an earlier run.
+                let seenBefore = (existing?.attempts ?? 0) > 0
+                final = try self.store(final, renditions: renditions, previous: existing, db)
+                _ = try self.recordEvent(for: final, action: seenBefore ? .updated : .created,
+                                         detail: Self.detail(of: final, previous: seenBefore ? existing?.record : nil),
+                                         source: ChangeSource(actor: "process"), db)
                 return final
             }
-            try renditionStore.removeRenditions(ofAsset: id, except: Set(stored.map(\.path)))
+            try tidyRenditions(ofAsset: id)
             return committed
+        } catch let error as CatalogError {
+            throw error
         } catch {
             throw CatalogError(operation: "store \(record.path)", underlying: error,
                                hint: "check free disk space and that the data directory is writable")
@@ -134,6 +135,15 @@ public final class Catalog: AssetSink, Sendable {
             return try AssetRecord.makeDecoder().decode(AssetRecord.self, from: Data(json.utf8))
         } catch {
             throw CatalogError(operation: "read \(key)", underlying: error, hint: "check that \(path) is an assetpipe catalog")
+        }
+    }
+
+    /// The asset at this catalog path.
+    public func record(atPath path: String) throws(CatalogError) -> AssetRecord? {
+        do {
+            return try pool.read { db in try StoredAsset.fetch(db, path: path)?.record }
+        } catch {
+            throw CatalogError(operation: "read \(path)", underlying: error, hint: "check that \(self.path) is an assetpipe catalog")
         }
     }
 
@@ -170,6 +180,12 @@ public struct CatalogError: Error, Sendable, CustomStringConvertible {
     public let operation: String
     public let reason: String
     public let hint: String
+
+    init(operation: String, reason: String, hint: String) {
+        self.operation = operation
+        self.reason = reason
+        self.hint = hint
+    }
 
     init(operation: String, underlying: any Error, hint: String) {
         self.operation = operation

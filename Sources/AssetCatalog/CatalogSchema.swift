@@ -36,6 +36,37 @@ enum CatalogSchema {
                 CREATE INDEX asset_by_taken_at ON asset(taken_at);
                 """)
         }
+        migrator.registerMigration("v2: versions, origins and history") { db in
+            // `origin` is the file a refresh reads again; until now it was the path.
+            // `asset_event` is the audit trail; a deleted asset's events stay.
+            // `job_id` holds a job run's effect key: unique, so a job that runs
+            // again after a crash finds its effect made and does not repeat it.
+            try db.execute(sql: """
+                ALTER TABLE asset ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+                ALTER TABLE asset ADD COLUMN origin TEXT;
+                UPDATE asset SET origin = path;
+                CREATE TABLE asset_event (
+                    seq INTEGER PRIMARY KEY,
+                    asset_id TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    path TEXT NOT NULL,
+                    at TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL
+                        CHECK (action IN ('created', 'updated', 'versioned', 'refreshed', 'deleted', 'edited')),
+                    detail TEXT NOT NULL,
+                    job_id TEXT
+                );
+                CREATE INDEX asset_event_by_asset ON asset_event(asset_id, seq);
+                CREATE INDEX asset_event_by_path ON asset_event(path);
+                CREATE UNIQUE INDEX asset_event_by_job ON asset_event(job_id) WHERE job_id IS NOT NULL;
+                INSERT INTO asset_event (asset_id, version, path, at, actor, action, detail)
+                    SELECT id, 1, path, created_at, 'migration', 'created',
+                           CASE WHEN sha256 IS NULL THEN json_object('status', status)
+                                ELSE json_object('sha256', sha256, 'status', status) END
+                    FROM asset WHERE status != 'processing';
+                """)
+        }
         return migrator
     }
 }

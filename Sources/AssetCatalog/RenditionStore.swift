@@ -4,15 +4,18 @@ import Foundation
 /// Where rendition files live. Behind a protocol so that object storage can
 /// replace the local (or shared-mount) directory later.
 public protocol RenditionStore: Sendable {
-    /// Stores an asset's renditions, each atomically (written under a
-    /// temporary name, then renamed), and returns where they are.
-    func store(_ renditions: [EncodedRendition], forAsset id: String) throws -> [Rendition]
+    /// Stores the renditions of one version of an asset, each atomically
+    /// (written under a temporary name, then renamed), and returns where they are.
+    func store(_ renditions: [EncodedRendition], forAsset id: String, version: Int) throws -> [Rendition]
 
-    /// Removes the asset's rendition files other than `kept` (paths as returned by `store`).
+    /// Removes the asset's rendition files other than `kept` (paths as
+    /// returned by `store`); with `kept` empty, everything of the asset.
     func removeRenditions(ofAsset id: String, except kept: Set<String>) throws
 }
 
-/// Renditions as files under `DATA/renditions/<first two of id>/<id>/<name>.<ext>`.
+/// Renditions as files under `DATA/renditions/<first two of id>/<id>/v<version>/<name>.<ext>`.
+/// One folder per version: a new version is written beside the current one,
+/// so the catalog never points at files of a version it does not hold.
 public struct LocalRenditionStore: RenditionStore {
     public let dataDirectory: String
 
@@ -24,9 +27,9 @@ public struct LocalRenditionStore: RenditionStore {
         "renditions/\(id.prefix(2))/\(id)"
     }
 
-    public func store(_ renditions: [EncodedRendition], forAsset id: String) throws -> [Rendition] {
+    public func store(_ renditions: [EncodedRendition], forAsset id: String, version: Int) throws -> [Rendition] {
         guard !renditions.isEmpty else { return [] }
-        let relativeDirectory = directory(ofAsset: id)
+        let relativeDirectory = directory(ofAsset: id) + "/v\(version)"
         let absoluteDirectory = dataDirectory + "/" + relativeDirectory
         try FileManager.default.createDirectory(atPath: absoluteDirectory, withIntermediateDirectories: true)
         return try renditions.map { rendition in
@@ -44,21 +47,36 @@ public struct LocalRenditionStore: RenditionStore {
     }
 
     public func removeRenditions(ofAsset id: String, except kept: Set<String>) throws {
-        let relativeDirectory = directory(ofAsset: id)
+        let assetDirectory = directory(ofAsset: id)
+        try removeFiles(in: assetDirectory, except: kept, staleBefore: Date().addingTimeInterval(-600))
+        if kept.isEmpty {
+            try? FileManager.default.removeItem(atPath: dataDirectory + "/" + assetDirectory)
+        }
+    }
+
+    /// Removes, under `relativeDirectory`, every file not in `kept` and then
+    /// the folders left empty.
+    private func removeFiles(in relativeDirectory: String, except kept: Set<String>, staleBefore: Date) throws {
         let absoluteDirectory = dataDirectory + "/" + relativeDirectory
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: absoluteDirectory) else { return }
-        let staleBefore = Date().addingTimeInterval(-600)
-        for name in names where !kept.contains(relativeDirectory + "/" + name) {
+        for name in names {
+            let relative = relativeDirectory + "/" + name
             let path = absoluteDirectory + "/" + name
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
+            if isDirectory.boolValue {
+                try removeFiles(in: relative, except: kept, staleBefore: staleBefore)
+                // Only if empty: rmdir refuses otherwise, which is the point.
+                _ = rmdir(path)
+                continue
+            }
+            guard !kept.contains(relative) else { continue }
             if name.hasPrefix(".") {
                 // Another process's file in flight, unless it was left by one that died long ago.
                 let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? Date()
                 guard modified < staleBefore else { continue }
             }
             try FileManager.default.removeItem(atPath: path)
-        }
-        if kept.isEmpty {
-            try? FileManager.default.removeItem(atPath: absoluteDirectory)
         }
     }
 }

@@ -11,10 +11,15 @@ public struct AssetRecord: Codable, Sendable, Equatable {
         case processing, processed, errored
     }
 
-    /// Assigned by the catalog on first commit; stable across re-processing.
+    /// Assigned by the catalog on first commit; stable across re-processing and new versions.
     public var id: String?
-    /// Absolute path of the original.
+    /// The asset's path in the catalog: unique, and by default the absolute
+    /// path of the original (`enqueue --as` chooses another).
     public var path: String
+    /// Absolute path of the file the asset was read from, which a refresh reads again.
+    public var origin: String?
+    /// 1 when catalogued; each new version (conflict policy `version`, a saved edit) adds one.
+    public var version: Int?
     public var name: String
     public var kind: MediaType.Kind?
     public var mime: String?
@@ -59,7 +64,7 @@ public struct AssetRecord: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, path, name, kind, mime, format, size, sha256, status, error
+        case id, path, origin, version, name, kind, mime, format, size, sha256, status, error
         case extensionMismatch = "extension_mismatch"
         case width, height
         case storedWidth = "stored_width"

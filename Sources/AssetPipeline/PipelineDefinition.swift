@@ -17,6 +17,8 @@ public struct PipelineDefinition: Sendable, Equatable {
     /// What alpha is flattened onto for formats that cannot carry it (JPEG).
     public var background: RGBColor
     public var video: VideoSettings
+    /// What a queued upload does when its target path is taken.
+    public var onConflict: ConflictPolicy = .rename
 
     public struct Limits: Sendable, Equatable {
         /// Bytes. Larger files are catalogued as `too_large` without being read.
@@ -127,7 +129,7 @@ extension PipelineDefinition {
         }
         let reader = DefinitionReader(file: file)
         let top = try reader.mapping(root, at: "the top level",
-                                     allowed: ["version", "stages", "limits", "decode", "renditions", "colors", "pixelate", "background", "video"])
+                                     allowed: ["version", "stages", "limits", "decode", "renditions", "colors", "pixelate", "background", "video", "uploads"])
         var definition = PipelineDefinition.default
 
         if let version = top["version"] {
@@ -169,6 +171,10 @@ extension PipelineDefinition {
             let fields = try reader.mapping(video, at: "video", allowed: ["min_duration", "timeout"])
             if let node = fields["min_duration"] { definition.video.minDuration = try reader.seconds(node, at: "video.min_duration", range: 0...3600) }
             if let node = fields["timeout"] { definition.video.timeout = try reader.seconds(node, at: "video.timeout", range: 0.1...3600) }
+        }
+        if let uploads = top["uploads"] {
+            let fields = try reader.mapping(uploads, at: "uploads", allowed: ["on_conflict"])
+            if let node = fields["on_conflict"] { definition.onConflict = try reader.choice(node, at: "uploads.on_conflict") }
         }
         if let background = top["background"] {
             let text = try reader.string(background, at: "background")

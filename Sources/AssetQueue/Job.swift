@@ -42,6 +42,11 @@ public struct Job: Sendable, Equatable, Codable {
     /// Claims so far, the running one included; a job handed back at shutdown does not count.
     public var attempts: Int
     public var maxAttempts: Int
+    /// How many times `retry` has queued the job again after it ended. With
+    /// the id, it names one run of the job's effects (`effectKey`): attempts
+    /// after a crash repeat a run and must not repeat its effect; a retry
+    /// by hand starts a new run that must.
+    public var generation: Int
     /// The error of the latest attempt that failed, kept after a later
     /// success as a record of what happened.
     public var lastError: AssetError?
@@ -59,6 +64,7 @@ public struct Job: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case id, kind, payload, priority, state, attempts
         case maxAttempts = "max_attempts"
+        case generation
         case lastError = "last_error"
         case runAfter = "run_after"
         case leaseOwner = "lease_owner"
@@ -69,18 +75,18 @@ public struct Job: Sendable, Equatable, Codable {
     }
 }
 
+extension Job {
+    /// The idempotency key of this run of the job: effects recorded under
+    /// it (the catalog's history rows) are applied once, however many
+    /// attempts a crash or a lost lease causes.
+    public var effectKey: String { generation == 0 ? id : "\(id)#\(generation)" }
+}
+
 /// What a job works on. `process` jobs have `origin`, and may name their
 /// `target` and `onConflict`; `refresh` and `delete` jobs have `assetID`.
 public struct JobPayload: Sendable, Equatable, Codable {
     /// What a `process` job does when an asset already exists at its target path.
-    public enum ConflictPolicy: String, Sendable, Codable, CaseIterable {
-        /// The job fails with reason `exists`; nothing is overwritten.
-        case reject
-        /// The asset keeps its id and gets the next version.
-        case version
-        /// The new asset gets a unique name: `name_1.jpg`, `name_2.jpg`, ...
-        case rename
-    }
+    public typealias ConflictPolicy = AssetPipeline.ConflictPolicy
 
     /// Absolute path of the file to read.
     public var origin: String?

@@ -9,7 +9,7 @@ extension Job {
     init(_ request: JobRequest, id: String, now: Date) {
         let now = now.wholeMilliseconds
         self.init(id: id, kind: request.kind, payload: request.payload, priority: request.priority, state: .queued,
-                  attempts: 0, maxAttempts: request.maxAttempts, lastError: nil, runAfter: now,
+                  attempts: 0, maxAttempts: request.maxAttempts, generation: 0, lastError: nil, runAfter: now,
                   leaseOwner: nil, leaseExpiresAt: nil, createdAt: now, updatedAt: now, finishedAt: nil)
     }
 
@@ -63,6 +63,7 @@ extension Job {
                              hint: "only failed, dead and cancelled jobs can be retried")
         }
         attempts = 0
+        generation += 1
         finishedAt = nil
         requeue(after: now, now: now)
     }

@@ -6,7 +6,7 @@ import GRDB
 enum JobRow {
     /// The columns `decode` reads, in a SELECT's or a RETURNING's list.
     static let columns = """
-        id, kind, payload, priority, state, attempts, max_attempts, error_reason, error_message,
+        id, kind, payload, priority, state, attempts, max_attempts, generation, error_reason, error_message,
         run_after, lease_owner, lease_expires_at, created_at, updated_at, finished_at
         """
 
@@ -15,10 +15,10 @@ enum JobRow {
 
     static func insert(_ job: Job, _ db: Database) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO job (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO job (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [
                 job.id, job.kind.rawValue, try encode(job.payload), job.priority, job.state.rawValue, job.attempts,
-                job.maxAttempts, job.lastError?.reason.rawValue, job.lastError?.message, Timestamp.format(job.runAfter),
+                job.maxAttempts, job.generation, job.lastError?.reason.rawValue, job.lastError?.message, Timestamp.format(job.runAfter),
                 job.leaseOwner, job.leaseExpiresAt.map(Timestamp.format), Timestamp.format(job.createdAt),
                 Timestamp.format(job.updatedAt), job.finishedAt.map(Timestamp.format),
             ])
@@ -27,11 +27,11 @@ enum JobRow {
     /// Writes back what a lifecycle step may change; kind, payload, priority and creation never change.
     static func update(_ job: Job, _ db: Database) throws {
         try db.cachedStatement(sql: """
-            UPDATE job SET state = ?, attempts = ?, error_reason = ?, error_message = ?, run_after = ?,
+            UPDATE job SET state = ?, attempts = ?, generation = ?, error_reason = ?, error_message = ?, run_after = ?,
                            lease_owner = ?, lease_expires_at = ?, updated_at = ?, finished_at = ?
             WHERE id = ?
             """).execute(arguments: [
-                job.state.rawValue, job.attempts, job.lastError?.reason.rawValue, job.lastError?.message,
+                job.state.rawValue, job.attempts, job.generation, job.lastError?.reason.rawValue, job.lastError?.message,
                 Timestamp.format(job.runAfter), job.leaseOwner, job.leaseExpiresAt.map(Timestamp.format),
                 Timestamp.format(job.updatedAt), job.finishedAt.map(Timestamp.format), job.id,
             ])
@@ -58,7 +58,7 @@ enum JobRow {
         }
         return Job(
             id: id, kind: kind, payload: payload, priority: row["priority"], state: state, attempts: row["attempts"],
-            maxAttempts: row["max_attempts"], lastError: lastError, runAfter: try date(row, "run_after", of: id),
+            maxAttempts: row["max_attempts"], generation: row["generation"], lastError: lastError, runAfter: try date(row, "run_after", of: id),
             leaseOwner: row["lease_owner"], leaseExpiresAt: try optionalDate(row, "lease_expires_at", of: id),
             createdAt: try date(row, "created_at", of: id), updatedAt: try date(row, "updated_at", of: id),
             finishedAt: try optionalDate(row, "finished_at", of: id))

@@ -39,5 +39,9 @@ enum JobSchema {
                 CREATE INDEX job_claim_order ON job(state, priority DESC, seq);
                 """)
         },
+        CatalogMigration("queue v2: job generation") { db in
+            // Counts retries by hand, so each run of a job has its own effect key.
+            try db.execute(sql: "ALTER TABLE job ADD COLUMN generation INTEGER NOT NULL DEFAULT 0")
+        },
     ]
 }

@@ -51,12 +51,13 @@ import Testing
         return files.sorted()
     }
 
-    /// The record's renditions exist where it says, at DATA/renditions/<2 of id>/<id>/<name>.<ext>,
+    /// The record's renditions exist where it says, at DATA/renditions/<2 of id>/<id>/v<version>/<name>.<ext>,
     /// with the size it says (stat) and the dimensions it says (vipsheader).
     private func expectFilesMatch(_ record: AssetRecord, data: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let id = try #require(record.id, sourceLocation: sourceLocation)
         for rendition in record.renditions ?? [] {
-            let expectedPath = "renditions/\(id.prefix(2))/\(id)/\(rendition.name).\(rendition.format.fileExtension)"
+            let version = try #require(record.version, sourceLocation: sourceLocation)
+            let expectedPath = "renditions/\(id.prefix(2))/\(id)/v\(version)/\(rendition.name).\(rendition.format.fileExtension)"
             #expect(rendition.path == expectedPath, sourceLocation: sourceLocation)
             let absolute = data + "/" + rendition.path
             guard FileManager.default.fileExists(atPath: absolute) else {
@@ -81,7 +82,7 @@ import Testing
         let first = try processAndCommit(path, .default, into: catalog)
         #expect(first.status == .processed)
         let id = try #require(first.id)
-        let assetDirectory = data + "/renditions/\(id.prefix(2))/\(id)"
+        let assetDirectory = data + "/renditions/\(id.prefix(2))/\(id)/v1"
         #expect(entries(assetDirectory) == ["pixelated.webp", "preview.webp", "thumb.webp"])
         try expectFilesMatch(first, data: data)
 

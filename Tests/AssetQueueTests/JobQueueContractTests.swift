@@ -301,6 +301,8 @@ import Testing
         for id in [waiting, failing, dying] {
             let retried = try await queue.retry(id)
             #expect(retried.state == .queued && retried.attempts == 0 && retried.finishedAt == nil && retried.runAfter == clock.now)
+            // A retry by hand is a new run whose effects must happen again: a new effect key.
+            #expect(retried.generation == 1 && retried.effectKey != id && retried.effectKey.hasPrefix(id))
         }
         await expectRefusal(.invalidState(.queued)) { try await queue.retry(waiting) }
         let again = try await drain(queue)

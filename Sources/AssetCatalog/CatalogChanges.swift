@@ -1,0 +1,300 @@
+import AssetPipeline
+import Crypto
+import Foundation
+import GRDB
+
+/// The changes a queued job makes: a new file placed at a path under a
+/// conflict policy, a refresh from the origin, a deletion; and the history
+/// they leave. Each is one transaction that also writes the rendition
+/// files, holding the database's write lock, so that the files of an asset
+/// change only with its row; made under a job run's effect key, each is
+/// made at most once.
+extension Catalog {
+    /// Catalogues a processed file at `target`. When an asset is already
+    /// there: `reject` refuses with `exists`; `version` makes the file that
+    /// asset's next version (keeping its id), unless the file is errored,
+    /// which would replace a good version with a broken one and is refused
+    /// with the file's error; `rename` places it at the first free
+    /// `name_1.ext`, `name_2.ext`, ... A new asset made under an effect key
+    /// gets an id derived from the key, so an attempt that crashed before
+    /// committing and the one that repeats it write the same files.
+    public func place(_ processed: ProcessedAsset, at target: String, origin: String, onConflict: ConflictPolicy,
+                      source: ChangeSource) throws(CatalogError) -> CatalogChange {
+        try change("store \(target)") { db in
+            if let done = try self.alreadyApplied(source, db) { return done }
+            var record = processed.record
+            record.origin = origin
+            var detail = Self.detail(of: record, previous: nil)
+            var action = AssetEvent.Action.created
+            var previous: StoredAsset?
+            if let existing = try StoredAsset.fetch(db, path: target) {
+                switch onConflict {
+                case .reject:
+                    return .refused(AssetError(.exists, "an asset already exists at \(target) (id \(existing.id), version \(existing.version)); "
+                        + "nothing was overwritten. Enqueue with --on-conflict version or rename, or choose another --as"))
+                case .version:
+                    if record.status == .errored, let error = record.error {
+                        return .refused(AssetError(error.reason, "\(error.message); the asset at \(target) keeps version \(existing.version)"))
+                    }
+                    record.id = existing.id
+                    record.version = existing.version + 1
+                    record.path = target
+                    record.name = existing.record.name
+                    action = .versioned
+                    detail = Self.detail(of: record, previous: existing.record)
+                    previous = existing
+                case .rename:
+                    record.path = try Self.freeName(for: target, db)
+                    record.name = (record.path as NSString).lastPathComponent
+                    detail["renamed_from"] = target
+                }
+            } else {
+                record.path = target
+                record.name = (target as NSString).lastPathComponent
+            }
+            if previous == nil {
+                record.id = source.effectKey.map(Self.assetID(forEffectKey:)) ?? UUID().uuidString.lowercased()
+                record.version = 1
+            }
+            let stored = try self.store(record, renditions: processed.renditions, previous: previous, db)
+            return .applied(stored, try self.recordEvent(for: stored, action: action, detail: detail, source: source, db))
+        }
+    }
+
+    /// Replaces an asset's data with a new reading of its origin: same id,
+    /// path and version; a `refreshed` history entry. Refused with
+    /// `not_found` when the asset is not in the catalog.
+    public func refresh(assetID: String, with processed: ProcessedAsset, source: ChangeSource) throws(CatalogError) -> CatalogChange {
+        try change("refresh \(assetID)") { db in
+            if let done = try self.alreadyApplied(source, db) { return done }
+            guard let existing = try StoredAsset.fetch(db, id: assetID) else {
+                return .refused(Self.notFound(assetID))
+            }
+            var record = processed.record
+            record.id = existing.id
+            record.path = existing.path
+            record.name = existing.record.name
+            record.origin = existing.record.origin ?? existing.path
+            record.version = existing.version
+            let stored = try self.store(record, renditions: processed.renditions, previous: existing, db)
+            let detail = Self.detail(of: stored, previous: existing.record)
+            return .applied(stored, try self.recordEvent(for: stored, action: .refreshed, detail: detail, source: source, db))
+        }
+    }
+
+    /// Removes an asset and its renditions; its history stays, ending with a
+    /// `deleted` entry, the tombstone. Refused with `not_found` when the
+    /// asset is not in the catalog.
+    public func delete(assetID: String, source: ChangeSource) throws(CatalogError) -> CatalogChange {
+        try change("delete \(assetID)") { db in
+            if let done = try self.alreadyApplied(source, db) { return done }
+            guard let existing = try StoredAsset.fetch(db, id: assetID) else {
+                return .refused(Self.notFound(assetID))
+            }
+            try db.execute(sql: "DELETE FROM asset WHERE id = ?", arguments: [assetID])
+            var detail = Self.detail(of: existing.record, previous: nil)
+            detail["status"] = nil
+            return .applied(existing.record, try self.recordEvent(for: existing.record, action: .deleted, detail: detail,
+                                                                  source: source, db))
+        }
+    }
+
+    /// The history of the asset with this id, or of every asset that has
+    /// been at this path (a deleted one's included), oldest first.
+    public func history(idOrPath key: String) throws(CatalogError) -> [AssetEvent] {
+        do {
+            return try database.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT asset_id, version, path, at, actor, action, detail, job_id FROM asset_event
+                    WHERE asset_id = ?1 OR asset_id IN (SELECT asset_id FROM asset_event WHERE path = ?1)
+                    ORDER BY seq
+                    """, arguments: [key]).map(Self.event)
+            }
+        } catch {
+            throw CatalogError(operation: "read the history of \(key)", underlying: error,
+                               hint: "check that \(path) is an assetpipe catalog")
+        }
+    }
+
+    /// `.alreadyApplied` when a change was made under this source's effect key; nil otherwise.
+    public func appliedChange(_ source: ChangeSource) throws(CatalogError) -> CatalogChange? {
+        do {
+            return try database.read { db in try self.alreadyApplied(source, db) }
+        } catch {
+            throw CatalogError(operation: "read the history", underlying: error, hint: "check that \(path) is an assetpipe catalog")
+        }
+    }
+
+    // MARK: - Inside a change
+
+    /// Runs `body` in one IMMEDIATE transaction (the write lock taken at
+    /// BEGIN, so what it reads still holds when it writes, whichever process
+    /// writes next), then removes the rendition files the change left unused.
+    private func change(_ operation: String, _ body: (Database) throws -> CatalogChange) throws(CatalogError) -> CatalogChange {
+        do {
+            let result = try writeChange(body)
+            switch result {
+            case .applied(let record, _): try tidyRenditions(ofAsset: record.id ?? "")
+            case .alreadyApplied(let record?): try tidyRenditions(ofAsset: record.id ?? "")
+            case .alreadyApplied(nil), .refused: break
+            }
+            return result
+        } catch let error as CatalogError {
+            throw error
+        } catch {
+            throw CatalogError(operation: operation, underlying: error,
+                               hint: "check free disk space and that \(path) and its data directory are writable")
+        }
+    }
+
+    func writeChange<T>(_ body: (Database) throws -> T) throws -> T {
+        try database.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(db)
+                return .commit
+            }
+            // Set: inTransaction either ran the body and committed, or threw.
+            return result!
+        }
+    }
+
+    /// Removes the asset's rendition files that its stored record does not
+    /// list (an earlier version's; a deleted asset's, all of them). Under
+    /// the write lock, so it never races a change that is writing new ones.
+    /// A crash before it leaves only unused files, which the next change
+    /// of the asset, or the same job's next attempt, removes.
+    func tidyRenditions(ofAsset id: String) throws {
+        guard !id.isEmpty else { return }
+        try writeChange { db in
+            let kept = try StoredAsset.fetch(db, id: id)?.record.renditions?.map(\.path) ?? []
+            try renditionStore.removeRenditions(ofAsset: id, except: Set(kept))
+        }
+    }
+
+    /// `.alreadyApplied` when a change under this source's effect key is in the history.
+    private func alreadyApplied(_ source: ChangeSource, _ db: Database) throws -> CatalogChange? {
+        guard let key = source.effectKey,
+              let id = try String.fetchOne(db, sql: "SELECT asset_id FROM asset_event WHERE job_id = ?", arguments: [key])
+        else { return nil }
+        return .alreadyApplied(try StoredAsset.fetch(db, id: id)?.record)
+    }
+
+    /// Writes the renditions of the record's version, then its row, and
+    /// returns the record as stored: timestamps, attempts and rendition paths.
+    func store(_ record: AssetRecord, renditions: [EncodedRendition], previous: StoredAsset?, _ db: Database) throws -> AssetRecord {
+        guard let id = record.id else { preconditionFailure("store(_:renditions:previous:_:) takes a record with an id") }
+        var final = record
+        let stored = try renditionStore.store(renditions, forAsset: id, version: record.version ?? 1)
+        final.renditions = stored.isEmpty ? nil : stored
+        // The stored form (milliseconds), so the returned record equals what a read gives back.
+        let now = Timestamp.parse(Timestamp.format(Date())) ?? Date()
+        final.createdAt = previous?.createdAt ?? now
+        final.updatedAt = now
+        final.processedAt = record.status == .processing ? nil : now
+        final.attempts = (previous?.attempts ?? 0) + 1
+        try AssetRow(final).upsert(db)
+        return final
+    }
+
+    func recordEvent(for record: AssetRecord, action: AssetEvent.Action, detail: [String: String],
+                     source: ChangeSource, _ db: Database) throws -> AssetEvent {
+        let event = AssetEvent(assetID: record.id ?? "", version: record.version ?? 1, path: record.path,
+                               at: Timestamp.parse(Timestamp.format(Date())) ?? Date(), actor: source.actor,
+                               action: action, detail: detail, jobID: source.effectKey)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        try db.execute(sql: """
+            INSERT INTO asset_event (asset_id, version, path, at, actor, action, detail, job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [event.assetID, event.version, event.path, Timestamp.format(event.at), event.actor,
+                             event.action.rawValue, String(decoding: try encoder.encode(detail), as: UTF8.self), event.jobID])
+        return event
+    }
+
+    /// What a history entry says about a record: its hash and outcome, and
+    /// the hash it replaced when that differs.
+    static func detail(of record: AssetRecord, previous: AssetRecord?) -> [String: String] {
+        var detail: [String: String] = ["status": record.status.rawValue]
+        detail["sha256"] = record.sha256
+        detail["reason"] = record.error?.reason.rawValue
+        detail["origin"] = record.origin
+        if let previous, previous.sha256 != record.sha256 {
+            detail["previous_sha256"] = previous.sha256
+        }
+        return detail
+    }
+
+    /// The first of `name_1.ext`, `name_2.ext`, ... beside `target` that no asset has.
+    static func freeName(for target: String, _ db: Database) throws -> String {
+        let directory = (target as NSString).deletingLastPathComponent
+        let name = (target as NSString).lastPathComponent
+        let dot = name.lastIndex(of: ".").flatMap { $0 == name.startIndex ? nil : $0 }
+        let stem = dot.map { String(name[..<$0]) } ?? name
+        let suffix = dot.map { String(name[$0...]) } ?? ""
+        var number = 1
+        while true {
+            let candidate = (directory.isEmpty ? "" : directory + "/") + "\(stem)_\(number)\(suffix)"
+            if try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM asset WHERE path = ?)", arguments: [candidate])! {
+                return candidate
+            }
+            number += 1
+        }
+    }
+
+    /// A UUID-shaped id that is a function of the key: SHA-256 of it, with
+    /// the version nibble set to 8 (custom) and the RFC 4122 variant.
+    static func assetID(forEffectKey key: String) -> String {
+        var bytes = Array(SHA256.hash(data: Data("assetpipe asset for job \(key)".utf8)).prefix(16))
+        bytes[6] = (bytes[6] & 0x0F) | 0x80
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        let hex = bytes.map { String(format: "%02x", $0) }.joined()
+        let groups = [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { range in
+            String(hex[hex.index(hex.startIndex, offsetBy: range.lowerBound)..<hex.index(hex.startIndex, offsetBy: range.upperBound)])
+        }
+        return groups.joined(separator: "-")
+    }
+
+    public static func notFound(_ id: String) -> AssetError {
+        AssetError(.notFound, "there is no asset \(id) in the catalog; see `assetpipe history \(id)` for what happened to it")
+    }
+
+    static func event(_ row: Row) throws -> AssetEvent {
+        let detailText: String = row["detail"]
+        let detail = (try? JSONDecoder().decode([String: String].self, from: Data(detailText.utf8))) ?? [:]
+        let actionName: String = row["action"], atText: String = row["at"]
+        return AssetEvent(assetID: row["asset_id"], version: row["version"], path: row["path"],
+                          at: Timestamp.parse(atText) ?? Date(timeIntervalSince1970: 0), actor: row["actor"],
+                          action: AssetEvent.Action(rawValue: actionName) ?? .updated, detail: detail, jobID: row["job_id"])
+    }
+}
+
+/// An asset row as a change reads it: the record, and the bookkeeping the
+/// record's JSON does not hold for a placeholder.
+struct StoredAsset {
+    var record: AssetRecord
+    var id: String
+    var path: String
+    var version: Int
+    var createdAt: Date
+    var attempts: Int
+
+    static func fetch(_ db: Database, id: String) throws -> StoredAsset? {
+        try fetch(db, where: "id = ?", id)
+    }
+
+    static func fetch(_ db: Database, path: String) throws -> StoredAsset? {
+        try fetch(db, where: "path = ?", path)
+    }
+
+    private static func fetch(_ db: Database, where condition: String, _ value: String) throws -> StoredAsset? {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT id, path, version, created_at, attempts, record FROM asset WHERE \(condition)
+            """, arguments: [value]) else { return nil }
+        var record = try AssetRecord.makeDecoder().decode(AssetRecord.self, from: Data((row["record"] as String).utf8))
+        let createdText: String = row["created_at"]
+        let version: Int = row["version"]
+        record.version = record.version ?? version
+        return StoredAsset(record: record, id: row["id"], path: row["path"], version: version,
+                           createdAt: Timestamp.parse(createdText) ?? Date(), attempts: row["attempts"])
+    }
+}

@@ -1,0 +1,20 @@
+/// What cataloguing a new file does when an asset already exists at its
+/// target path. The pipeline file sets the default (`uploads.on_conflict`);
+/// a queued job may name its own.
+public enum ConflictPolicy: String, Sendable, Codable, CaseIterable {
+    /// Nothing is overwritten: the upload fails with reason `exists` (imgix's rule).
+    case reject
+    /// The asset keeps its id and gets the next version; earlier versions
+    /// stay in its history with their hashes.
+    case version
+    /// The new file becomes a new asset with a unique name: `name_1.jpg`,
+    /// `name_2.jpg`, ... (ImageKit's default).
+    case rename
+}
+
+extension AssetError.Reason {
+    /// An asset already exists at the target path and the conflict policy is `reject`.
+    public static let exists = AssetError.Reason(rawValue: "exists")
+    /// The job names an asset that is not in the catalog (deleted, or never there).
+    public static let notFound = AssetError.Reason(rawValue: "not_found")
+}
