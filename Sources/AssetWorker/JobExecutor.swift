@@ -1,0 +1,130 @@
+import AssetCatalog
+import AssetMedia
+import AssetPipeline
+import AssetQueue
+import Foundation
+
+/// What one attempt at a job came to: how to complete it, and what to log.
+public struct JobResult: Sendable, Equatable {
+    public var outcome: JobOutcome
+    /// The asset the job made or changed, when there is one.
+    public var assetID: String?
+    /// The history action written, or why none was (`already applied`, a refusal).
+    public var summary: String
+
+    public init(outcome: JobOutcome, assetID: String? = nil, summary: String) {
+        self.outcome = outcome
+        self.assetID = assetID
+        self.summary = summary
+    }
+}
+
+/// Carries out the three job kinds against a catalog: runs the pipeline on
+/// the origin, then makes the job's change under its effect key, so an
+/// attempt that repeats a crashed one finds the change made. Blocking (the
+/// pipeline is C code): run it on its own thread.
+public struct JobExecutor: Sendable {
+    public let runner: Runner
+    public let catalog: Catalog
+    /// Who the history says made the changes, e.g. `worker host:1234`.
+    public let actor: String
+
+    public init(runner: Runner, catalog: Catalog, actor: String) {
+        self.runner = runner
+        self.catalog = catalog
+        self.actor = actor
+    }
+
+    /// Runs one attempt. `mayCommit` is asked just before the catalog is
+    /// changed: false when the worker gave up on the attempt (timed out, lost
+    /// its lease, shutting down), whose result then no longer matters.
+    public func execute(_ job: Job, mayCommit: () -> Bool) -> JobResult {
+        let source = ChangeSource(actor: actor, effectKey: job.effectKey)
+        switch job.kind {
+        case .process:
+            guard let origin = job.payload.origin else {
+                return JobResult(outcome: .failed(AssetError(.internalError, "the process job has no origin file")), summary: "bad payload")
+            }
+            let processed = runner.process(SourceFile(path: origin))
+            if let retry = retryUnlessLast(processed, job) { return retry }
+            guard mayCommit() else { return JobResult(outcome: .released, summary: "abandoned before commit") }
+            let target = job.payload.target ?? origin
+            return result(of: {
+                try catalog.place(processed, at: target, origin: origin,
+                                  onConflict: job.payload.onConflict ?? runner.definition.onConflict, source: source)
+            })
+        case .refresh:
+            guard let assetID = job.payload.assetID else {
+                return JobResult(outcome: .failed(AssetError(.internalError, "the refresh job names no asset")), summary: "bad payload")
+            }
+            let existing: AssetRecord?
+            do {
+                existing = try catalog.record(idOrPath: assetID)
+            } catch {
+                return JobResult(outcome: .retry(Self.catalogUnavailable(error)), summary: "catalog error")
+            }
+            guard let existing, existing.id == assetID else {
+                // Deleted since, perhaps after an earlier attempt of this very job refreshed it.
+                return result(of: { try catalog.appliedChange(source) ?? .refused(Catalog.notFound(assetID)) })
+            }
+            let processed = runner.process(SourceFile(path: existing.origin ?? existing.path))
+            if let retry = retryUnlessLast(processed, job) { return retry }
+            guard mayCommit() else { return JobResult(outcome: .released, summary: "abandoned before commit") }
+            return result(of: { try catalog.refresh(assetID: assetID, with: processed, source: source) })
+        case .delete:
+            guard let assetID = job.payload.assetID else {
+                return JobResult(outcome: .failed(AssetError(.internalError, "the delete job names no asset")), summary: "bad payload")
+            }
+            guard mayCommit() else { return JobResult(outcome: .released, summary: "abandoned before commit") }
+            return result(of: { try catalog.delete(assetID: assetID, source: source) })
+        }
+    }
+
+    /// A transient error (the file unreadable for now, a stage's time limit)
+    /// is retried without touching the catalog; on the last attempt the
+    /// outcome is stored like any other, so the asset says what happened.
+    private func retryUnlessLast(_ processed: ProcessedAsset, _ job: Job) -> JobResult? {
+        guard let error = processed.record.error, error.isTransient, job.attempts < job.maxAttempts else { return nil }
+        return JobResult(outcome: .retry(error), summary: "will retry")
+    }
+
+    private func result(of change: () throws -> CatalogChange) -> JobResult {
+        do {
+            switch try change() {
+            case .applied(let record, let event):
+                // A transient error is stored only on the last attempt: retrying it makes the job dead.
+                let outcome: JobOutcome = record.status == .errored
+                    ? JobOutcome(error: record.error ?? AssetError(.internalError, "errored without a reason"))
+                    : .succeeded
+                return JobResult(outcome: outcome, assetID: record.id, summary: "\(event.action.rawValue) v\(event.version)")
+            case .alreadyApplied(let record):
+                let outcome: JobOutcome = record?.status == .errored
+                    ? JobOutcome(error: record?.error ?? AssetError(.internalError, "errored without a reason"))
+                    : .succeeded
+                return JobResult(outcome: Self.final(outcome), assetID: record?.id, summary: "already applied by an earlier attempt")
+            case .refused(let error):
+                return JobResult(outcome: .failed(error), summary: "refused")
+            }
+        } catch {
+            let reason = (error as? CatalogError)?.description ?? "\(error)"
+            return JobResult(outcome: .retry(AssetError(.catalogUnavailable, reason)), summary: "catalog error")
+        }
+    }
+
+    /// Once the catalog holds the outcome, it is final: an attempt that finds
+    /// a stored transient error ends the job rather than running it again.
+    private static func final(_ outcome: JobOutcome) -> JobOutcome {
+        if case .retry(let error) = outcome { return .failed(error) }
+        return outcome
+    }
+
+    static func catalogUnavailable(_ error: CatalogError) -> AssetError {
+        AssetError(.catalogUnavailable, error.description)
+    }
+}
+
+extension AssetError.Reason {
+    /// The catalog could not be read or written (busy past its timeout, disk
+    /// full): the job is retried later.
+    public static let catalogUnavailable = AssetError.Reason(rawValue: "catalog_unavailable")
+}
