@@ -9,7 +9,9 @@ public protocol RenditionStore: Sendable {
     func store(_ renditions: [EncodedRendition], forAsset id: String, version: Int) throws -> [Rendition]
 
     /// Removes the asset's rendition files other than `kept` (paths as
-    /// returned by `store`); with `kept` empty, everything of the asset.
+    /// returned by `store`), temporary files of interrupted writes included;
+    /// with `kept` empty, everything of the asset. The catalog calls both
+    /// methods holding its write lock, so no write of the asset is in flight.
     func removeRenditions(ofAsset id: String, except kept: Set<String>) throws
 }
 
@@ -48,7 +50,7 @@ public struct LocalRenditionStore: RenditionStore {
 
     public func removeRenditions(ofAsset id: String, except kept: Set<String>) throws {
         let assetDirectory = directory(ofAsset: id)
-        try removeFiles(in: assetDirectory, except: kept, staleBefore: Date().addingTimeInterval(-600))
+        try removeFiles(in: assetDirectory, except: kept)
         if kept.isEmpty {
             try? FileManager.default.removeItem(atPath: dataDirectory + "/" + assetDirectory)
         }
@@ -56,7 +58,7 @@ public struct LocalRenditionStore: RenditionStore {
 
     /// Removes, under `relativeDirectory`, every file not in `kept` and then
     /// the folders left empty.
-    private func removeFiles(in relativeDirectory: String, except kept: Set<String>, staleBefore: Date) throws {
+    private func removeFiles(in relativeDirectory: String, except kept: Set<String>) throws {
         let absoluteDirectory = dataDirectory + "/" + relativeDirectory
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: absoluteDirectory) else { return }
         for name in names {
@@ -65,17 +67,13 @@ public struct LocalRenditionStore: RenditionStore {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
             if isDirectory.boolValue {
-                try removeFiles(in: relative, except: kept, staleBefore: staleBefore)
+                try removeFiles(in: relative, except: kept)
                 // Only if empty: rmdir refuses otherwise, which is the point.
                 _ = rmdir(path)
                 continue
             }
             guard !kept.contains(relative) else { continue }
-            if name.hasPrefix(".") {
-                // Another process's file in flight, unless it was left by one that died long ago.
-                let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? Date()
-                guard modified < staleBefore else { continue }
-            }
+            // Dot-files too: the temporary file of a writer killed mid-write.
             try FileManager.default.removeItem(atPath: path)
         }
     }

@@ -192,6 +192,19 @@ import Testing
         #expect(try catalog.history(idOrPath: "shop/boat.jpg").map(\.action) == [.created, .deleted, .created])
     }
 
+    /// A worker killed while writing a rendition leaves its temporary file;
+    /// the job's next attempt (here, the same key) removes it.
+    @Test func aKilledWritersTemporaryFileIsRemovedByTheNextAttempt() throws {
+        let (record, _) = try applied(try place("photos/camera-gps-north.jpg", at: "shop/boat.jpg", .reject, key: "job-9"))
+        let id = try #require(record.id)
+        let stray = data + "/renditions/\(id.prefix(2))/\(id)/v1/.thumb.webp.DEADBEEF.tmp"
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: stray))
+        let again = try place("photos/camera-gps-north.jpg", at: "shop/boat.jpg", .reject, key: "job-9")
+        #expect(again == .alreadyApplied(try catalog.record(atPath: "shop/boat.jpg")))
+        #expect(!FileManager.default.fileExists(atPath: stray))
+        #expect(renditionFiles(of: id) == (record.renditions ?? []).map(\.path).sorted())
+    }
+
     @Test func batchCommitsAreCreatedThenUpdated() throws {
         let path = Package.sample("photos/odd-exif.jpg")
         for _ in 0..<2 {
