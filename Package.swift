@@ -70,7 +70,10 @@ let package = Package(
             ]
         ),
         // The queue's own overhead with no-op jobs (scripts/bench-queue).
-        .executableTarget(name: "queue-bench", dependencies: ["AssetQueue"]),
+        .executableTarget(
+            name: "queue-bench",
+            dependencies: ["AssetQueue", "AssetWorker", .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "assetpipe",
             dependencies: [

@@ -4,7 +4,7 @@ import Foundation
 
 /// The `assetpipe` command: thin; it parses flags and calls the modules.
 @main
-struct AssetPipeCommand: ParsableCommand {
+struct AssetPipeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "assetpipe",
         abstract: "Turn media files into catalogued assets: metadata, EXIF and more, in a SQLite catalog.",
@@ -12,20 +12,31 @@ struct AssetPipeCommand: ParsableCommand {
             Every file under the given paths is detected from its bytes, hashed, and (for images) read for \
             dimensions, colour and EXIF/XMP/IPTC metadata; the results go to DIR/catalog.sqlite.
 
+            Two ways in: `process` catalogues files at once; `enqueue` queues them (and refreshes and \
+            deletions) for `work`, the queue consumer, which any number of processes can run.
+
             Examples:
               assetpipe process ~/Pictures                 catalogue a folder into ./assetpipe-data
               assetpipe process --json photos/ > out.jsonl one JSON record per line
               assetpipe show photos/IMG_0001.jpg           print one asset's record
+              assetpipe enqueue uploads/ && assetpipe work --until-empty
+              assetpipe jobs --state failed                what did not go through, and why
+              assetpipe history photos/IMG_0001.jpg        versions, refreshes, deletion
             """,
         version: "assetpipe 0.1.0 (" + MediaLibraries.versions.map { "\($0.name) \($0.version)" }.joined(separator: ", ") + ")",
-        subcommands: [ProcessCommand.self, ShowCommand.self])
+        subcommands: [ProcessCommand.self, ShowCommand.self, EnqueueCommand.self, WorkCommand.self,
+                      JobsCommand.self, HistoryCommand.self])
 
     /// Runs the command line with the exit statuses the README promises:
     /// 0 done (errored assets are results), 1 fatal error, 2 usage error.
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch let error as FatalError {
             Terminal.standardError.write("assetpipe: \(error.message)\n")
             Foundation.exit(1)

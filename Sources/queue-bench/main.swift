@@ -1,11 +1,14 @@
 import AssetQueue
+import AssetWorker
 import Foundation
+import Logging
+import Synchronization
 
 /// The pieces of scripts/bench-queue, one process each, so the workers
 /// contend for the SQLite file as `assetpipe work` processes would:
 ///
 ///     queue-bench enqueue DATA N   enqueue N no-op jobs (in batches of 1,000)
-///     queue-bench work DATA NAME   claim and complete as succeeded until nothing is left;
+///     queue-bench work DATA NAME   run the worker loop with no-op jobs until nothing is left;
 ///                                  prints "CLAIMED FIRST_CLAIM LAST_COMPLETION" (Unix seconds)
 ///     queue-bench check DATA N     exit 1 unless exactly N jobs succeeded, each in one attempt
 @main
@@ -44,22 +47,23 @@ struct QueueBench {
         print(count, Date().timeIntervalSince(start))
     }
 
+    /// Runs the real worker loop (claim, a thread per job, heartbeat and
+    /// timeout tasks, complete) with a job that does nothing, so the figure
+    /// is what `assetpipe work` spends per job besides the pipeline.
     static func work(_ queue: SQLiteJobQueue, name: String) async throws {
-        let worker = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(name)"
-        var claimed = 0
-        var first: Date?
-        var last = Date()
-        while true {
-            let start = Date()
-            guard let job = try await queue.claim(worker: worker, lease: .seconds(60)) else { break }
-            first = first ?? start
-            guard try await queue.complete(job.id, worker: worker, outcome: .succeeded) != nil else {
-                throw BenchFailure("\(worker) lost its lease on \(job.id)")
-            }
-            claimed += 1
-            last = Date()
-        }
-        print(claimed, (first ?? last).timeIntervalSince1970, last.timeIntervalSince1970)
+        var settings = WorkerSettings(name: "\(ProcessInfo.processInfo.hostName):\(getpid()):\(name)")
+        settings.untilEmpty = true
+        settings.lease = .seconds(60)
+        var logger = Logger(label: "queue-bench")
+        logger.logLevel = .error
+        let first = Mutex<Date?>(nil)
+        let summary = await Worker(queue: queue, settings: settings, logger: logger) { _, _ in
+            first.withLock { $0 = $0 ?? Date() }
+            return JobResult(outcome: .succeeded, summary: "no-op")
+        }.run(stop: StopSignal())
+        let last = Date()
+        guard summary.lost == 0 else { throw BenchFailure("\(settings.name) lost \(summary.lost) leases") }
+        print(summary.succeeded, (first.withLock { $0 } ?? last).timeIntervalSince1970, last.timeIntervalSince1970)
     }
 
     static func check(_ queue: SQLiteJobQueue, expecting count: Int) async throws {

@@ -1,0 +1,158 @@
+import ArgumentParser
+import AssetCatalog
+import AssetMedia
+import AssetPipeline
+import AssetQueue
+import AssetWorker
+import Foundation
+import Logging
+
+struct WorkCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "work",
+        abstract: "Run queued jobs: catalogue uploads, refresh and delete assets.",
+        discussion: """
+            Claims jobs from the queue in DIR/catalog.sqlite, highest priority first, and runs the \
+            pipeline on each; any number of workers (processes) may share one catalog. A claim holds \
+            a job for --lease seconds and a heartbeat renews it while the job runs: a worker killed \
+            mid-job stops renewing, and the job runs again in another worker once the lease expires. \
+            Its effect on the catalog is made once either way.
+
+            Outcomes: succeeded; failed (permanent: corrupt, empty, unsupported_format, too_large, \
+            too_short, exists, not_found: never retried); transient errors (unreadable file, timeout, \
+            catalog busy) retry after an exponential backoff with jitter, up to the job's attempts, \
+            then dead. `assetpipe jobs` lists them; `assetpipe jobs retry ID` queues one again.
+
+            SIGTERM or SIGINT: no new jobs are claimed, running ones get --grace seconds to finish, \
+            those still running are handed back to the queue (their attempt not counted), and the \
+            worker exits 0. A second signal ends the grace at once.
+
+            Logs go to stderr, one line per job outcome, with the job and asset ids.
+
+            Examples:
+              assetpipe work --concurrency 2                run until stopped
+              assetpipe work --until-empty                  drain the queue, then exit
+              assetpipe work --watch /srv/incoming          also queue files dropped there
+            """)
+
+    @OptionGroup var catalog: CatalogOptions
+
+    @Option(help: ArgumentHelp("Pipeline definition (YAML). Default: the built-in pipeline.", valueName: "FILE"))
+    var pipeline: String?
+
+    @Option(help: "Jobs run at once. Default: the number of cores.")
+    var concurrency: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Exit once no job is queued or running.")
+    var untilEmpty = false
+
+    @Option(help: ArgumentHelp("Also queue files that appear in DIR (recursively), once their size has stopped changing.", valueName: "DIR"))
+    var watch: String?
+
+    @Option(help: ArgumentHelp("With --watch: seconds a file's size and time must stay unchanged before it is queued.", valueName: "SECONDS"))
+    var settle: Double = 2
+
+    @Option(help: ArgumentHelp("Seconds a claim holds a job between heartbeats; a killed worker's jobs run again after this.", valueName: "SECONDS"))
+    var lease: Double = 30
+
+    @Option(help: ArgumentHelp("Seconds one attempt may run before it is given up as a timeout (and retried).", valueName: "SECONDS"))
+    var jobTimeout: Double = 600
+
+    @Option(help: ArgumentHelp("Seconds running jobs get to finish after SIGTERM/SIGINT before they are handed back.", valueName: "SECONDS"))
+    var grace: Double = 30
+
+    @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "LEVEL"))
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
+        guard jobTimeout > 0, grace >= 0, settle >= 0 else { throw ValidationError("--job-timeout must be positive; --grace and --settle not negative") }
+        if let watch {
+            guard !untilEmpty else { throw ValidationError("--until-empty and --watch cannot be combined: a watch never runs out of work") }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: watch, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--watch \(watch) is not a folder; create it first")
+            }
+        }
+    }
+
+    func run() async throws {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "assetpipe.worker")
+        let definition: PipelineDefinition
+        do {
+            definition = try pipeline.map(PipelineDefinition.load(contentsOf:)) ?? .default
+        } catch let error as PipelineDefinitionError {
+            throw ValidationError("bad pipeline file: \(error)")
+        }
+        do {
+            try VipsRuntime.start()
+        } catch {
+            throw FatalError(message: "\(error.message); check that libvips is installed (apt-get install libvips42)")
+        }
+        VipsRuntime.configure(threadsPerOperation: concurrency >= ProcessInfo.processInfo.activeProcessorCount ? 1 : 0,
+                              cachedOperations: 0)
+        let (store, queue) = try catalog.openQueue()
+
+        var settings = WorkerSettings()
+        settings.concurrency = concurrency
+        settings.lease = .milliseconds(Int64(lease * 1000))
+        settings.jobTimeout = .milliseconds(Int64(jobTimeout * 1000))
+        settings.grace = .milliseconds(Int64(grace * 1000))
+        settings.untilEmpty = untilEmpty
+        let executor = JobExecutor(runner: Runner(definition: definition), catalog: store, actor: "worker \(settings.name)")
+        let worker = Worker(queue: queue, settings: settings, logger: logger) { job, mayCommit in
+            executor.execute(job, mayCommit: mayCommit)
+        }
+        let stop = StopSignal()
+        stop.handleSignals { number in
+            logger.notice("received \(number == SIGTERM ? "SIGTERM" : "SIGINT"); finishing running jobs, claiming no more")
+        }
+        let watcher = watch.map { directory in
+            Task { await Self.watch(directory, settle: settle, queue: queue, catalog: store, stop: stop, logger: logger) }
+        }
+        _ = await worker.run(stop: stop)
+        watcher?.cancel()
+    }
+
+    /// Polls `directory` once a second and queues each file whose size has
+    /// settled, once: files with an asset at their path or a job waiting for
+    /// them (from before a restart) are left alone.
+    static func watch(_ directory: String, settle: Double, queue: SQLiteJobQueue, catalog: Catalog,
+                      stop: StopSignal, logger: Logger) async {
+        var pending = Set<String>()
+        for state in [Job.State.queued, .running] {
+            for job in (try? await queue.list(state: state, limit: 1_000_000)) ?? [] {
+                if let origin = job.payload.origin { pending.insert(origin) }
+            }
+        }
+        let known = pending
+        var watcher = DirectoryWatcher(directory: InputWalker.absolutePath(directory),
+                                       settle: .milliseconds(Int64(settle * 1000))) { path in
+            known.contains(path) || ((try? catalog.record(atPath: path)) ?? nil) != nil
+        }
+        logger.info("watching for new files", metadata: ["folder": "\(directory)", "settle_s": "\(settle)"])
+        while !Task.isCancelled && !stop.isStopping {
+            do {
+                let ready = try watcher.poll(now: .now)
+                if !ready.isEmpty {
+                    let jobs = try await queue.enqueue(ready.map { JobRequest.process(origin: $0, priority: 10) })
+                    for job in jobs {
+                        logger.info("queued a new file", metadata: ["job": "\(job.id)", "origin": "\(job.payload.origin ?? "")"])
+                    }
+                }
+            } catch {
+                logger.error("watch: \(error)")
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,0 +1,82 @@
+import AssetWorker
+import Foundation
+import TestSupport
+import Testing
+
+/// The watch logic with a clock moved by hand: files are returned once they
+/// have settled, once, and again only when rewritten.
+@Suite struct DirectoryWatcherTests {
+    let folder: String
+    let start = ContinuousClock.now
+
+    init() throws {
+        folder = try Package.temporaryDirectory("watch")
+    }
+
+    private func at(_ seconds: Double) -> ContinuousClock.Instant {
+        start.advanced(by: .milliseconds(Int64(seconds * 1000)))
+    }
+
+    private func write(_ name: String, bytes: Int) throws {
+        let path = folder + "/" + name
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(repeating: 7, count: bytes).write(to: URL(fileURLWithPath: path))
+    }
+
+    @Test func aFileIsReturnedOnceAfterItSettles() throws {
+        var watcher = DirectoryWatcher(directory: folder, settle: .seconds(2))
+        try write("a.jpg", bytes: 10)
+        #expect(try watcher.poll(now: at(0)) == [], "first sight")
+        #expect(try watcher.poll(now: at(1)) == [], "not settled yet")
+        #expect(try watcher.poll(now: at(2)) == [folder + "/a.jpg"])
+        #expect(try watcher.poll(now: at(5)) == [], "returned twice")
+    }
+
+    @Test func aFileStillGrowingWaits() throws {
+        var watcher = DirectoryWatcher(directory: folder, settle: .seconds(2))
+        for (second, size) in [(0.0, 10), (2.0, 20), (4.0, 30)] {
+            try write("upload.mov", bytes: size)
+            #expect(try watcher.poll(now: at(second)) == [], "returned while growing, at \(second) s")
+        }
+        #expect(try watcher.poll(now: at(5)) == [])
+        #expect(try watcher.poll(now: at(6)) == [folder + "/upload.mov"])
+    }
+
+    @Test func aRewrittenFileIsReturnedAgain() throws {
+        var watcher = DirectoryWatcher(directory: folder, settle: .seconds(1))
+        try write("a.jpg", bytes: 10)
+        _ = try watcher.poll(now: at(0))
+        #expect(try watcher.poll(now: at(1)) == [folder + "/a.jpg"])
+        try write("a.jpg", bytes: 99)
+        #expect(try watcher.poll(now: at(2)) == [])
+        #expect(try watcher.poll(now: at(3)) == [folder + "/a.jpg"])
+    }
+
+    @Test func nestedFoldersCountAndDotFilesDoNot() throws {
+        var watcher = DirectoryWatcher(directory: folder + "/", settle: .zero)
+        try write("day1/b.png", bytes: 5)
+        try write("c.gif", bytes: 5)
+        try write(".partial.jpg", bytes: 5)
+        try write(".uploading/d.jpg", bytes: 5)
+        _ = try watcher.poll(now: at(0))
+        #expect(try watcher.poll(now: at(0.1)) == [folder + "/c.gif", folder + "/day1/b.png"])
+    }
+
+    @Test func knownFilesAreSkipped() throws {
+        var watcher = DirectoryWatcher(directory: folder, settle: .zero) { $0.hasSuffix("old.jpg") }
+        try write("old.jpg", bytes: 5)
+        try write("new.jpg", bytes: 5)
+        _ = try watcher.poll(now: at(0))
+        #expect(try watcher.poll(now: at(1)) == [folder + "/new.jpg"])
+    }
+
+    @Test func aMissingFolderSaysWhatToDo() throws {
+        var watcher = DirectoryWatcher(directory: folder + "/nope")
+        do {
+            _ = try watcher.poll(now: at(0))
+            Issue.record("no error for a missing folder")
+        } catch {
+            #expect(error.message.contains("No such file or directory") && error.message.contains("--watch"))
+        }
+    }
+}
