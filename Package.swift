@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: libvips-dev, libexif-dev, libav*-dev).
@@ -60,6 +61,15 @@ let package = Package(
             name: "AssetQueue",
             dependencies: ["AssetPipeline", "AssetCatalog", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // The job queue on PostgreSQL, for workers on many hosts (FOR UPDATE SKIP LOCKED, LISTEN/NOTIFY).
+        .target(
+            name: "AssetPostgres",
+            dependencies: [
+                "AssetQueue", "AssetPipeline",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Runs queued jobs: claim loop, leases, timeouts, drain on SIGTERM, --watch.
         .target(
             name: "AssetWorker",
@@ -90,7 +100,10 @@ let package = Package(
         .testTarget(name: "AssetCatalogTests", dependencies: ["AssetCatalog", "TestSupport"]),
         .testTarget(
             name: "AssetQueueTests",
-            dependencies: ["AssetQueue", "AssetCatalog", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "AssetQueue", "AssetCatalog", "AssetPostgres", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "AssetWorkerTests",

@@ -34,7 +34,7 @@ public struct Backoff: Sendable, Equatable {
 }
 
 extension Duration {
-    var seconds: Double {
+    package var seconds: Double {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

@@ -61,6 +61,26 @@ public struct Job: Sendable, Equatable, Codable {
     /// When the job reached a final state.
     public var finishedAt: Date?
 
+    package init(id: String, kind: Kind, payload: JobPayload, priority: Int, state: State, attempts: Int, maxAttempts: Int,
+                 generation: Int, lastError: AssetError?, runAfter: Date, leaseOwner: String?, leaseExpiresAt: Date?,
+                 createdAt: Date, updatedAt: Date, finishedAt: Date?) {
+        self.id = id
+        self.kind = kind
+        self.payload = payload
+        self.priority = priority
+        self.state = state
+        self.attempts = attempts
+        self.maxAttempts = maxAttempts
+        self.generation = generation
+        self.lastError = lastError
+        self.runAfter = runAfter
+        self.leaseOwner = leaseOwner
+        self.leaseExpiresAt = leaseExpiresAt
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.finishedAt = finishedAt
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, kind, payload, priority, state, attempts
         case maxAttempts = "max_attempts"

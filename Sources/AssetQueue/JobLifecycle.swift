@@ -6,7 +6,7 @@ import Foundation
 /// these, and writes the job back.
 extension Job {
     /// A fresh job, `queued` and runnable at once.
-    init(_ request: JobRequest, id: String, now: Date) {
+    package init(_ request: JobRequest, id: String, now: Date) {
         let now = now.wholeMilliseconds
         self.init(id: id, kind: request.kind, payload: request.payload, priority: request.priority, state: .queued,
                   attempts: 0, maxAttempts: request.maxAttempts, generation: 0, lastError: nil, runAfter: now,
@@ -14,7 +14,7 @@ extension Job {
     }
 
     /// `worker` takes the job (queued, or running under an expired lease) for `lease`.
-    mutating func claim(by worker: String, lease: Duration, now: Date) {
+    package mutating func claim(by worker: String, lease: Duration, now: Date) {
         let now = now.wholeMilliseconds
         if state == .running {
             lastError = AssetError(.leaseExpired, "worker \(leaseOwner ?? "?") stopped renewing its lease on attempt \(attempts); claimed again")
@@ -28,7 +28,7 @@ extension Job {
 
     /// A running job whose lease expired on its last attempt: `dead`, so a
     /// file that kills its workers is not run forever.
-    mutating func expireOnLastAttempt(now: Date) {
+    package mutating func expireOnLastAttempt(now: Date) {
         let now = now.wholeMilliseconds
         let message = "worker \(leaseOwner ?? "?") stopped renewing its lease (killed, or stuck) on the last of \(maxAttempts) attempts; "
             + "find why in that worker's log, then queue it again with `assetpipe jobs retry \(id)`"
@@ -36,7 +36,7 @@ extension Job {
     }
 
     /// Applies a worker's outcome. `generator` draws the retry backoff.
-    mutating func complete(_ outcome: JobOutcome, now: Date, backoff: Backoff, using generator: inout some RandomNumberGenerator) {
+    package mutating func complete(_ outcome: JobOutcome, now: Date, backoff: Backoff, using generator: inout some RandomNumberGenerator) {
         let now = now.wholeMilliseconds
         switch outcome {
         case .succeeded:
@@ -56,7 +56,7 @@ extension Job {
     }
 
     /// Queues a finished, unsuccessful job again with all its attempts.
-    mutating func retry(now: Date) throws(QueueError) {
+    package mutating func retry(now: Date) throws(QueueError) {
         let now = now.wholeMilliseconds
         guard [.failed, .dead, .cancelled].contains(state) else {
             throw QueueError(.invalidState(state), operation: "retry job \(id)", reason: "it is \(state.rawValue)",
@@ -69,7 +69,7 @@ extension Job {
     }
 
     /// Cancels a job that is waiting to run.
-    mutating func cancel(now: Date) throws(QueueError) {
+    package mutating func cancel(now: Date) throws(QueueError) {
         let now = now.wholeMilliseconds
         guard state == .queued else {
             let hint = state == .running
@@ -101,7 +101,7 @@ extension Job {
 extension Date {
     /// The time as stored (whole milliseconds), so a job a queue returns
     /// equals the same job read back.
-    var wholeMilliseconds: Date {
+    package var wholeMilliseconds: Date {
         Date(timeIntervalSince1970: (timeIntervalSince1970 * 1000).rounded() / 1000)
     }
 }

@@ -56,4 +56,18 @@ public protocol JobQueue: Sendable {
     /// How many jobs are in each state, every state present (zero included),
     /// for queue-depth gauges.
     func counts() async throws(QueueError) -> [Job.State: Int]
+
+    /// Waits up to `timeout` for a sign that a job may be claimable, so idle
+    /// workers need not poll the store tightly. True when woken by such a
+    /// sign (PostgreSQL's NOTIFY on enqueue); false after the timeout. A
+    /// driver without notifications just sleeps. Jobs that become due with
+    /// time (backoffs, expired leases) send no sign: keep claiming now and then.
+    func waitForWork(upTo timeout: Duration) async -> Bool
+}
+
+extension JobQueue {
+    public func waitForWork(upTo timeout: Duration) async -> Bool {
+        try? await Task.sleep(for: timeout)
+        return false
+    }
 }

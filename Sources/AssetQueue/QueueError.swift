@@ -30,7 +30,7 @@ public struct QueueError: Error, Sendable, CustomStringConvertible {
     }
 
     /// A storage failure, with SQLite's own message when there is one.
-    init(operation: String, underlying: any Error, hint: String) {
+    package init(operation: String, underlying: any Error, hint: String) {
         if underlying is CancellationError {
             self.init(.cancelled, operation: operation, reason: "the task was cancelled; nothing changed",
                       hint: "complete or hand back jobs before cancelling the worker's task")

@@ -17,7 +17,9 @@ public struct WorkerSettings: Sendable {
     /// After a stop request: how long running jobs may take to finish
     /// before they are handed back to the queue.
     public var grace: Duration = .seconds(30)
-    /// How often an idle worker looks for work.
+    /// How often an idle worker looks for work. A queue that notifies of new
+    /// jobs (PostgreSQL) wakes it sooner; this then only catches jobs that
+    /// become due with time (backoffs, expired leases).
     public var pollInterval: Duration = .milliseconds(250)
     /// Stop when no job is queued or running (in any worker).
     public var untilEmpty = false
@@ -284,11 +286,12 @@ public final class Worker: Sendable {
         return counts[.queued, default: 0] == 0 && counts[.running, default: 0] == 0
     }
 
-    /// Sleeps for `duration`, waking early when a stop is requested.
+    /// Waits up to `duration` for work (woken early by the queue's
+    /// notification of new jobs, where it has one), or until a stop request.
     private func pause(_ duration: Duration, unless stop: StopSignal) async {
         let deadline = ContinuousClock.now + duration
         while ContinuousClock.now < deadline && !stop.isStopping {
-            try? await Task.sleep(for: min(.milliseconds(50), deadline - .now))
+            if await queue.waitForWork(upTo: min(.milliseconds(100), deadline - .now)) { return }
         }
     }
 }

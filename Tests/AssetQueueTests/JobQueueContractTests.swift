@@ -9,9 +9,9 @@ import Testing
     static let lease = Duration.seconds(30)
 
     /// An empty queue on a fresh store, and the clock it reads.
-    private func freshQueue(_ driver: QueueDriver, backoff: Backoff = .standard) throws -> (any JobQueue, ManualClock) {
+    private func freshQueue(_ driver: QueueDriver, backoff: Backoff = .standard) async throws -> (any JobQueue, ManualClock) {
         let clock = ManualClock()
-        return (try driver.makeStore(clock.queueClock, backoff).connect(), clock)
+        return (try await driver.makeStore(clock.queueClock, backoff).connect(), clock)
     }
 
     private func files(_ count: Int, priority: Int = 0, maxAttempts: Int = JobRequest.defaultMaxAttempts) -> [JobRequest] {
@@ -43,7 +43,7 @@ import Testing
 
     @Test(arguments: QueueDriver.all)
     func enqueueStoresWhatWasAsked(_ driver: QueueDriver) async throws {
-        let (queue, clock) = try freshQueue(driver)
+        let (queue, clock) = try await freshQueue(driver)
         let requests: [JobRequest] = [
             .process(origin: "/uploads/a b.jpg", as: "/catalog/a.jpg", onConflict: .version, priority: 7, maxAttempts: 2),
             .refresh(assetID: "asset-1"),
@@ -66,7 +66,7 @@ import Testing
 
     @Test(arguments: QueueDriver.all)
     func higherPriorityIsClaimedFirst(_ driver: QueueDriver) async throws {
-        let (queue, _) = try freshQueue(driver)
+        let (queue, _) = try await freshQueue(driver)
         let jobs = try await queue.enqueue([0, 5, -1, 10, 5].flatMap { files(1, priority: $0) })
         let claimed = try await drain(queue)
         #expect(claimed.map(\.id) == [3, 1, 4, 0, 2].map { jobs[$0].id })
@@ -76,7 +76,7 @@ import Testing
     /// across calls made at the same instant (equal creation times).
     @Test(arguments: QueueDriver.all)
     func equalPrioritiesAreFirstInFirstOut(_ driver: QueueDriver) async throws {
-        let (queue, _) = try freshQueue(driver)
+        let (queue, _) = try await freshQueue(driver)
         var enqueued = try await queue.enqueue(files(10))
         for _ in 0..<10 {
             enqueued += try await queue.enqueue(files(1))
@@ -90,8 +90,9 @@ import Testing
     @Test(arguments: QueueDriver.all)
     func concurrentClaimersNeverShareAJob(_ driver: QueueDriver) async throws {
         let clock = ManualClock()
-        let store = try driver.makeStore(clock.queueClock, .standard)
-        let connections = try (0..<4).map { _ in try store.connect() }
+        let store = try await driver.makeStore(clock.queueClock, .standard)
+        var connections: [any JobQueue] = []
+        for _ in 0..<4 { connections.append(try await store.connect()) }
         let enqueued = try await connections[0].enqueue(files(500))
         let claims = try await withThrowingTaskGroup(of: [Job].self) { group in
             for claimer in 0..<8 {
@@ -120,7 +121,7 @@ import Testing
     /// completion are refused without changing anything.
     @Test(arguments: QueueDriver.all)
     func expiredLeaseIsClaimedAgainAndTheOldHolderIsRefused(_ driver: QueueDriver) async throws {
-        let (queue, clock) = try freshQueue(driver)
+        let (queue, clock) = try await freshQueue(driver)
         let enqueued = try #require(try await queue.enqueue(files(1)).first)
         let first = try #require(try await queue.claim(worker: "a", lease: .seconds(30)))
         #expect(first.id == enqueued.id && first.state == .running && first.attempts == 1)
@@ -146,7 +147,7 @@ import Testing
 
     @Test(arguments: QueueDriver.all)
     func heartbeatsKeepTheLease(_ driver: QueueDriver) async throws {
-        let (queue, clock) = try freshQueue(driver)
+        let (queue, clock) = try await freshQueue(driver)
         let id = try #require(try await queue.enqueue(files(1)).first?.id)
         _ = try #require(try await queue.claim(worker: "a", lease: .seconds(30)))
         #expect(try await queue.heartbeat(id, worker: "b", lease: .seconds(30)) == false, "a non-holder renewed the lease")
@@ -166,7 +167,7 @@ import Testing
     @Test(arguments: QueueDriver.all)
     func backoffGrowsAndIsJitteredWithinBounds(_ driver: QueueDriver) async throws {
         let backoff = Backoff(base: .seconds(1), cap: .seconds(4))
-        let (queue, clock) = try freshQueue(driver, backoff: backoff)
+        let (queue, clock) = try await freshQueue(driver, backoff: backoff)
         let enqueued = try await queue.enqueue(files(60, maxAttempts: 10))
         var delays: [Int: [Double]] = [:]
         // When each job is due, by what the queue said when it was (re)queued.
@@ -210,7 +211,7 @@ import Testing
 
     @Test(arguments: QueueDriver.all)
     func transientFailuresEndDeadWithTheLastError(_ driver: QueueDriver) async throws {
-        let (queue, clock) = try freshQueue(driver)
+        let (queue, clock) = try await freshQueue(driver)
         let id = try #require(try await queue.enqueue(files(1, maxAttempts: 3)).first?.id)
         var last: Job?
         for attempt in 1...3 {
@@ -231,7 +232,7 @@ import Testing
     /// its last attempt expires it becomes dead, with reason lease_expired.
     @Test(arguments: QueueDriver.all)
     func jobThatOutlivesItsLastLeaseIsDead(_ driver: QueueDriver) async throws {
-        let (queue, clock) = try freshQueue(driver)
+        let (queue, clock) = try await freshQueue(driver)
         let id = try #require(try await queue.enqueue(files(1, maxAttempts: 2)).first?.id)
         _ = try #require(try await queue.claim(worker: "a", lease: Self.lease))
         clock.advance(.seconds(31))
@@ -245,7 +246,7 @@ import Testing
 
     @Test(arguments: QueueDriver.all)
     func permanentFailureIsNotRetried(_ driver: QueueDriver) async throws {
-        let (queue, clock) = try freshQueue(driver)
+        let (queue, clock) = try await freshQueue(driver)
         let id = try #require(try await queue.enqueue(files(1)).first?.id)
         _ = try #require(try await queue.claim(worker: "w", lease: Self.lease))
         let error = AssetError(.corrupt, "truncated JPEG")
@@ -259,7 +260,7 @@ import Testing
     /// not spent: a one-attempt job survives being handed back repeatedly.
     @Test(arguments: QueueDriver.all)
     func releasedJobIsQueuedAgainWithoutSpendingAnAttempt(_ driver: QueueDriver) async throws {
-        let (queue, clock) = try freshQueue(driver)
+        let (queue, clock) = try await freshQueue(driver)
         let id = try #require(try await queue.enqueue(files(1, maxAttempts: 1)).first?.id)
         for _ in 0..<3 {
             let job = try #require(try await queue.claim(worker: "w", lease: Self.lease))
@@ -275,7 +276,7 @@ import Testing
 
     @Test(arguments: QueueDriver.all)
     func cancelAndRetry(_ driver: QueueDriver) async throws {
-        let (queue, clock) = try freshQueue(driver)
+        let (queue, clock) = try await freshQueue(driver)
         let jobs = try await queue.enqueue(files(4, maxAttempts: 1))
         let (waiting, running, failing, dying) = (jobs[0].id, jobs[1].id, jobs[2].id, jobs[3].id)
 
@@ -312,7 +313,7 @@ import Testing
 
     @Test(arguments: QueueDriver.all)
     func countsEveryState(_ driver: QueueDriver) async throws {
-        let (queue, _) = try freshQueue(driver)
+        let (queue, _) = try await freshQueue(driver)
         #expect(try await queue.counts() == [.queued: 0, .running: 0, .succeeded: 0, .failed: 0, .dead: 0, .cancelled: 0])
         let jobs = try await queue.enqueue(files(8, maxAttempts: 1))
         _ = try await queue.cancel(jobs[7].id)
@@ -326,7 +327,7 @@ import Testing
 
     @Test(arguments: QueueDriver.all)
     func listsByStateMostRecentlyUpdatedFirst(_ driver: QueueDriver) async throws {
-        let (queue, clock) = try freshQueue(driver)
+        let (queue, clock) = try await freshQueue(driver)
         let jobs = try await queue.enqueue(files(5))
         for job in jobs.prefix(3) {
             clock.advance(.seconds(1))

@@ -1,3 +1,4 @@
+import AssetPostgres
 import AssetQueue
 import Foundation
 import Synchronization
@@ -9,11 +10,29 @@ import Testing
 struct QueueDriver: Sendable, CustomTestStringConvertible {
     let name: String
     /// A fresh, empty queue store using `clock` and `backoff`.
-    let makeStore: @Sendable (QueueClock, Backoff) throws -> QueueStore
+    let makeStore: @Sendable (QueueClock, Backoff) async throws -> QueueStore
 
     var testDescription: String { name }
 
-    static let all: [QueueDriver] = [.sqlite]
+    /// SQLite always; PostgreSQL when `ASSETPIPE_TEST_DATABASE_URL` names a
+    /// server (`make test` starts a throwaway one, scripts/test-postgres).
+    static let all: [QueueDriver] = [.sqlite] + (postgresURL.map { [.postgres($0)] } ?? [])
+
+    static let postgresURL: String? = {
+        let url = ProcessInfo.processInfo.environment["ASSETPIPE_TEST_DATABASE_URL"] ?? ""
+        return url.isEmpty ? nil : url
+    }()
+
+    /// A schema of its own on the test server; every connection is a
+    /// separate client (its own pool), as a separate worker process would have.
+    static func postgres(_ url: String) -> QueueDriver {
+        QueueDriver(name: "PostgreSQL") { clock, backoff in
+            let schema = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+            let separator = url.contains("?") ? "&" : "?"
+            let schemaURL = url + separator + "search_path=\(schema)&pool_size=4"
+            return QueueStore { try await PostgresJobQueue.connect(url: schemaURL, clock: clock, backoff: backoff) }
+        }
+    }
 
     /// A catalog file of its own in a temporary directory; every connection
     /// is a separate `DatabasePool` on it, as a separate process would open.
@@ -26,7 +45,7 @@ struct QueueDriver: Sendable, CustomTestStringConvertible {
 /// One queue's storage, which any number of connections can share.
 struct QueueStore: Sendable {
     /// Opens another connection to the same queue.
-    let connect: @Sendable () throws -> any JobQueue
+    let connect: @Sendable () async throws -> any JobQueue
 }
 
 /// A clock the test moves by hand, so leases expire and backoffs end without sleeping.

@@ -1,0 +1,266 @@
+import AssetPipeline
+import AssetQueue
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// The job queue on PostgreSQL, for workers on many hosts. Claims take the
+/// next job with `FOR UPDATE SKIP LOCKED`, so claimers never wait on each
+/// other's rows; enqueueing sends a NOTIFY that wakes idle workers
+/// (`waitForWork`) instead of them polling. Jobs move through the same
+/// lifecycle as in SQLite (`Job`'s steps, applied inside each transaction),
+/// and pass the same contract tests.
+public final class PostgresJobQueue: JobQueue {
+    /// The channel enqueues notify and idle workers listen on: one per
+    /// schema, since notifications are database-wide and each schema is a queue.
+    private let channel: String
+
+    private let client: PostgresClient
+    private let runTask: Task<Void, Never>
+    private let listenTask: Task<Void, Never>
+    private let clock: QueueClock
+    private let backoff: Backoff
+    private let logger: Logger
+    private let wakeups = Wakeups()
+    /// For messages: the server and database, without credentials.
+    public let location: String
+
+    /// Connects to the database at `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`,
+    /// optionally `?search_path=SCHEMA`) and applies the queue's migrations.
+    public static func connect(url: String, clock: QueueClock = .system, backoff: Backoff = .standard,
+                               logger: Logger = Logger(label: "assetpipe.postgres")) async throws(QueueError) -> PostgresJobQueue {
+        let target = try PostgresURL(url)
+        let queue = PostgresJobQueue(target, clock: clock, backoff: backoff, logger: logger)
+        do {
+            try await queue.client.withConnection { connection in
+                try await PostgresMigrations.apply(PostgresMigrations.queue, inSchema: target.schema, on: connection, logger: logger)
+            }
+        } catch {
+            throw QueueError(operation: "set up the job queue in \(target.location)", underlying: PostgresFailure(error),
+                             hint: "check that PostgreSQL is running there and the user may create tables")
+        }
+        return queue
+    }
+
+    private init(_ target: PostgresURL, clock: QueueClock, backoff: Backoff, logger: Logger) {
+        let client = PostgresClient(configuration: target.configuration, backgroundLogger: logger)
+        self.client = client
+        self.clock = clock
+        self.backoff = backoff
+        self.logger = logger
+        self.location = target.location
+        let channel = "assetpipe_jobs" + (target.schema.map { "_" + $0 } ?? "")
+        self.channel = channel
+        runTask = Task { await client.run() }
+        let wakeups = self.wakeups
+        // One connection listens for as long as the queue is open; a broken
+        // one is replaced, and workers fall back to their periodic claim meanwhile.
+        listenTask = Task {
+            while !Task.isCancelled {
+                do {
+                    try await client.withConnection { connection in
+                        try await connection.listen(on: channel) { notifications in
+                            for try await _ in notifications { wakeups.signal() }
+                        }
+                    }
+                } catch {
+                    if Task.isCancelled { return }
+                    logger.warning("lost the LISTEN connection; reconnecting", metadata: ["error": "\(PostgresFailure(error))"])
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+        }
+    }
+
+    deinit {
+        listenTask.cancel()
+        runTask.cancel()
+    }
+
+    public func enqueue(_ requests: [JobRequest]) async throws(QueueError) -> [Job] {
+        let now = clock.now()
+        let jobs = requests.map { Job($0, id: UUID().uuidString.lowercased(), now: now) }
+        return try await transaction("enqueue \(jobs.count) jobs") { connection in
+            for job in jobs { try await JobRecord.insert(job, on: connection, logger: self.logger) }
+            // Delivered at commit, so a woken worker finds the jobs.
+            _ = try await connection.query("SELECT pg_notify(\(self.channel), '')", logger: self.logger)
+            return jobs
+        }
+    }
+
+    public func claim(worker: String, lease: Duration) async throws(QueueError) -> Job? {
+        let now = clock.now()
+        return try await transaction("claim a job") { connection in
+            // Jobs whose worker died on their last attempt end dead instead of running again.
+            for var job in try await JobRecord.fetch("""
+                SELECT \(unescaped: JobRecord.columns) FROM job
+                WHERE state = 'running' AND lease_expires_at <= \(now) AND attempts >= max_attempts
+                FOR UPDATE SKIP LOCKED
+                """, on: connection, logger: self.logger) {
+                job.expireOnLastAttempt(now: now)
+                try await JobRecord.update(job, on: connection, logger: self.logger)
+            }
+            // The first due queued job and the first abandoned running one, each
+            // skipping rows another claimer holds; the earlier in claim order wins.
+            let waiting = try await JobRecord.fetchWithOrder("""
+                SELECT seq, \(unescaped: JobRecord.columns) FROM job
+                WHERE state = 'queued' AND run_after <= \(now)
+                ORDER BY priority DESC, seq LIMIT 1 FOR UPDATE SKIP LOCKED
+                """, on: connection, logger: self.logger)
+            let abandoned = try await JobRecord.fetchWithOrder("""
+                SELECT seq, \(unescaped: JobRecord.columns) FROM job
+                WHERE state = 'running' AND lease_expires_at <= \(now)
+                ORDER BY priority DESC, seq LIMIT 1 FOR UPDATE SKIP LOCKED
+                """, on: connection, logger: self.logger)
+            let first = (waiting + abandoned).min { a, b in
+                a.job.priority != b.job.priority ? a.job.priority > b.job.priority : a.seq < b.seq
+            }
+            guard var job = first?.job else { return nil }
+            job.claim(by: worker, lease: lease, now: now)
+            try await JobRecord.update(job, on: connection, logger: self.logger)
+            return job
+        }
+    }
+
+    public func heartbeat(_ id: String, worker: String, lease: Duration) async throws(QueueError) -> Bool {
+        let expiry = clock.now().addingTimeInterval(lease.seconds).wholeMilliseconds
+        return try await transaction("renew the lease on job \(id)") { connection in
+            let rows = try await connection.query("""
+                UPDATE job SET lease_expires_at = \(expiry)
+                WHERE id = \(id) AND state = 'running' AND lease_owner = \(worker) RETURNING id
+                """, logger: self.logger)
+            var renewed = false
+            for try await _ in rows { renewed = true }
+            return renewed
+        }
+    }
+
+    public func complete(_ id: String, worker: String, outcome: JobOutcome) async throws(QueueError) -> Job? {
+        let now = clock.now()
+        let backoff = self.backoff
+        return try await transaction("complete job \(id)") { connection in
+            guard var job = try await JobRecord.fetch("""
+                SELECT \(unescaped: JobRecord.columns) FROM job
+                WHERE id = \(id) AND state = 'running' AND lease_owner = \(worker) FOR UPDATE
+                """, on: connection, logger: self.logger).first else { return nil }
+            var generator = SystemRandomNumberGenerator()
+            job.complete(outcome, now: now, backoff: backoff, using: &generator)
+            try await JobRecord.update(job, on: connection, logger: self.logger)
+            if job.state == .queued {
+                _ = try await connection.query("SELECT pg_notify(\(self.channel), '')", logger: self.logger)
+            }
+            return job
+        }
+    }
+
+    public func retry(_ id: String) async throws(QueueError) -> Job {
+        let now = clock.now()
+        return try await change(id, "retry job \(id)") { job throws(QueueError) in try job.retry(now: now) }
+    }
+
+    public func cancel(_ id: String) async throws(QueueError) -> Job {
+        let now = clock.now()
+        return try await change(id, "cancel job \(id)") { job throws(QueueError) in try job.cancel(now: now) }
+    }
+
+    public func job(_ id: String) async throws(QueueError) -> Job? {
+        try await transaction("read job \(id)") { connection in
+            try await JobRecord.fetch("SELECT \(unescaped: JobRecord.columns) FROM job WHERE id = \(id)",
+                                      on: connection, logger: self.logger).first
+        }
+    }
+
+    public func list(state: Job.State?, limit: Int) async throws(QueueError) -> [Job] {
+        try await transaction("list jobs") { connection in
+            if let state {
+                return try await JobRecord.fetch("""
+                    SELECT \(unescaped: JobRecord.columns) FROM job WHERE state = \(state.rawValue)
+                    ORDER BY updated_at DESC, seq DESC LIMIT \(limit)
+                    """, on: connection, logger: self.logger)
+            }
+            return try await JobRecord.fetch("""
+                SELECT \(unescaped: JobRecord.columns) FROM job ORDER BY updated_at DESC, seq DESC LIMIT \(limit)
+                """, on: connection, logger: self.logger)
+        }
+    }
+
+    public func counts() async throws(QueueError) -> [Job.State: Int] {
+        try await transaction("count jobs") { connection in
+            var counts = Dictionary(uniqueKeysWithValues: Job.State.allCases.map { ($0, 0) })
+            let rows = try await connection.query("SELECT state, COUNT(*)::BIGINT FROM job GROUP BY state", logger: self.logger)
+            for try await (name, count) in rows.decode((String, Int).self) {
+                if let state = Job.State(rawValue: name) { counts[state] = count }
+            }
+            return counts
+        }
+    }
+
+    public func waitForWork(upTo timeout: Duration) async -> Bool {
+        await wakeups.wait(upTo: timeout)
+    }
+
+    /// Reads job `id` locked, applies `step`, and writes it back, in one transaction.
+    private func change(_ id: String, _ operation: String,
+                        _ step: @escaping @Sendable (inout Job) throws(QueueError) -> Void) async throws(QueueError) -> Job {
+        try await transaction(operation) { connection in
+            guard var job = try await JobRecord.fetch("SELECT \(unescaped: JobRecord.columns) FROM job WHERE id = \(id) FOR UPDATE",
+                                                      on: connection, logger: self.logger).first else {
+                throw QueueError(.notFound, operation: operation, reason: "there is no such job",
+                                 hint: "list jobs with `assetpipe jobs`")
+            }
+            try step(&job)
+            try await JobRecord.update(job, on: connection, logger: self.logger)
+            if job.state == .queued {
+                _ = try await connection.query("SELECT pg_notify(\(self.channel), '')", logger: self.logger)
+            }
+            return job
+        }
+    }
+
+    private func transaction<T: Sendable>(_ operation: String,
+                                          _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws(QueueError) -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as QueueError {
+            throw error
+        } catch let error as PostgresTransactionError {
+            if let queueError = error.closureError as? QueueError { throw queueError }
+            throw QueueError(operation: operation, underlying: PostgresFailure(error), hint: hint)
+        } catch {
+            throw QueueError(operation: operation, underlying: PostgresFailure(error), hint: hint)
+        }
+    }
+
+    private var hint: String { "check that PostgreSQL at \(location) is up and reachable" }
+}
+
+/// Lets idle workers sleep until an enqueue's NOTIFY arrives, or a timeout.
+final class Wakeups: Sendable {
+    private struct State {
+        var waiters: [UUID: CheckedContinuation<Bool, Never>] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    /// Wakes every waiter.
+    func signal() {
+        let waiters = state.withLock { state in
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume(returning: true) }
+    }
+
+    func wait(upTo timeout: Duration) async -> Bool {
+        let id = UUID()
+        return await withCheckedContinuation { continuation in
+            state.withLock { $0.waiters[id] = continuation }
+            // Registered first, so the timeout always finds the waiter unless a signal took it.
+            Task {
+                try? await Task.sleep(for: timeout)
+                self.state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: false)
+            }
+        }
+    }
+}
