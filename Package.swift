@@ -82,7 +82,7 @@ let package = Package(
         // The queue's own overhead with no-op jobs (scripts/bench-queue).
         .executableTarget(
             name: "queue-bench",
-            dependencies: ["AssetQueue", "AssetWorker", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["AssetQueue", "AssetPostgres", "AssetWorker", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "assetpipe",

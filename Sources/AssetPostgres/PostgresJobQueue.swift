@@ -44,7 +44,12 @@ public final class PostgresJobQueue: JobQueue {
     }
 
     private init(_ target: PostgresURL, clock: QueueClock, backoff: Backoff, logger: Logger) {
-        let client = PostgresClient(configuration: target.configuration, backgroundLogger: logger)
+        // The pool's own chatter (a lease asked for before `run()` has started,
+        // which then waits for it) stays out of the log; failures reach the
+        // caller as errors.
+        var background = logger
+        background.logLevel = .error
+        let client = PostgresClient(configuration: target.configuration, backgroundLogger: background)
         self.client = client
         self.clock = clock
         self.backoff = backoff

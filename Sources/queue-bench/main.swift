@@ -1,3 +1,4 @@
+import AssetPostgres
 import AssetQueue
 import AssetWorker
 import Foundation
@@ -6,6 +7,8 @@ import Synchronization
 
 /// The pieces of scripts/bench-queue, one process each, so the workers
 /// contend for the SQLite file as `assetpipe work` processes would:
+///
+/// DATA is a data directory (SQLite) or a postgres:// URL.
 ///
 ///     queue-bench enqueue DATA N   enqueue N no-op jobs (in batches of 1,000)
 ///     queue-bench work DATA NAME   run the worker loop with no-op jobs until nothing is left;
@@ -17,7 +20,10 @@ struct QueueBench {
         let arguments = Array(CommandLine.arguments.dropFirst())
         guard arguments.count == 3 else { usage() }
         do {
-            let queue = try SQLiteJobQueue(dataDirectory: arguments[1])
+            // A postgres:// URL (a schema of the run's own) or a data directory.
+            let queue: any JobQueue = arguments[1].hasPrefix("postgres")
+                ? try await PostgresJobQueue.connect(url: arguments[1])
+                : try SQLiteJobQueue(dataDirectory: arguments[1])
             switch arguments[0] {
             case "enqueue":
                 guard let count = Int(arguments[2]), count > 0 else { usage() }
@@ -36,7 +42,7 @@ struct QueueBench {
         }
     }
 
-    static func enqueue(_ count: Int, into queue: SQLiteJobQueue) async throws {
+    static func enqueue(_ count: Int, into queue: any JobQueue) async throws {
         let start = Date()
         var remaining = count
         while remaining > 0 {
@@ -50,7 +56,7 @@ struct QueueBench {
     /// Runs the real worker loop (claim, a thread per job, heartbeat and
     /// timeout tasks, complete) with a job that does nothing, so the figure
     /// is what `assetpipe work` spends per job besides the pipeline.
-    static func work(_ queue: SQLiteJobQueue, name: String) async throws {
+    static func work(_ queue: any JobQueue, name: String) async throws {
         var settings = WorkerSettings(name: "\(ProcessInfo.processInfo.hostName):\(getpid()):\(name)")
         settings.untilEmpty = true
         settings.lease = .seconds(60)
@@ -66,7 +72,7 @@ struct QueueBench {
         print(summary.succeeded, (first.withLock { $0 } ?? last).timeIntervalSince1970, last.timeIntervalSince1970)
     }
 
-    static func check(_ queue: SQLiteJobQueue, expecting count: Int) async throws {
+    static func check(_ queue: any JobQueue, expecting count: Int) async throws {
         let counts = try await queue.counts()
         guard counts[.succeeded] == count, counts.values.reduce(0, +) == count else {
             throw BenchFailure("expected \(count) succeeded jobs, found \(counts)")
