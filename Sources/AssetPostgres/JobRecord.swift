@@ -41,13 +41,13 @@ enum JobRecord {
         return jobs
     }
 
-    /// Rows that also carry `seq`, the order of enqueueing.
-    static func fetchWithOrder(_ query: PostgresQuery, on connection: PostgresConnection,
-                               logger: Logger) async throws -> [(seq: Int, job: Job)] {
-        var jobs: [(seq: Int, job: Job)] = []
+    /// Claim candidates: rows that also carry `role` and `seq`, the order of enqueueing.
+    static func fetchCandidates(_ query: PostgresQuery, on connection: PostgresConnection,
+                                logger: Logger) async throws -> [(role: String, seq: Int, job: Job)] {
+        var jobs: [(role: String, seq: Int, job: Job)] = []
         for try await row in try await connection.query(query, logger: logger) {
             let cells = row.makeRandomAccess()
-            jobs.append((try cells["seq"].decode(Int.self), try decode(cells)))
+            jobs.append((try cells["role"].decode(String.self), try cells["seq"].decode(Int.self), try decode(cells)))
         }
         return jobs
     }

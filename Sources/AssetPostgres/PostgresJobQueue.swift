@@ -97,28 +97,33 @@ public final class PostgresJobQueue: JobQueue {
     public func claim(worker: String, lease: Duration) async throws(QueueError) -> Job? {
         let now = clock.now()
         return try await transaction("claim a job") { connection in
-            // Jobs whose worker died on their last attempt end dead instead of running again.
-            for var job in try await JobRecord.fetch("""
-                SELECT \(unescaped: JobRecord.columns) FROM job
-                WHERE state = 'running' AND lease_expires_at <= \(now) AND attempts >= max_attempts
-                FOR UPDATE SKIP LOCKED
-                """, on: connection, logger: self.logger) {
+            // One round trip for the three candidates, each skipping rows another
+            // claimer holds: jobs whose worker died on their last attempt (they
+            // end dead instead of running again), the first due queued job, and
+            // the first running job whose lease expired.
+            let candidates = try await JobRecord.fetchCandidates("""
+                WITH exhausted AS (
+                    SELECT seq, \(unescaped: JobRecord.columns) FROM job
+                    WHERE state = 'running' AND lease_expires_at <= \(now) AND attempts >= max_attempts
+                    FOR UPDATE SKIP LOCKED
+                ), waiting AS (
+                    SELECT seq, \(unescaped: JobRecord.columns) FROM job
+                    WHERE state = 'queued' AND run_after <= \(now)
+                    ORDER BY priority DESC, seq LIMIT 1 FOR UPDATE SKIP LOCKED
+                ), abandoned AS (
+                    SELECT seq, \(unescaped: JobRecord.columns) FROM job
+                    WHERE state = 'running' AND lease_expires_at <= \(now) AND attempts < max_attempts
+                    ORDER BY priority DESC, seq LIMIT 1 FOR UPDATE SKIP LOCKED
+                )
+                SELECT 'exhausted' AS role, * FROM exhausted
+                UNION ALL SELECT 'waiting', * FROM waiting
+                UNION ALL SELECT 'abandoned', * FROM abandoned
+                """, on: connection, logger: self.logger)
+            for var job in candidates.filter({ $0.role == "exhausted" }).map(\.job) {
                 job.expireOnLastAttempt(now: now)
                 try await JobRecord.update(job, on: connection, logger: self.logger)
             }
-            // The first due queued job and the first abandoned running one, each
-            // skipping rows another claimer holds; the earlier in claim order wins.
-            let waiting = try await JobRecord.fetchWithOrder("""
-                SELECT seq, \(unescaped: JobRecord.columns) FROM job
-                WHERE state = 'queued' AND run_after <= \(now)
-                ORDER BY priority DESC, seq LIMIT 1 FOR UPDATE SKIP LOCKED
-                """, on: connection, logger: self.logger)
-            let abandoned = try await JobRecord.fetchWithOrder("""
-                SELECT seq, \(unescaped: JobRecord.columns) FROM job
-                WHERE state = 'running' AND lease_expires_at <= \(now)
-                ORDER BY priority DESC, seq LIMIT 1 FOR UPDATE SKIP LOCKED
-                """, on: connection, logger: self.logger)
-            let first = (waiting + abandoned).min { a, b in
+            let first = candidates.filter { $0.role != "exhausted" }.min { a, b in
                 a.job.priority != b.job.priority ? a.job.priority > b.job.priority : a.seq < b.seq
             }
             guard var job = first?.job else { return nil }
