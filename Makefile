@@ -19,9 +19,17 @@ demo: build
 	$(SWIFT) run assetpipe process --data $(DATA) samples
 
 # Unit tests per module, then integration tests that run the built binary
-# against samples/ with exiftool, vipsheader and ffprobe as oracles.
+# against samples/ with exiftool, vipsheader and ffprobe as oracles. A
+# throwaway PostgreSQL 15 (scripts/test-postgres) runs for the whole suite,
+# so the queue's contract tests run against both drivers; it is stopped and
+# removed at the end, whatever the result.
 test: build
-	$(SWIFT) test
+	@pgdir=$$(mktemp -d /tmp/assetpipe-test-pg.XXXXXX); \
+	url=$$(scripts/test-postgres start "$$pgdir") || { rm -rf "$$pgdir"; exit 1; }; \
+	echo "test PostgreSQL: $$url"; \
+	ASSETPIPE_TEST_DATABASE_URL="$$url" $(SWIFT) test; status=$$?; \
+	scripts/test-postgres stop "$$pgdir"; \
+	exit $$status
 
 # Regenerates samples/ (needs vips, ffmpeg, exiftool: scripts/install-deps).
 samples: deps
