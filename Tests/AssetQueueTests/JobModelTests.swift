@@ -41,7 +41,7 @@ import Testing
         let queue = try SQLiteJobQueue(dataDirectory: try Package.temporaryDirectory("queue"), clock: clock.queueClock)
         let job = try #require(try await queue.enqueue([.process(origin: "/in/a.jpg", as: "/c/a.jpg", onConflict: .rename)]).first)
         let object = try #require(try JSONSerialization.jsonObject(with: AssetRecord.makeEncoder().encode(job)) as? [String: Any])
-        #expect(Set(object.keys) == ["id", "kind", "payload", "priority", "state", "attempts", "max_attempts", "run_after", "created_at", "updated_at"])
+        #expect(Set(object.keys) == ["id", "kind", "payload", "priority", "state", "attempts", "max_attempts", "generation", "run_after", "created_at", "updated_at"])
         #expect(object["run_after"] as? String == Timestamp.format(clock.now))
         let payload = try #require(object["payload"] as? [String: String])
         #expect(payload == ["origin": "/in/a.jpg", "as": "/c/a.jpg", "on_conflict": "rename"])
