@@ -1,0 +1,300 @@
+import Foundation
+import TestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The queue consumer as its users drive it: `enqueue`, `work`, `jobs`,
+/// `show` and `history` run as processes, with sha256sum and vipsheader as
+/// the oracles for which file became which asset.
+@Suite struct QueueCommandTests {
+    // MARK: - Helpers
+
+    private func jobs(_ data: String) throws -> [Record] {
+        try AssetPipe.records(in: try AssetPipe.run(["jobs", "--data", data, "--json", "--limit", "1000"]).stdout)
+    }
+
+    private func job(_ id: String, in data: String) throws -> Record {
+        try #require(try jobs(data).first { $0["id"] as? String == id }, "job \(id) is not listed")
+    }
+
+    /// Queues files and returns their job ids, in order.
+    @discardableResult
+    private func enqueue(_ data: String, _ arguments: [String]) throws -> [String] {
+        let result = try AssetPipe.run(["enqueue", "--data", data] + arguments)
+        guard result.status == 0 else { throw TestFailure("enqueue \(arguments) failed: \(result.summary)") }
+        return result.output.split(separator: "\n").map(String.init)
+    }
+
+    private func drain(_ data: String) throws {
+        let result = try AssetPipe.run(["work", "--data", data, "--until-empty", "--concurrency", "1", "--log-level", "warning"],
+                                       timeout: 120)
+        guard result.status == 0 else { throw TestFailure("work --until-empty failed: \(result.summary)") }
+    }
+
+    private func show(_ data: String, _ asset: String) throws -> Record? {
+        let result = try AssetPipe.run(["show", "--data", data, asset])
+        guard result.status == 0 else { return nil }
+        return try JSONSerialization.jsonObject(with: result.stdout) as? Record
+    }
+
+    private func history(_ data: String, _ asset: String) throws -> [Record] {
+        let result = try AssetPipe.run(["history", "--data", data, "--json", asset])
+        guard result.status == 0 else { throw TestFailure("history \(asset) failed: \(result.summary)") }
+        return try AssetPipe.records(in: result.stdout)
+    }
+
+    private func reason(of job: Record) -> String? {
+        JSONValue.dictionary(job["last_error"])?["reason"] as? String
+    }
+
+    private func renditionFiles(of record: Record, data: String) -> [String] {
+        ((record["renditions"] as? [Record]) ?? []).compactMap { $0["path"] as? String }.map { data + "/" + $0 }
+    }
+
+    /// A catalogued first version at `shop/cat.jpg`, from the north photo.
+    private func catalogueFirstVersion(_ data: String) throws -> (record: Record, origin: String) {
+        let origin = Package.sample("photos/camera-gps-north.jpg")
+        try enqueue(data, ["--as", "shop/cat.jpg", origin])
+        try drain(data)
+        return (try #require(try show(data, "shop/cat.jpg")), origin)
+    }
+
+    // MARK: - Conflict policies
+
+    @Test func rejectFailsWithExistsAndOverwritesNothing() throws {
+        let data = try Package.temporaryDirectory("queue-reject")
+        let (first, origin) = try catalogueFirstVersion(data)
+        let other = Package.sample("photos/camera-gps-south.jpg")
+        let id = try #require(try enqueue(data, ["--as", "shop/cat.jpg", "--on-conflict", "reject", other]).first)
+        try drain(data)
+
+        let rejected = try job(id, in: data)
+        #expect(rejected["state"] as? String == "failed")
+        #expect(reason(of: rejected) == "exists")
+        #expect(rejected["attempts"] as? Int == 1, "a permanent result is not retried")
+        let kept = try #require(try show(data, "shop/cat.jpg"))
+        #expect(kept["id"] as? String == first["id"] as? String)
+        #expect(kept["sha256"] as? String == (try Oracle.sha256sum(origin)))
+        #expect(kept["version"] as? Int == 1)
+    }
+
+    @Test func versionKeepsTheIdAndListsBothHashes() throws {
+        let data = try Package.temporaryDirectory("queue-version")
+        let (first, origin) = try catalogueFirstVersion(data)
+        let other = Package.sample("formats/gray.jpg")
+        try enqueue(data, ["--as", "shop/cat.jpg", "--on-conflict", "version", other])
+        try drain(data)
+
+        let second = try #require(try show(data, "shop/cat.jpg"))
+        #expect(second["id"] as? String == first["id"] as? String)
+        #expect(second["version"] as? Int == 2)
+        #expect(second["sha256"] as? String == (try Oracle.sha256sum(other)))
+        #expect(second["width"] as? Int == (try Oracle.vipsheaderInt("width", other)))
+        #expect(second["height"] as? Int == (try Oracle.vipsheaderInt("height", other)))
+
+        let events = try history(data, try #require(first["id"] as? String))
+        #expect(events.map { $0["action"] as? String } == ["created", "versioned"])
+        let hashes = events.compactMap { JSONValue.dictionary($0["detail"])?["sha256"] as? String }
+        #expect(hashes == [try Oracle.sha256sum(origin), try Oracle.sha256sum(other)])
+        // Each version's renditions live apart, and only the current ones are listed.
+        for file in renditionFiles(of: second, data: data) {
+            #expect(FileManager.default.fileExists(atPath: file) && file.contains("/v2/"), "\(file)")
+        }
+    }
+
+    @Test func renameStoresTheNewFileUnderTheNextFreeName() throws {
+        let data = try Package.temporaryDirectory("queue-rename")
+        let (first, origin) = try catalogueFirstVersion(data)
+        let other = Package.sample("photos/camera-gps-south.jpg")
+        try enqueue(data, ["--as", "shop/cat.jpg", "--on-conflict", "rename", other])
+        try enqueue(data, ["--as", "shop/cat.jpg", "--on-conflict", "rename", other])
+        try drain(data)
+
+        #expect((try show(data, "shop/cat.jpg"))?["sha256"] as? String == (try Oracle.sha256sum(origin)))
+        for name in ["shop/cat_1.jpg", "shop/cat_2.jpg"] {
+            let renamed = try #require(try show(data, name), "no asset at \(name)")
+            #expect(renamed["sha256"] as? String == (try Oracle.sha256sum(other)))
+            #expect(renamed["id"] as? String != first["id"] as? String)
+            #expect(renamed["version"] as? Int == 1)
+        }
+        #expect(try jobs(data).allSatisfy { $0["state"] as? String == "succeeded" })
+    }
+
+    // MARK: - Refresh and delete
+
+    @Test func refreshRereadsAChangedOrigin() throws {
+        let data = try Package.temporaryDirectory("queue-refresh")
+        let folder = try Package.temporaryDirectory("queue-refresh-origin")
+        let origin = folder + "/photo.jpg"
+        try FileManager.default.copyItem(atPath: Package.sample("photos/camera-gps-north.jpg"), toPath: origin)
+        try enqueue(data, [origin])
+        try drain(data)
+        let before = try #require(try show(data, origin))
+        let id = try #require(before["id"] as? String)
+
+        // The origin is replaced in place by a different picture (a rotated one).
+        try FileManager.default.removeItem(atPath: origin)
+        try FileManager.default.copyItem(atPath: Package.sample("orientation/orientation-6.jpg"), toPath: origin)
+        try enqueue(data, ["--refresh", id])
+        try drain(data)
+
+        let after = try #require(try show(data, id))
+        #expect(after["sha256"] as? String == (try Oracle.sha256sum(origin)))
+        #expect(after["orientation"] as? Int == 6)
+        // Orientation 6 turns the stored picture a quarter: the record is upright, as vips autorotates it.
+        let upright = try Oracle.autorotatedSize(origin, scratch: folder)
+        #expect(after["width"] as? Int == upright.width && after["height"] as? Int == upright.height)
+        #expect(upright.width == (try Oracle.vipsheaderInt("height", origin)))
+        #expect((try history(data, id)).last?["action"] as? String == "refreshed")
+        for file in renditionFiles(of: after, data: data) {
+            #expect(FileManager.default.fileExists(atPath: file), "\(file)")
+        }
+    }
+
+    @Test func deleteRemovesTheAssetAndItsRenditionsAndKeepsATombstone() throws {
+        let data = try Package.temporaryDirectory("queue-delete")
+        let (record, _) = try catalogueFirstVersion(data)
+        let id = try #require(record["id"] as? String)
+        let files = renditionFiles(of: record, data: data)
+        #expect(!files.isEmpty)
+
+        try enqueue(data, ["--delete", "shop/cat.jpg"])
+        try drain(data)
+
+        #expect(try show(data, id) == nil)
+        for file in files {
+            #expect(!FileManager.default.fileExists(atPath: file), "rendition left behind: \(file)")
+        }
+        let events = try history(data, "shop/cat.jpg")
+        #expect(events.map { $0["action"] as? String } == ["created", "deleted"])
+        // The asset is gone, so a second delete is refused at once.
+        let again = try AssetPipe.run(["enqueue", "--data", data, "--delete", id])
+        #expect(again.status != 0 && again.stderr.contains("no asset"), "\(again.summary)")
+    }
+
+    // MARK: - Permanent and transient failures
+
+    @Test func aCorruptFileFailsOnceWithItsReason() throws {
+        let data = try Package.temporaryDirectory("queue-corrupt")
+        let id = try #require(try enqueue(data, [Package.sample("bad/truncated.jpg")]).first)
+        try drain(data)
+        let failed = try job(id, in: data)
+        #expect(failed["state"] as? String == "failed")
+        #expect(reason(of: failed) == "corrupt")
+        #expect(failed["attempts"] as? Int == 1)
+
+        // `jobs retry` queues it again with fresh attempts; it fails the same way.
+        let retried = try AssetPipe.run(["jobs", "retry", "--data", data, id])
+        #expect(retried.status == 0 && retried.output.contains("queued"), "\(retried.summary)")
+        try drain(data)
+        #expect(try job(id, in: data)["state"] as? String == "failed")
+    }
+
+    @Test func aCancelledJobIsNeverRun() throws {
+        let data = try Package.temporaryDirectory("queue-cancel")
+        let origin = Package.sample("photos/camera-gps-north.jpg")
+        let id = try #require(try enqueue(data, [origin]).first)
+        let cancelled = try AssetPipe.run(["jobs", "cancel", "--data", data, id])
+        #expect(cancelled.status == 0, "\(cancelled.summary)")
+        try drain(data)
+        #expect(try job(id, in: data)["state"] as? String == "cancelled")
+        #expect(try show(data, origin) == nil)
+        // A finished job cannot be cancelled; the error says why.
+        let again = try AssetPipe.run(["jobs", "cancel", "--data", data, id])
+        #expect(again.status != 0 && !again.stderr.isEmpty)
+    }
+
+    // MARK: - SIGTERM
+
+    /// A worker whose one slot is held by a job that reads from a FIFO: the
+    /// job cannot end until the test writes into it, so the test decides
+    /// exactly when the running job finishes.
+    private struct BlockedWorker {
+        let data: String
+        let fifo: String
+        let blockedJob: String
+        let waitingJobs: [String]
+        let process: Process
+    }
+
+    private func startBlockedWorker(_ name: String, grace: Double) throws -> BlockedWorker {
+        let data = try Package.temporaryDirectory(name)
+        let folder = try Package.temporaryDirectory(name + "-files")
+        let fifo = folder + "/slow.jpg"
+        guard mkfifo(fifo, 0o644) == 0 else { throw TestFailure("mkfifo \(fifo): \(String(cString: strerror(errno)))") }
+        let blocked = try #require(try enqueue(data, ["--priority", "20", fifo]).first)
+        let waiting = try enqueue(data, [Package.sample("photos/camera-gps-north.jpg"), Package.sample("photos/camera-gps-south.jpg")])
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: AssetPipe.binary)
+        process.arguments = ["work", "--data", data, "--concurrency", "1", "--grace", "\(grace)", "--log-level", "warning"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, try job(blocked, in: data)["state"] as? String != "running" {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        guard try job(blocked, in: data)["state"] as? String == "running" else {
+            process.interrupt()
+            throw TestFailure("the worker did not claim the FIFO job within 30 s")
+        }
+        return BlockedWorker(data: data, fifo: fifo, blockedJob: blocked, waitingJobs: waiting, process: process)
+    }
+
+    private func waitForExit(_ process: Process, within seconds: Double) throws -> Int32 {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        guard !process.isRunning else {
+            kill(process.processIdentifier, SIGKILL)
+            throw TestFailure("the worker was still running \(seconds) s after SIGTERM")
+        }
+        #expect(process.terminationReason == .exit, "the worker died of a signal instead of exiting")
+        return process.terminationStatus
+    }
+
+    @Test func sigtermLetsTheRunningJobFinishAndLeavesTheRestQueued() throws {
+        let worker = try startBlockedWorker("queue-sigterm", grace: 30)
+        worker.process.terminate()
+        // Still running: it waits for its job rather than dropping it.
+        Thread.sleep(forTimeInterval: 1)
+        #expect(worker.process.isRunning, "the worker exited without waiting for its running job")
+
+        // Let the running job end: it reads a JPEG's bytes from the FIFO. The
+        // reader may stop early (it sniffs, then gives up on a pipe), so a
+        // broken pipe is expected here and must not kill the test process.
+        signal(SIGPIPE, SIG_IGN)
+        let writer = try FileHandle(forWritingTo: URL(fileURLWithPath: worker.fifo))
+        try? writer.write(contentsOf: try Data(contentsOf: URL(fileURLWithPath: Package.sample("photos/odd-exif.jpg"))))
+        try? writer.close()
+
+        #expect(try waitForExit(worker.process, within: 20) == 0)
+        let finished = try job(worker.blockedJob, in: worker.data)
+        #expect(["succeeded", "failed"].contains(finished["state"] as? String), "\(finished)")
+        #expect(finished["attempts"] as? Int == 1)
+        for id in worker.waitingJobs {
+            let waiting = try job(id, in: worker.data)
+            #expect(waiting["state"] as? String == "queued" && waiting["attempts"] as? Int == 0, "\(waiting)")
+        }
+    }
+
+    @Test func sigtermHandsBackAJobStillRunningWhenTheGraceEnds() throws {
+        let worker = try startBlockedWorker("queue-grace", grace: 1)
+        worker.process.terminate()
+        #expect(try waitForExit(worker.process, within: 20) == 0)
+
+        // Handed back without spending its attempt, ahead of the others still.
+        let handedBack = try job(worker.blockedJob, in: worker.data)
+        #expect(handedBack["state"] as? String == "queued", "\(handedBack)")
+        #expect(handedBack["attempts"] as? Int == 0)
+        for id in worker.waitingJobs {
+            #expect(try job(id, in: worker.data)["state"] as? String == "queued")
+        }
+        // Unblock the orphaned open() so nothing waits on the FIFO after the test.
+        let unblock = open(worker.fifo, O_WRONLY | O_NONBLOCK)
+        if unblock >= 0 { close(unblock) }
+    }
+}
