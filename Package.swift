@@ -61,11 +61,11 @@ let package = Package(
             name: "AssetQueue",
             dependencies: ["AssetPipeline", "AssetCatalog", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        // The job queue on PostgreSQL, for workers on many hosts (FOR UPDATE SKIP LOCKED, LISTEN/NOTIFY).
+        // The catalog and the job queue on PostgreSQL, for workers on many hosts (FOR UPDATE SKIP LOCKED, LISTEN/NOTIFY).
         .target(
             name: "AssetPostgres",
             dependencies: [
-                "AssetQueue", "AssetPipeline",
+                "AssetQueue", "AssetCatalog", "AssetPipeline",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -87,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "assetpipe",
             dependencies: [
-                "AssetPipeline", "AssetCatalog", "AssetMedia", "AssetQueue", "AssetWorker",
+                "AssetPipeline", "AssetCatalog", "AssetMedia", "AssetQueue", "AssetPostgres", "AssetWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -97,7 +97,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "AssetMediaTests", dependencies: ["AssetMedia", "TestSupport"]),
         .testTarget(name: "AssetPipelineTests", dependencies: ["AssetPipeline", "TestSupport"]),
-        .testTarget(name: "AssetCatalogTests", dependencies: ["AssetCatalog", "TestSupport"]),
+        .testTarget(name: "AssetCatalogTests", dependencies: ["AssetCatalog", "AssetPostgres", "TestSupport"]),
         .testTarget(
             name: "AssetQueueTests",
             dependencies: [

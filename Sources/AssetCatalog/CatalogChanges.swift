@@ -1,7 +1,6 @@
 import AssetPipeline
 import Crypto
 import Foundation
-import GRDB
 
 /// The changes a queued job makes: a new file placed at a path under a
 /// conflict policy, a refresh from the origin, a deletion; and the history
@@ -20,14 +19,14 @@ extension Catalog {
     /// committing and the one that repeats it write the same files.
     public func place(_ processed: ProcessedAsset, at target: String, origin: String, onConflict: ConflictPolicy,
                       source: ChangeSource) throws(CatalogError) -> CatalogChange {
-        try change("store \(target)") { db in
-            if let done = try self.alreadyApplied(source, db) { return done }
+        try change("store \(target)") { transaction in
+            if let done = try self.alreadyApplied(source, transaction) { return done }
             var record = processed.record
             record.origin = origin
             var detail = Self.detail(of: record, previous: nil)
             var action = AssetEvent.Action.created
             var previous: StoredAsset?
-            if let existing = try StoredAsset.fetch(db, path: target) {
+            if let existing = try transaction.asset(path: target) {
                 switch onConflict {
                 case .reject:
                     return .refused(AssetError(.exists, "an asset already exists at \(target) (id \(existing.id), version \(existing.version)); "
@@ -44,7 +43,7 @@ extension Catalog {
                     detail = Self.detail(of: record, previous: existing.record)
                     previous = existing
                 case .rename:
-                    record.path = try Self.freeName(for: target, db)
+                    record.path = try Self.freeName(for: target, transaction)
                     record.name = (record.path as NSString).lastPathComponent
                     detail["renamed_from"] = target
                 }
@@ -56,8 +55,8 @@ extension Catalog {
                 record.id = source.effectKey.map(Self.assetID(forEffectKey:)) ?? UUID().uuidString.lowercased()
                 record.version = 1
             }
-            let stored = try self.store(record, renditions: processed.renditions, previous: previous, db)
-            return .applied(stored, try self.recordEvent(for: stored, action: action, detail: detail, source: source, db))
+            let stored = try self.store(record, renditions: processed.renditions, previous: previous, transaction)
+            return .applied(stored, try self.recordEvent(for: stored, action: action, detail: detail, source: source, transaction))
         }
     }
 
@@ -65,9 +64,9 @@ extension Catalog {
     /// path and version; a `refreshed` history entry. Refused with
     /// `not_found` when the asset is not in the catalog.
     public func refresh(assetID: String, with processed: ProcessedAsset, source: ChangeSource) throws(CatalogError) -> CatalogChange {
-        try change("refresh \(assetID)") { db in
-            if let done = try self.alreadyApplied(source, db) { return done }
-            guard let existing = try StoredAsset.fetch(db, id: assetID) else {
+        try change("refresh \(assetID)") { transaction in
+            if let done = try self.alreadyApplied(source, transaction) { return done }
+            guard let existing = try transaction.asset(id: assetID) else {
                 return .refused(Self.notFound(assetID))
             }
             var record = processed.record
@@ -76,9 +75,9 @@ extension Catalog {
             record.name = existing.record.name
             record.origin = existing.record.origin ?? existing.path
             record.version = existing.version
-            let stored = try self.store(record, renditions: processed.renditions, previous: existing, db)
+            let stored = try self.store(record, renditions: processed.renditions, previous: existing, transaction)
             let detail = Self.detail(of: stored, previous: existing.record)
-            return .applied(stored, try self.recordEvent(for: stored, action: .refreshed, detail: detail, source: source, db))
+            return .applied(stored, try self.recordEvent(for: stored, action: .refreshed, detail: detail, source: source, transaction))
         }
     }
 
@@ -86,76 +85,48 @@ extension Catalog {
     /// `deleted` entry, the tombstone. Refused with `not_found` when the
     /// asset is not in the catalog.
     public func delete(assetID: String, source: ChangeSource) throws(CatalogError) -> CatalogChange {
-        try change("delete \(assetID)") { db in
-            if let done = try self.alreadyApplied(source, db) { return done }
-            guard let existing = try StoredAsset.fetch(db, id: assetID) else {
+        try change("delete \(assetID)") { transaction in
+            if let done = try self.alreadyApplied(source, transaction) { return done }
+            guard let existing = try transaction.asset(id: assetID) else {
                 return .refused(Self.notFound(assetID))
             }
-            try db.execute(sql: "DELETE FROM asset WHERE id = ?", arguments: [assetID])
+            try transaction.deleteAsset(id: assetID)
             var detail = Self.detail(of: existing.record, previous: nil)
             detail["status"] = nil
             return .applied(existing.record, try self.recordEvent(for: existing.record, action: .deleted, detail: detail,
-                                                                  source: source, db))
+                                                                  source: source, transaction))
         }
     }
 
     /// The history of the asset with this id, or of every asset that has
     /// been at this path (a deleted one's included), oldest first.
     public func history(idOrPath key: String) throws(CatalogError) -> [AssetEvent] {
-        do {
-            return try database.read { db in
-                try Row.fetchAll(db, sql: """
-                    SELECT asset_id, version, path, at, actor, action, detail, job_id FROM asset_event
-                    WHERE asset_id = ?1 OR asset_id IN (SELECT asset_id FROM asset_event WHERE path = ?1)
-                    ORDER BY seq
-                    """, arguments: [key]).map(Self.event)
-            }
-        } catch {
-            throw CatalogError(operation: "read the history of \(key)", underlying: error,
-                               hint: "check that \(path) is an assetpipe catalog")
+        try run("read the history of \(key)", hint: readHint) {
+            try database.read { transaction in try transaction.events(idOrPath: key) }
         }
     }
 
     /// `.alreadyApplied` when a change was made under this source's effect key; nil otherwise.
     public func appliedChange(_ source: ChangeSource) throws(CatalogError) -> CatalogChange? {
-        do {
-            return try database.read { db in try self.alreadyApplied(source, db) }
-        } catch {
-            throw CatalogError(operation: "read the history", underlying: error, hint: "check that \(path) is an assetpipe catalog")
+        try run("read the history", hint: readHint) {
+            try database.read { transaction in try self.alreadyApplied(source, transaction) }
         }
     }
 
     // MARK: - Inside a change
 
-    /// Runs `body` in one IMMEDIATE transaction (the write lock taken at
-    /// BEGIN, so what it reads still holds when it writes, whichever process
-    /// writes next), then removes the rendition files the change left unused.
-    private func change(_ operation: String, _ body: (Database) throws -> CatalogChange) throws(CatalogError) -> CatalogChange {
-        do {
-            let result = try writeChange(body)
+    /// Runs `body` in one write transaction (the catalog's write lock held
+    /// from its start, so what it reads still holds when it writes, whichever
+    /// process writes next), then removes the rendition files the change left unused.
+    private func change(_ operation: String, _ body: (any CatalogTransaction) throws -> CatalogChange) throws(CatalogError) -> CatalogChange {
+        try run(operation, hint: "check free disk space and that \(location) and the rendition store are writable") {
+            let result = try database.write(body)
             switch result {
             case .applied(let record, _): try tidyRenditions(ofAsset: record.id ?? "")
             case .alreadyApplied(let record?): try tidyRenditions(ofAsset: record.id ?? "")
             case .alreadyApplied(nil), .refused: break
             }
             return result
-        } catch let error as CatalogError {
-            throw error
-        } catch {
-            throw CatalogError(operation: operation, underlying: error,
-                               hint: "check free disk space and that \(path) and its data directory are writable")
-        }
-    }
-
-    func writeChange<T>(_ body: (Database) throws -> T) throws -> T {
-        try database.writeWithoutTransaction { db in
-            var result: T?
-            try db.inTransaction(.immediate) {
-                result = try body(db)
-                return .commit
-            }
-            // Set: inTransaction either ran the body and committed, or threw.
-            return result!
         }
     }
 
@@ -166,23 +137,21 @@ extension Catalog {
     /// of the asset, or the same job's next attempt, removes.
     func tidyRenditions(ofAsset id: String) throws {
         guard !id.isEmpty else { return }
-        try writeChange { db in
-            let kept = try StoredAsset.fetch(db, id: id)?.record.renditions?.map(\.path) ?? []
+        try database.write { transaction in
+            let kept = try transaction.asset(id: id)?.record.renditions?.map(\.path) ?? []
             try renditionStore.removeRenditions(ofAsset: id, except: Set(kept))
         }
     }
 
     /// `.alreadyApplied` when a change under this source's effect key is in the history.
-    private func alreadyApplied(_ source: ChangeSource, _ db: Database) throws -> CatalogChange? {
-        guard let key = source.effectKey,
-              let id = try String.fetchOne(db, sql: "SELECT asset_id FROM asset_event WHERE job_id = ?", arguments: [key])
-        else { return nil }
-        return .alreadyApplied(try StoredAsset.fetch(db, id: id)?.record)
+    private func alreadyApplied(_ source: ChangeSource, _ transaction: any CatalogTransaction) throws -> CatalogChange? {
+        guard let key = source.effectKey, let id = try transaction.assetID(changedUnderEffectKey: key) else { return nil }
+        return .alreadyApplied(try transaction.asset(id: id)?.record)
     }
 
     /// Writes the renditions of the record's version, then its row, and
     /// returns the record as stored: timestamps, attempts and rendition paths.
-    func store(_ record: AssetRecord, renditions: [EncodedRendition], previous: StoredAsset?, _ db: Database) throws -> AssetRecord {
+    func store(_ record: AssetRecord, renditions: [EncodedRendition], previous: StoredAsset?, _ transaction: any CatalogTransaction) throws -> AssetRecord {
         guard let id = record.id else { preconditionFailure("store(_:renditions:previous:_:) takes a record with an id") }
         var final = record
         let stored = try renditionStore.store(renditions, forAsset: id, version: record.version ?? 1)
@@ -193,21 +162,16 @@ extension Catalog {
         final.updatedAt = now
         final.processedAt = record.status == .processing ? nil : now
         final.attempts = (previous?.attempts ?? 0) + 1
-        try AssetRow(final).upsert(db)
+        try transaction.upsert(try AssetRow(final))
         return final
     }
 
     func recordEvent(for record: AssetRecord, action: AssetEvent.Action, detail: [String: String],
-                     source: ChangeSource, _ db: Database) throws -> AssetEvent {
+                     source: ChangeSource, _ transaction: any CatalogTransaction) throws -> AssetEvent {
         let event = AssetEvent(assetID: record.id ?? "", version: record.version ?? 1, path: record.path,
                                at: Timestamp.parse(Timestamp.format(Date())) ?? Date(), actor: source.actor,
                                action: action, detail: detail, jobID: source.effectKey)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        try db.execute(sql: """
-            INSERT INTO asset_event (asset_id, version, path, at, actor, action, detail, job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [event.assetID, event.version, event.path, Timestamp.format(event.at), event.actor,
-                             event.action.rawValue, String(decoding: try encoder.encode(detail), as: UTF8.self), event.jobID])
+        try transaction.insert(event)
         return event
     }
 
@@ -225,7 +189,7 @@ extension Catalog {
     }
 
     /// The first of `name_1.ext`, `name_2.ext`, ... beside `target` that no asset has.
-    static func freeName(for target: String, _ db: Database) throws -> String {
+    static func freeName(for target: String, _ transaction: any CatalogTransaction) throws -> String {
         let directory = (target as NSString).deletingLastPathComponent
         let name = (target as NSString).lastPathComponent
         let dot = name.lastIndex(of: ".").flatMap { $0 == name.startIndex ? nil : $0 }
@@ -234,7 +198,7 @@ extension Catalog {
         var number = 1
         while true {
             let candidate = (directory.isEmpty ? "" : directory + "/") + "\(stem)_\(number)\(suffix)"
-            if try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM asset WHERE path = ?)", arguments: [candidate])! {
+            if try !transaction.pathIsTaken(candidate) {
                 return candidate
             }
             number += 1
@@ -256,45 +220,5 @@ extension Catalog {
 
     public static func notFound(_ id: String) -> AssetError {
         AssetError(.notFound, "there is no asset \(id) in the catalog; see `assetpipe history \(id)` for what happened to it")
-    }
-
-    static func event(_ row: Row) throws -> AssetEvent {
-        let detailText: String = row["detail"]
-        let detail = (try? JSONDecoder().decode([String: String].self, from: Data(detailText.utf8))) ?? [:]
-        let actionName: String = row["action"], atText: String = row["at"]
-        return AssetEvent(assetID: row["asset_id"], version: row["version"], path: row["path"],
-                          at: Timestamp.parse(atText) ?? Date(timeIntervalSince1970: 0), actor: row["actor"],
-                          action: AssetEvent.Action(rawValue: actionName) ?? .updated, detail: detail, jobID: row["job_id"])
-    }
-}
-
-/// An asset row as a change reads it: the record, and the bookkeeping the
-/// record's JSON does not hold for a placeholder.
-struct StoredAsset {
-    var record: AssetRecord
-    var id: String
-    var path: String
-    var version: Int
-    var createdAt: Date
-    var attempts: Int
-
-    static func fetch(_ db: Database, id: String) throws -> StoredAsset? {
-        try fetch(db, where: "id = ?", id)
-    }
-
-    static func fetch(_ db: Database, path: String) throws -> StoredAsset? {
-        try fetch(db, where: "path = ?", path)
-    }
-
-    private static func fetch(_ db: Database, where condition: String, _ value: String) throws -> StoredAsset? {
-        guard let row = try Row.fetchOne(db, sql: """
-            SELECT id, path, version, created_at, attempts, record FROM asset WHERE \(condition)
-            """, arguments: [value]) else { return nil }
-        var record = try AssetRecord.makeDecoder().decode(AssetRecord.self, from: Data((row["record"] as String).utf8))
-        let createdText: String = row["created_at"]
-        let version: Int = row["version"]
-        record.version = record.version ?? version
-        return StoredAsset(record: record, id: row["id"], path: row["path"], version: version,
-                           createdAt: Timestamp.parse(createdText) ?? Date(), attempts: row["attempts"])
     }
 }

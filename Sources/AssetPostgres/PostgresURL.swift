@@ -8,7 +8,10 @@ import PostgresNIO
 /// `?host=/run/postgresql`) is a Unix socket folder. No TLS: use a local
 /// socket, a private network or a tunnel.
 struct PostgresURL {
+    /// For the pooled, async client (the job queue).
     let configuration: PostgresClient.Configuration
+    /// For single connections (the catalog's blocking pool).
+    let connectionConfiguration: PostgresConnection.Configuration
     /// Host, port and database, for messages (never the password).
     let location: String
     /// `search_path`: the schema the tables go in, created when missing.
@@ -29,13 +32,19 @@ struct PostgresURL {
         let host = query["host"] ?? url.host ?? "localhost"
         let port = url.port ?? 5432
         var configuration: PostgresClient.Configuration
+        var connectionConfiguration: PostgresConnection.Configuration
         if host.hasPrefix("/") {
-            configuration = PostgresClient.Configuration(unixSocketPath: host + "/.s.PGSQL.\(port)", username: user,
+            let socket = host + "/.s.PGSQL.\(port)"
+            configuration = PostgresClient.Configuration(unixSocketPath: socket, username: user,
                                                          password: url.password, database: database)
+            connectionConfiguration = PostgresConnection.Configuration(unixSocketPath: socket, username: user,
+                                                                       password: url.password, database: database)
             location = "\(host) (socket, port \(port))/\(database)"
         } else {
             configuration = PostgresClient.Configuration(host: host, port: port, username: user, password: url.password,
                                                          database: database, tls: .disable)
+            connectionConfiguration = PostgresConnection.Configuration(host: host, port: port, username: user,
+                                                                       password: url.password, database: database, tls: .disable)
             location = "\(host):\(port)/\(database)"
         }
         schema = query["search_path"].flatMap { $0.isEmpty ? nil : $0 }
@@ -45,7 +54,9 @@ struct PostgresURL {
                 throw refuse("search_path '\(schema)' is not a plain schema name (letters, digits, _)")
             }
             configuration.options.additionalStartupParameters = [("search_path", schema)]
+            connectionConfiguration.options.additionalStartupParameters = [("search_path", schema)]
         }
+        self.connectionConfiguration = connectionConfiguration
         configuration.options.maximumConnections = Int(query["pool_size"] ?? "") ?? 10
         self.configuration = configuration
     }

@@ -20,19 +20,23 @@ public final class SQLiteJobQueue: JobQueue {
 
     /// A queue in `catalog`'s file, which must have been opened with `migrations`.
     public init(catalog: Catalog, clock: QueueClock = .system, backoff: Backoff = .standard) throws(QueueError) {
+        guard let file = catalog.database as? SQLiteCatalogDatabase else {
+            throw QueueError(.storage, operation: "open the job queue in \(catalog.location)", reason: "that catalog is not in SQLite",
+                             hint: "use the PostgreSQL queue (AssetPostgres) with a PostgreSQL catalog")
+        }
         self.catalog = catalog
-        self.pool = catalog.database
+        self.pool = file.pool
         self.clock = clock
         self.backoff = backoff
         let hasTable: Bool
         do {
             hasTable = try pool.read { try $0.tableExists("job") }
         } catch {
-            throw QueueError(operation: "open the job queue in \(catalog.path)", underlying: error,
+            throw QueueError(operation: "open the job queue in \(catalog.location)", underlying: error,
                              hint: "check that it is an assetpipe catalog")
         }
         guard hasTable else {
-            throw QueueError(.storage, operation: "open the job queue in \(catalog.path)", reason: "it has no job table",
+            throw QueueError(.storage, operation: "open the job queue in \(catalog.location)", reason: "it has no job table",
                              hint: "open the catalog with Catalog(dataDirectory:migrations: SQLiteJobQueue.migrations)")
         }
     }
@@ -215,6 +219,6 @@ public final class SQLiteJobQueue: JobQueue {
 
     private func storageError(_ operation: String, _ error: any Error) -> QueueError {
         QueueError(operation: operation, underlying: error,
-                   hint: "check that \(catalog.path) is an assetpipe catalog, writable, on a disk with free space")
+                   hint: "check that \(catalog.location) is an assetpipe catalog, writable, on a disk with free space")
     }
 }

@@ -7,10 +7,11 @@ import Foundation
 struct AssetPipeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "assetpipe",
-        abstract: "Turn media files into catalogued assets: metadata, EXIF and more, in a SQLite catalog.",
+        abstract: "Turn media files into catalogued assets: metadata, EXIF and more, in a SQLite (or PostgreSQL) catalog.",
         discussion: """
             Every file under the given paths is detected from its bytes, hashed, and (for images) read for \
-            dimensions, colour and EXIF/XMP/IPTC metadata; the results go to DIR/catalog.sqlite.
+            dimensions, colour and EXIF/XMP/IPTC metadata; the results go to DIR/catalog.sqlite, or with \
+            --database postgres://... (or ASSETPIPE_DATABASE_URL) to PostgreSQL, in every command.
 
             Two ways in: `process` catalogues files at once; `enqueue` queues them (and refreshes and \
             deletions) for `work`, the queue consumer, which any number of processes can run.
@@ -54,10 +55,4 @@ struct AssetPipeCommand: AsyncParsableCommand {
 /// An error that ends the command with status 1; the message says what went wrong and what to do.
 struct FatalError: Error {
     let message: String
-}
-
-/// Options every catalog command shares.
-struct CatalogOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Data directory: holds catalog.sqlite and derived files.", valueName: "DIR"))
-    var data: String = "assetpipe-data"
 }

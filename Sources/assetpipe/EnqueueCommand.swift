@@ -82,7 +82,7 @@ struct EnqueueCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (store, queue) = try catalog.openQueue()
+        let (store, queue) = try await catalog.openQueue()
         let requests = refresh || delete ? try assetRequests(store) : try fileRequests()
         let jobs: [Job]
         do {
@@ -96,7 +96,7 @@ struct EnqueueCommand: AsyncParsableCommand {
             output += json ? String(decoding: try encoder.encode(job), as: UTF8.self) + "\n" : job.id + "\n"
         }
         Terminal.standardOutput.write(output)
-        Terminal.standardError.write("queued \(jobs.count) job\(jobs.count == 1 ? "" : "s") in \(InputWalker.absolutePath(store.path)); run `assetpipe work --data \(catalog.data)` to process them\n")
+        Terminal.standardError.write("queued \(jobs.count) job\(jobs.count == 1 ? "" : "s") in \(catalog.databaseURL == nil ? InputWalker.absolutePath(store.location) : store.location); run `assetpipe work \(catalog.selection)` to process them\n")
     }
 
     private func fileRequests() throws -> [JobRequest] {
@@ -123,7 +123,7 @@ struct EnqueueCommand: AsyncParsableCommand {
                 throw FatalError(message: "\(error)")
             }
             guard let id = found?.id else {
-                throw FatalError(message: "no asset with id or path '\(key)' in \(store.path); `assetpipe history \(key)` shows whether it was deleted")
+                throw FatalError(message: "no asset with id or path '\(key)' in \(store.location); `assetpipe history \(key)` shows whether it was deleted")
             }
             return refresh
                 ? .refresh(assetID: id, priority: priority ?? 0, maxAttempts: maxAttempts)

@@ -3,7 +3,7 @@ import AssetCatalog
 import AssetPipeline
 import Foundation
 
-struct HistoryCommand: ParsableCommand {
+struct HistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
         abstract: "Show what happened to an asset: created, updated, versioned, refreshed, deleted, edited.",
@@ -22,8 +22,8 @@ struct HistoryCommand: ParsableCommand {
     @Flag(help: "One JSON event per line.")
     var json = false
 
-    func run() throws {
-        let (store, _) = try catalog.openExistingQueue()
+    func run() async throws {
+        let store = try await catalog.openExistingCatalog()
         var events: [AssetEvent]
         do {
             events = try store.history(idOrPath: asset)
@@ -32,7 +32,7 @@ struct HistoryCommand: ParsableCommand {
             throw FatalError(message: error.description)
         }
         guard !events.isEmpty else {
-            throw FatalError(message: "no history for '\(asset)' in \(store.path); name an asset by its id or catalog path")
+            throw FatalError(message: "no history for '\(asset)' in \(store.location); name an asset by its id or catalog path")
         }
         if json {
             let encoder = AssetRecord.makeEncoder()

@@ -35,7 +35,7 @@ struct JobsCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let (_, queue) = try catalog.openExistingQueue()
+            let (_, queue) = try await catalog.openExistingQueue()
             let jobs: [Job]
             let counts: [Job.State: Int]
             do {
@@ -73,7 +73,7 @@ struct JobsCommand: AsyncParsableCommand {
         var id: String
 
         func run() async throws {
-            let (_, queue) = try catalog.openExistingQueue()
+            let (_, queue) = try await catalog.openExistingQueue()
             do {
                 let job = try await queue.retry(id)
                 Terminal.standardOutput.write("\(job.id) \(job.state.rawValue)\n")
@@ -93,7 +93,7 @@ struct JobsCommand: AsyncParsableCommand {
         var id: String
 
         func run() async throws {
-            let (_, queue) = try catalog.openExistingQueue()
+            let (_, queue) = try await catalog.openExistingQueue()
             do {
                 let job = try await queue.cancel(id)
                 Terminal.standardOutput.write("\(job.id) \(job.state.rawValue)\n")

@@ -5,7 +5,7 @@ import AssetPipeline
 import Foundation
 import Synchronization
 
-struct ProcessCommand: ParsableCommand {
+struct ProcessCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "process",
         abstract: "Catalogue every file under the given paths.",
@@ -41,7 +41,7 @@ struct ProcessCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let definition: PipelineDefinition
         do {
             definition = try pipeline.map(PipelineDefinition.load(contentsOf:)) ?? .default
@@ -59,12 +59,7 @@ struct ProcessCommand: ParsableCommand {
         // (scripts/bench measures this choice; VIPS_CONCURRENCY overrides it.)
         VipsRuntime.configure(threadsPerOperation: jobs >= ProcessInfo.processInfo.activeProcessorCount ? 1 : 0,
                               cachedOperations: 0)
-        let store: Catalog
-        do {
-            store = try Catalog(dataDirectory: catalog.data)
-        } catch {
-            throw FatalError(message: error.description)
-        }
+        let store = try await catalog.openCatalog()
 
         let inputs = InputWalker.walk(paths)
         for problem in inputs.problems {
@@ -80,7 +75,7 @@ struct ProcessCommand: ParsableCommand {
             throw FatalError(message: "\(error); the batch stopped, assets already stored are kept")
         }
         output.finish()
-        Terminal.standardError.write(Self.describe(summary, catalog: InputWalker.absolutePath(store.path), problems: inputs.problems.count))
+        Terminal.standardError.write(Self.describe(summary, catalog: catalog.databaseURL == nil ? InputWalker.absolutePath(store.location) : store.location, problems: inputs.problems.count))
     }
 
     static func describe(_ summary: BatchSummary, catalog: String, problems: Int) -> String {

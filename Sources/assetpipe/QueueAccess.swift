@@ -1,28 +1,95 @@
 import ArgumentParser
 import AssetCatalog
+import AssetPostgres
 import AssetQueue
 import Foundation
 
-extension CatalogOptions {
-    /// Opens (creating if needed) the catalog with the queue's tables, and the queue in it.
-    func openQueue() throws -> (Catalog, SQLiteJobQueue) {
-        do {
-            let store = try Catalog(dataDirectory: data, migrations: SQLiteJobQueue.migrations)
-            return (store, try SQLiteJobQueue(catalog: store))
-        } catch let error as CatalogError {
-            throw FatalError(message: error.description)
-        } catch {
-            throw FatalError(message: "\(error)")
+/// Where the catalog, the queue and the rendition files are: options every
+/// catalog command shares.
+struct CatalogOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Data directory: holds catalog.sqlite (without --database) and, unless --store says otherwise, the rendition files.",
+        valueName: "DIR"))
+    var data: String = "assetpipe-data"
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Keep the catalog and the queue in PostgreSQL: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?search_path=SCHEMA]. "
+            + "Default: $ASSETPIPE_DATABASE_URL; without either, the SQLite file in --data.",
+        valueName: "URL"))
+    var database: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Where rendition files are written: with workers on several hosts, a folder they all mount at the same path. Default: --data.",
+        valueName: "DIR"))
+    var store: String?
+
+    /// `--database`, else `$ASSETPIPE_DATABASE_URL`; nil for SQLite.
+    var databaseURL: String? {
+        let url = database ?? ProcessInfo.processInfo.environment["ASSETPIPE_DATABASE_URL"]
+        return url.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    var storeDirectory: String { store ?? data }
+
+    /// The SQLite file used when no database URL is given.
+    var catalogFile: String { (data as NSString).appendingPathComponent("catalog.sqlite") }
+
+    /// The flags that name this catalog, for the commands a message suggests
+    /// (never the URL itself: it may hold a password).
+    var selection: String {
+        databaseURL == nil ? "--data \(data)" : database == nil ? "(with the same ASSETPIPE_DATABASE_URL)" : "--database URL (the same)"
+    }
+
+    func validate() throws {
+        if let url = databaseURL, !(url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")) {
+            throw ValidationError("--database (or ASSETPIPE_DATABASE_URL) takes a postgres:// URL; leave it out to use the SQLite catalog in --data")
         }
     }
 
-    /// Like `openQueue`, for commands that only read: refuses a data directory without a catalog.
-    func openExistingQueue() throws -> (Catalog, SQLiteJobQueue) {
-        let catalogPath = (data as NSString).appendingPathComponent("catalog.sqlite")
-        guard FileManager.default.fileExists(atPath: catalogPath) else {
-            throw FatalError(message: "no catalog at \(catalogPath); pass the --data directory the jobs were enqueued into")
+    /// Opens (creating if needed) the catalog.
+    func openCatalog() async throws -> Catalog {
+        try await open(withQueue: false).0
+    }
+
+    /// Like `openCatalog`, for commands that only read: refuses a data
+    /// directory without a catalog rather than making an empty one.
+    func openExistingCatalog() async throws -> Catalog {
+        try requireExistingFile()
+        return try await openCatalog()
+    }
+
+    /// Opens (creating if needed) the catalog and the job queue beside it.
+    func openQueue() async throws -> (Catalog, any JobQueue) {
+        let (catalog, queue) = try await open(withQueue: true)
+        return (catalog, queue!)
+    }
+
+    func openExistingQueue() async throws -> (Catalog, any JobQueue) {
+        try requireExistingFile()
+        return try await openQueue()
+    }
+
+    private func requireExistingFile() throws {
+        guard databaseURL == nil, !FileManager.default.fileExists(atPath: catalogFile) else { return }
+        throw FatalError(message: "no catalog at \(catalogFile); pass the --data directory it is in (or --database), "
+                         + "or create it with `assetpipe process` or `assetpipe enqueue`")
+    }
+
+    private func open(withQueue: Bool) async throws -> (Catalog, (any JobQueue)?) {
+        do {
+            guard let url = databaseURL else {
+                let database = try SQLiteCatalogDatabase(dataDirectory: data, migrations: withQueue ? SQLiteJobQueue.migrations : [])
+                let catalog = Catalog(database: database, renditionStore: LocalRenditionStore(dataDirectory: storeDirectory))
+                return (catalog, withQueue ? try SQLiteJobQueue(catalog: catalog) : nil)
+            }
+            let database = try await PostgresCatalogDatabase.connect(url: url)
+            let catalog = Catalog(database: database, renditionStore: LocalRenditionStore(dataDirectory: storeDirectory))
+            return (catalog, withQueue ? try await PostgresJobQueue.connect(url: url) : nil)
+        } catch let error as CatalogError {
+            throw FatalError(message: error.description)
+        } catch let error as QueueError {
+            throw error.fatal
         }
-        return try openQueue()
     }
 }
 

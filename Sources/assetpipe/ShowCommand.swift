@@ -3,7 +3,7 @@ import AssetCatalog
 import AssetPipeline
 import Foundation
 
-struct ShowCommand: ParsableCommand {
+struct ShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Print one asset's record as JSON.",
@@ -14,21 +14,16 @@ struct ShowCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The asset's id or its file path.", valueName: "ID_OR_PATH"))
     var asset: String
 
-    func run() throws {
-        let catalogPath = (catalog.data as NSString).appendingPathComponent("catalog.sqlite")
-        guard FileManager.default.fileExists(atPath: catalogPath) else {
-            throw FatalError(message: "no catalog at \(catalogPath); run `assetpipe process --data \(catalog.data) PATH...` first, or pass the right --data")
-        }
-        let store: Catalog
+    func run() async throws {
+        let store = try await catalog.openExistingCatalog()
         let found: AssetRecord?
         do {
-            store = try Catalog(dataDirectory: catalog.data)
             found = try store.record(idOrPath: asset) ?? store.record(idOrPath: InputWalker.absolutePath(asset))
         } catch {
             throw FatalError(message: "\(error)")
         }
         guard let found else {
-            throw FatalError(message: "no asset with id or path '\(asset)' in \(store.path)")
+            throw FatalError(message: "no asset with id or path '\(asset)' in \(store.location)")
         }
         let encoder = AssetRecord.makeEncoder()
         encoder.outputFormatting.insert(.prettyPrinted)

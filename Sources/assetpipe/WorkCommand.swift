@@ -12,8 +12,9 @@ struct WorkCommand: AsyncParsableCommand {
         commandName: "work",
         abstract: "Run queued jobs: catalogue uploads, refresh and delete assets.",
         discussion: """
-            Claims jobs from the queue in DIR/catalog.sqlite, highest priority first, and runs the \
-            pipeline on each; any number of workers (processes) may share one catalog. A claim holds \
+            Claims jobs from the queue (in DIR/catalog.sqlite, or in PostgreSQL with --database), highest \
+            priority first, and runs the pipeline on each; any number of workers (processes) may share one \
+            catalog: on one host with SQLite, on many with PostgreSQL and a --store they all mount. A claim holds \
             a job for --lease seconds and a heartbeat renews it while the job runs: a worker killed \
             mid-job stops renewing, and the job runs again in another worker once the lease expires. \
             Its effect on the catalog is made once either way.
@@ -98,7 +99,7 @@ struct WorkCommand: AsyncParsableCommand {
         }
         VipsRuntime.configure(threadsPerOperation: concurrency >= ProcessInfo.processInfo.activeProcessorCount ? 1 : 0,
                               cachedOperations: 0)
-        let (store, queue) = try catalog.openQueue()
+        let (store, queue) = try await catalog.openQueue()
 
         var settings = WorkerSettings()
         settings.concurrency = concurrency
@@ -124,7 +125,7 @@ struct WorkCommand: AsyncParsableCommand {
     /// Polls `directory` once a second and queues each file whose size has
     /// settled, once: files with an asset at their path or a job waiting for
     /// them (from before a restart) are left alone.
-    static func watch(_ directory: String, settle: Double, queue: SQLiteJobQueue, catalog: Catalog,
+    static func watch(_ directory: String, settle: Double, queue: any JobQueue, catalog: Catalog,
                       stop: StopSignal, logger: Logger) async {
         var pending = Set<String>()
         for state in [Job.State.queued, .running] {

@@ -18,10 +18,10 @@ import Testing
 
         // `assetpipe process` opens the file without the queue's migrations, and must still work.
         let plain = try Catalog(dataDirectory: directory)
-        #expect(plain.path == queue.catalog.path)
+        #expect(plain.location == queue.catalog.location)
         #expect(try plain.record(idOrPath: "/photos/a.jpg")?.id == id)
         #expect(try await SQLiteJobQueue(catalog: plain).job(job.id) == job)
-        let tables = try await plain.database.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+        let tables = try await (try #require(plain.database as? SQLiteCatalogDatabase)).pool.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
         #expect(Set(tables).isSuperset(of: ["asset", "job"]))
     }
 
@@ -40,7 +40,7 @@ import Testing
     /// want and stop at the first row due: no scan of the history, no sort.
     @Test func claimReadsAnIndexInClaimOrder() throws {
         let queue = try SQLiteJobQueue(dataDirectory: try Package.temporaryDirectory("queue-plan"))
-        let plans = try queue.catalog.database.read { db in
+        let plans = try (try #require(queue.catalog.database as? SQLiteCatalogDatabase)).pool.read { db in
             try [SQLiteJobQueue.nextQueuedSQL, SQLiteJobQueue.nextAbandonedSQL].map { sql in
                 try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: ["2030-01-01T00:00:00.000Z"])
                     .map { $0["detail"] as String }.joined(separator: "; ")
@@ -64,7 +64,7 @@ import Testing
         // A thread of its own, as another process: it blocks while it holds the lock.
         Thread {
             do {
-                try other.database.write { db in
+                try (other.database as! SQLiteCatalogDatabase).pool.write { db in
                     try db.execute(sql: "UPDATE job SET priority = priority")
                     progress.withLock { $0.locked = true }
                     while !progress.withLock({ $0.claimStarted }) { Thread.sleep(forTimeInterval: 0.005) }

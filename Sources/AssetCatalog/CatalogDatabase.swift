@@ -1,0 +1,105 @@
+import AssetPipeline
+import Foundation
+
+/// Where a catalog keeps its rows: the embedded SQLite file
+/// (`SQLiteCatalogDatabase`) or a PostgreSQL server (AssetPostgres). A driver
+/// only reads and writes rows; what a change means (conflict policies,
+/// versions, history, effect keys, rendition files) is `Catalog`'s, written
+/// once for both.
+///
+/// Both methods block the calling thread: the pipeline that calls them runs
+/// on threads of its own.
+public protocol CatalogDatabase: Sendable {
+    /// Where the rows are, for messages: a file path, or host, port and database.
+    var location: String { get }
+
+    /// Runs `body` in one transaction that holds the catalog's write lock
+    /// from its first statement, so that what it reads still holds when it
+    /// writes and no other writer, in this process or another, runs meanwhile.
+    /// Commits when `body` returns; rolls back when it throws.
+    func write<T>(_ body: (any CatalogTransaction) throws -> T) throws -> T
+
+    /// Runs `body` on a consistent snapshot.
+    func read<T>(_ body: (any CatalogTransaction) throws -> T) throws -> T
+
+    /// The reason an error of this driver gives, for the operator.
+    func reason(of error: any Error) -> String
+}
+
+/// The row operations a catalog change is made of, inside one transaction.
+public protocol CatalogTransaction {
+    func asset(id: String) throws -> StoredAsset?
+    func asset(path: String) throws -> StoredAsset?
+    /// The asset whose id is `key` or, failing that, whose path is `key`.
+    func asset(idOrPath key: String) throws -> StoredAsset?
+    func pathIsTaken(_ path: String) throws -> Bool
+    /// Inserts, or updates in place the row with the same path.
+    func upsert(_ row: AssetRow) throws
+    /// Inserts a `processing` placeholder at `path`, or marks the asset
+    /// already there `processing`; returns the id the path has now.
+    func beginAsset(_ placeholder: AssetRow) throws -> String
+    func deleteAsset(id: String) throws
+    func insert(_ event: AssetEvent) throws
+    /// The asset a change under this effect key was made to, if one was.
+    func assetID(changedUnderEffectKey key: String) throws -> String?
+    /// Events of the asset with this id, or of every asset that has been at
+    /// this path, oldest first.
+    func events(idOrPath key: String) throws -> [AssetEvent]
+    func countByStatus() throws -> [AssetRecord.Status: Int]
+}
+
+/// An asset row as a change reads it: the record, and the bookkeeping the
+/// record's JSON does not hold for a placeholder.
+public struct StoredAsset: Sendable {
+    public var record: AssetRecord
+    public var id: String
+    public var path: String
+    public var version: Int
+    public var createdAt: Date
+    public var attempts: Int
+
+    /// From the row's columns and its JSON record.
+    public init(recordJSON: String, id: String, path: String, version: Int, createdAt: Date, attempts: Int) throws {
+        record = try AssetRecord.makeDecoder().decode(AssetRecord.self, from: Data(recordJSON.utf8))
+        record.version = record.version ?? version
+        self.id = id
+        self.path = path
+        self.version = version
+        self.createdAt = createdAt
+        self.attempts = attempts
+    }
+}
+
+/// One row of the `asset` table, made from a record: the columns that are
+/// queried and indexed, and the whole record as JSON (the form `show` prints).
+public struct AssetRow: Sendable {
+    public let record: AssetRecord
+    public let json: String
+
+    public init(_ record: AssetRecord) throws {
+        self.record = record
+        self.json = String(decoding: try AssetRecord.makeEncoder().encode(record), as: UTF8.self)
+    }
+
+    public var id: String { record.id ?? "" }
+    public var version: Int { record.version ?? 1 }
+    public var attempts: Int { record.attempts ?? 1 }
+    public var takenAt: String? { record.exif?.takenAt }
+    /// Now, for a placeholder that has no timestamps yet.
+    public var createdAt: Date { record.createdAt ?? Date() }
+    public var updatedAt: Date { record.updatedAt ?? Date() }
+}
+
+extension AssetEvent {
+    /// `detail` as stored: a JSON object with sorted keys.
+    public var detailJSON: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(detail)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
+    /// `detail` from its stored JSON; an unreadable one is empty rather than fatal to the history.
+    public static func detail(fromJSON text: String) -> [String: String] {
+        (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
+    }
+}

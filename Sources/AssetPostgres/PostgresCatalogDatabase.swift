@@ -1,0 +1,236 @@
+import AssetCatalog
+import AssetPipeline
+import AssetQueue
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import Synchronization
+
+/// The catalog's rows on PostgreSQL, for workers on many hosts.
+///
+/// The catalog is called from the pipeline's threads and blocks them (as
+/// SQLite does), so this driver keeps its own small pool of connections and
+/// waits on their futures: the work happens on NIO's event loops, never on
+/// Swift's cooperative threads, which a blocked caller could starve.
+///
+/// Every write transaction first takes one transaction-scoped advisory lock,
+/// the catalog's write lock: writers take turns as they do in SQLite, so a
+/// change reads and writes a consistent catalog (a free `name_1.jpg`, the
+/// current version) and an asset's rendition files, written and removed
+/// under the lock, change only with its row. A change is a few statements
+/// and a file write; the pipeline's work happens before, unlocked.
+public final class PostgresCatalogDatabase: CatalogDatabase {
+    public let location: String
+    private let connections: BlockingConnections
+    private let logger: Logger
+
+    /// The advisory lock key of catalog writes ("assetcat"); the migrations use another.
+    static let writeLockKey: Int64 = 0x6173_7365_7463_6174
+
+    /// Connects to the database at `url` (as `PostgresJobQueue.connect`
+    /// takes it) and applies the catalog's migrations.
+    public static func connect(url: String, logger: Logger = Logger(label: "assetpipe.postgres")) async throws(CatalogError) -> PostgresCatalogDatabase {
+        let target: PostgresURL
+        do {
+            target = try PostgresURL(url)
+        } catch {
+            throw CatalogError(operation: error.operation, reason: error.reason, hint: error.hint)
+        }
+        do {
+            let connection = try await PostgresConnection.connect(configuration: target.connectionConfiguration, id: 0, logger: logger)
+            do {
+                try await PostgresMigrations.apply(PostgresMigrations.catalog, inSchema: target.schema, on: connection, logger: logger)
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try? await connection.close()
+        } catch {
+            throw CatalogError(operation: "set up the catalog in \(target.location)", reason: PostgresFailure(error).description,
+                               hint: "check that PostgreSQL is running there and the user may create tables")
+        }
+        return PostgresCatalogDatabase(target, logger: logger)
+    }
+
+    private init(_ target: PostgresURL, logger: Logger) {
+        location = target.location
+        connections = BlockingConnections(configuration: target.connectionConfiguration, logger: logger)
+        self.logger = logger
+    }
+
+    public func write<T>(_ body: (any CatalogTransaction) throws -> T) throws -> T {
+        try connections.withConnection { connection in
+            try transaction(on: connection, begin: "BEGIN") { transaction in
+                _ = try transaction.run("SELECT pg_advisory_xact_lock(\(Self.writeLockKey))")
+                return try body(transaction)
+            }
+        }
+    }
+
+    public func read<T>(_ body: (any CatalogTransaction) throws -> T) throws -> T {
+        try connections.withConnection { connection in
+            try transaction(on: connection, begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+        }
+    }
+
+    public func reason(of error: any Error) -> String { PostgresFailure(error).description }
+
+    private func transaction<T>(on connection: PostgresConnection, begin: PostgresQuery,
+                                _ body: (PostgresCatalogTransaction) throws -> T) throws -> T {
+        let transaction = PostgresCatalogTransaction(connection: connection, logger: logger)
+        _ = try transaction.run(begin)
+        do {
+            let result = try body(transaction)
+            _ = try transaction.run("COMMIT")
+            return result
+        } catch {
+            // A broken connection fails the ROLLBACK too; the pool then drops it.
+            _ = try? transaction.run("ROLLBACK")
+            throw error
+        }
+    }
+}
+
+/// Connections for blocking callers: one per caller at a time, made on
+/// demand and kept for the next; a connection that broke is dropped.
+final class BlockingConnections: Sendable {
+    private let idle = Mutex<[PostgresConnection]>([])
+    private let nextID = Atomic<Int>(1)
+    private let configuration: PostgresConnection.Configuration
+    private let logger: Logger
+
+    init(configuration: PostgresConnection.Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    deinit {
+        for connection in idle.withLock({ $0 }) { connection.close().whenComplete { _ in } }
+    }
+
+    func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        let connection = try idle.withLock { $0.popLast() } ?? open()
+        defer {
+            if !connection.isClosed { idle.withLock { $0.append(connection) } }
+        }
+        return try body(connection)
+    }
+
+    private func open() throws -> PostgresConnection {
+        try PostgresConnection.connect(on: PostgresConnection.defaultEventLoopGroup.any(), configuration: configuration,
+                                       id: nextID.add(1, ordering: .relaxed).oldValue, logger: logger).wait()
+    }
+}
+
+/// The catalog's row operations in SQL for PostgreSQL.
+struct PostgresCatalogTransaction: CatalogTransaction {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    /// Runs one statement and waits for all its rows.
+    func run(_ query: PostgresQuery) throws -> [PostgresRow] {
+        try connection.query(query, logger: logger).wait().rows
+    }
+
+    private static let assetColumns = "id, path, version, created_at, attempts, record::TEXT AS record"
+
+    func asset(id: String) throws -> StoredAsset? {
+        try storedAsset(run("SELECT \(unescaped: Self.assetColumns) FROM asset WHERE id = \(id)"))
+    }
+
+    func asset(path: String) throws -> StoredAsset? {
+        try storedAsset(run("SELECT \(unescaped: Self.assetColumns) FROM asset WHERE path = \(path)"))
+    }
+
+    func asset(idOrPath key: String) throws -> StoredAsset? {
+        try storedAsset(run("""
+            SELECT \(unescaped: Self.assetColumns) FROM asset WHERE id = \(key) OR path = \(key)
+            ORDER BY id = \(key) DESC LIMIT 1
+            """))
+    }
+
+    private func storedAsset(_ rows: [PostgresRow]) throws -> StoredAsset? {
+        guard let row = rows.first?.makeRandomAccess() else { return nil }
+        return try StoredAsset(recordJSON: row["record"].decode(String.self), id: row["id"].decode(String.self),
+                               path: row["path"].decode(String.self), version: row["version"].decode(Int.self),
+                               createdAt: row["created_at"].decode(Date.self).wholeMilliseconds,
+                               attempts: row["attempts"].decode(Int.self))
+    }
+
+    func pathIsTaken(_ path: String) throws -> Bool {
+        try !run("SELECT 1 FROM asset WHERE path = \(path)").isEmpty
+    }
+
+    func upsert(_ row: AssetRow) throws {
+        let record = row.record
+        _ = try run("""
+            INSERT INTO asset (id, path, origin, version, name, kind, mime, format, size, sha256, status, error_reason, error_message,
+                               width, height, taken_at, attempts, record, created_at, updated_at, processed_at)
+            VALUES (\(row.id), \(record.path), \(record.origin), \(row.version), \(record.name), \(record.kind?.rawValue),
+                    \(record.mime), \(record.format), \(record.size), \(record.sha256), \(record.status.rawValue),
+                    \(record.error?.reason.rawValue), \(record.error?.message), \(record.width), \(record.height), \(row.takenAt),
+                    \(row.attempts), \(row.json)::JSONB, \(row.createdAt), \(row.updatedAt), \(record.processedAt))
+            ON CONFLICT (path) DO UPDATE SET
+                origin = EXCLUDED.origin, version = EXCLUDED.version, name = EXCLUDED.name, kind = EXCLUDED.kind,
+                mime = EXCLUDED.mime, format = EXCLUDED.format, size = EXCLUDED.size, sha256 = EXCLUDED.sha256,
+                status = EXCLUDED.status, error_reason = EXCLUDED.error_reason, error_message = EXCLUDED.error_message,
+                width = EXCLUDED.width, height = EXCLUDED.height, taken_at = EXCLUDED.taken_at,
+                attempts = EXCLUDED.attempts, record = EXCLUDED.record,
+                updated_at = EXCLUDED.updated_at, processed_at = EXCLUDED.processed_at
+            """)
+    }
+
+    func beginAsset(_ placeholder: AssetRow) throws -> String {
+        let rows = try run("""
+            INSERT INTO asset (id, path, name, status, attempts, record, created_at, updated_at)
+            VALUES (\(placeholder.id), \(placeholder.record.path), \(placeholder.record.name), 'processing', 0,
+                    \(placeholder.json)::JSONB, \(placeholder.createdAt), \(placeholder.createdAt))
+            ON CONFLICT (path) DO UPDATE SET
+                status = 'processing', record = jsonb_set(asset.record, '{status}', '"processing"'), updated_at = EXCLUDED.updated_at
+            RETURNING id
+            """)
+        return try rows.first?.decode(String.self) ?? placeholder.id
+    }
+
+    func deleteAsset(id: String) throws {
+        _ = try run("DELETE FROM asset WHERE id = \(id)")
+    }
+
+    func insert(_ event: AssetEvent) throws {
+        _ = try run("""
+            INSERT INTO asset_event (asset_id, version, path, at, actor, action, detail, job_id)
+            VALUES (\(event.assetID), \(event.version), \(event.path), \(event.at), \(event.actor), \(event.action.rawValue),
+                    \(event.detailJSON)::JSONB, \(event.jobID))
+            """)
+    }
+
+    func assetID(changedUnderEffectKey key: String) throws -> String? {
+        try run("SELECT asset_id FROM asset_event WHERE job_id = \(key)").first?.decode(String.self)
+    }
+
+    func events(idOrPath key: String) throws -> [AssetEvent] {
+        try run("""
+            SELECT asset_id, version, path, at, actor, action, detail::TEXT AS detail, job_id FROM asset_event
+            WHERE asset_id = \(key) OR asset_id IN (SELECT asset_id FROM asset_event WHERE path = \(key))
+            ORDER BY seq
+            """).map { row in
+            let cells = row.makeRandomAccess()
+            return AssetEvent(assetID: try cells["asset_id"].decode(String.self), version: try cells["version"].decode(Int.self),
+                              path: try cells["path"].decode(String.self), at: try cells["at"].decode(Date.self).wholeMilliseconds,
+                              actor: try cells["actor"].decode(String.self),
+                              action: AssetEvent.Action(rawValue: try cells["action"].decode(String.self)) ?? .updated,
+                              detail: AssetEvent.detail(fromJSON: try cells["detail"].decode(String.self)),
+                              jobID: try cells["job_id"].decode(String?.self))
+        }
+    }
+
+    func countByStatus() throws -> [AssetRecord.Status: Int] {
+        var counts: [AssetRecord.Status: Int] = [:]
+        for row in try run("SELECT status, COUNT(*)::BIGINT FROM asset GROUP BY status") {
+            let (name, count) = try row.decode((String, Int).self)
+            if let status = AssetRecord.Status(rawValue: name) { counts[status] = count }
+        }
+        return counts
+    }
+}
