@@ -106,7 +106,11 @@ final class BlockingConnections: Sendable {
     }
 
     deinit {
-        for connection in idle.withLock({ $0 }) { connection.close().whenComplete { _ in } }
+        // The closure holds each connection until its close completes: one
+        // released while still open is a programming error to postgres-nio.
+        for connection in idle.withLock({ $0 }) {
+            connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
+        }
     }
 
     func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {

@@ -1,9 +1,11 @@
 import AssetCatalog
 import AssetPipeline
+import AssetPostgres
 import Foundation
 import TestSupport
 import Testing
 
+/// Storing and reading records, against every catalog driver (`CatalogDriver.all`).
 @Suite struct CatalogTests {
     /// Commits as a batch does: begin, then commit with the id begin gave.
     private func store(_ catalog: Catalog, _ record: AssetRecord) throws -> AssetRecord {
@@ -19,8 +21,8 @@ import Testing
         return record
     }
 
-    @Test func reprocessingUpdatesInPlace() throws {
-        let catalog = try Catalog(dataDirectory: try Package.temporaryDirectory("catalog"))
+    @Test(arguments: CatalogDriver.all) func reprocessingUpdatesInPlace(driver: CatalogDriver) async throws {
+        let catalog = try await driver.makeCatalog().catalog
         let first = try store(catalog, record("/photos/a.jpg"))
         var again = record("/photos/a.jpg", status: .errored)
         again.error = AssetError(.corrupt, "damaged")
@@ -39,16 +41,16 @@ import Testing
         #expect(try catalog.countByStatus() == [.errored: 1])
     }
 
-    /// Two catalogs on one file stand for two processes: both write, neither fails busy.
-    @Test func twoWritersShareTheFile() async throws {
-        let directory = try Package.temporaryDirectory("shared")
-        let one = try Catalog(dataDirectory: directory)
-        let two = try Catalog(dataDirectory: directory)
+    /// Two catalogs on one database stand for two processes: both write, neither fails busy.
+    @Test(arguments: CatalogDriver.all) func twoWritersShareTheCatalog(driver: CatalogDriver) async throws {
+        let store = try await driver.makeStore(try Package.temporaryDirectory("shared"))
+        let one = try await store.connect()
+        let two = try await store.connect()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, catalog) in [one, two].enumerated() {
                 group.addTask {
                     for item in 0..<200 {
-                        _ = try store(catalog, self.record("/w\(index)/\(item % 50).jpg"))
+                        _ = try self.store(catalog, self.record("/w\(index)/\(item % 50).jpg"))
                     }
                 }
             }
@@ -65,8 +67,8 @@ import Testing
         #expect(throws: CatalogError.self) { try Catalog(dataDirectory: file + "/data") }
     }
 
-    @Test func recordsRoundTripThroughJSON() throws {
-        let catalog = try Catalog(dataDirectory: try Package.temporaryDirectory("json"))
+    @Test(arguments: CatalogDriver.all) func recordsRoundTripThroughJSON(driver: CatalogDriver) async throws {
+        let catalog = try await driver.makeCatalog("json").catalog
         var original = record("/x/y.png")
         original.width = 10
         original.exifRaw = ["IFD0.Make": .string("Canon"), "ExifIFD.FNumber": .double(2.8), "GPS.GPSVersionID": .list([.int(2), .int(3)])]
@@ -75,5 +77,38 @@ import Testing
         #expect(read.exifRaw == original.exifRaw)
         #expect(read.createdAt == stored.createdAt)
         #expect(read == stored)
+    }
+
+    /// Workers started together on a new database all set it up without
+    /// failing: the migrations run once, under the driver's lock.
+    @Test(arguments: CatalogDriver.all) func severalProcessesOpeningANewCatalogAllSucceed(driver: CatalogDriver) async throws {
+        let store = try await driver.makeStore(try Package.temporaryDirectory("new"))
+        let catalogs = try await withThrowingTaskGroup(of: Catalog.self) { group in
+            for _ in 0..<4 { group.addTask { try await store.connect() } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        for (index, catalog) in catalogs.enumerated() {
+            _ = try self.store(catalog, record("/new/\(index).jpg"))
+        }
+        #expect(try catalogs[0].countByStatus() == [.processed: 4])
+    }
+
+    @Test func aBadDatabaseURLSaysHowToWriteIt() async throws {
+        do {
+            _ = try await PostgresCatalogDatabase.connect(url: "mysql://localhost/assets")
+            Issue.record("a mysql:// URL was accepted")
+        } catch {
+            #expect(error.description.contains("postgres://USER"))
+        }
+    }
+
+    @Test func anUnreachableServerIsACatalogErrorThatSaysSo() async throws {
+        // Port 1 on loopback: nothing listens there.
+        do {
+            _ = try await PostgresCatalogDatabase.connect(url: "postgres://assetpipe@127.0.0.1:1/assets")
+            Issue.record("connected to nothing")
+        } catch {
+            #expect(error.description.contains("127.0.0.1:1/assets") && error.description.contains("PostgreSQL is running"))
+        }
     }
 }
