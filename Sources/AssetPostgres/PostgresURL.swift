@@ -33,22 +33,24 @@ struct PostgresURL {
         let port = url.port ?? 5432
         var configuration: PostgresClient.Configuration
         var connectionConfiguration: PostgresConnection.Configuration
+        var place: String
         if host.hasPrefix("/") {
             let socket = host + "/.s.PGSQL.\(port)"
             configuration = PostgresClient.Configuration(unixSocketPath: socket, username: user,
                                                          password: url.password, database: database)
             connectionConfiguration = PostgresConnection.Configuration(unixSocketPath: socket, username: user,
                                                                        password: url.password, database: database)
-            location = "\(host) (socket, port \(port))/\(database)"
+            place = "\(host) (socket, port \(port))/\(database)"
         } else {
             configuration = PostgresClient.Configuration(host: host, port: port, username: user, password: url.password,
                                                          database: database, tls: .disable)
             connectionConfiguration = PostgresConnection.Configuration(host: host, port: port, username: user,
                                                                        password: url.password, database: database, tls: .disable)
-            location = "\(host):\(port)/\(database)"
+            place = "\(host):\(port)/\(database)"
         }
         schema = query["search_path"].flatMap { $0.isEmpty ? nil : $0 }
         if let schema {
+            place += " (schema \(schema))"
             // Quoted into CREATE SCHEMA: a plain identifier only.
             guard schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
                 throw refuse("search_path '\(schema)' is not a plain schema name (letters, digits, _)")
@@ -57,6 +59,7 @@ struct PostgresURL {
             connectionConfiguration.options.additionalStartupParameters = [("search_path", schema)]
         }
         self.connectionConfiguration = connectionConfiguration
+        location = place
         configuration.options.maximumConnections = Int(query["pool_size"] ?? "") ?? 10
         self.configuration = configuration
     }

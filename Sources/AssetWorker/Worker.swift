@@ -114,7 +114,7 @@ public final class Worker: Sendable {
                 job = try await queue.claim(worker: name, lease: settings.lease)
             } catch {
                 logger.error("cannot claim a job; trying again", metadata: ["worker": "\(name)", "error": "\(error)"])
-                await pause(settings.pollInterval * 4, unless: stop)
+                await pause(max(settings.pollInterval, .seconds(1)), unless: stop)
                 continue
             }
             guard let job else {

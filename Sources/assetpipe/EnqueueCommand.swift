@@ -96,7 +96,7 @@ struct EnqueueCommand: AsyncParsableCommand {
             output += json ? String(decoding: try encoder.encode(job), as: UTF8.self) + "\n" : job.id + "\n"
         }
         Terminal.standardOutput.write(output)
-        Terminal.standardError.write("queued \(jobs.count) job\(jobs.count == 1 ? "" : "s") in \(catalog.databaseURL == nil ? InputWalker.absolutePath(store.location) : store.location); run `assetpipe work \(catalog.selection)` to process them\n")
+        Terminal.standardError.write("queued \(jobs.count) job\(jobs.count == 1 ? "" : "s") in \(catalog.databaseURL == nil ? InputWalker.absolutePath(store.location) : store.location); run \(catalog.suggest("work")) to process them\n")
     }
 
     private func fileRequests() throws -> [JobRequest] {

@@ -34,10 +34,12 @@ struct CatalogOptions: ParsableArguments {
     /// The SQLite file used when no database URL is given.
     var catalogFile: String { (data as NSString).appendingPathComponent("catalog.sqlite") }
 
-    /// The flags that name this catalog, for the commands a message suggests
-    /// (never the URL itself: it may hold a password).
-    var selection: String {
-        databaseURL == nil ? "--data \(data)" : database == nil ? "(with the same ASSETPIPE_DATABASE_URL)" : "--database URL (the same)"
+    /// How to run `command` on this catalog, for messages that suggest it
+    /// (never with the URL itself: it may hold a password).
+    func suggest(_ command: String) -> String {
+        if databaseURL == nil { return "`assetpipe \(command) --data \(data)`" }
+        return database == nil ? "`assetpipe \(command)` with the same ASSETPIPE_DATABASE_URL"
+                               : "`assetpipe \(command) --database URL` with the same URL"
     }
 
     func validate() throws {

@@ -107,6 +107,12 @@ struct WorkCommand: AsyncParsableCommand {
         settings.jobTimeout = .milliseconds(Int64(jobTimeout * 1000))
         settings.grace = .milliseconds(Int64(grace * 1000))
         settings.untilEmpty = untilEmpty
+        if catalog.databaseURL != nil {
+            // PostgreSQL wakes idle workers with NOTIFY when jobs arrive; the
+            // poll is left to catch jobs that become due with time (backoffs,
+            // expired leases), and costs the server little.
+            settings.pollInterval = .seconds(5)
+        }
         let executor = JobExecutor(runner: Runner(definition: definition), catalog: store, actor: "worker \(settings.name)")
         let worker = Worker(queue: queue, settings: settings, logger: logger) { job, mayCommit in
             executor.execute(job, mayCommit: mayCommit)

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Checks a catalog after scripts/soak-queue: nothing lost, nothing twice.
 
-usage: soak-check.py DATA_DIR ORIGINS_TSV EXPECTED_JSONL JOB_COUNT
+usage: soak-check.py [--database URL] DATA_DIR ORIGINS_TSV EXPECTED_JSONL JOB_COUNT
+Reads DATA_DIR/catalog.sqlite, or with --database the PostgreSQL catalog
+(through psql); the rendition files are under DATA_DIR either way.
 ORIGINS_TSV maps each copy's file name to the sample it copies; EXPECTED_JSONL
 is `assetpipe process --json samples/`, the outcome each sample should get.
 Prints a summary; exits 1 and lists the problems if any check fails.
@@ -10,9 +12,14 @@ import collections
 import json
 import os
 import sqlite3
+import subprocess
 import sys
 
-data, origins_path, expected_path, job_count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+arguments = sys.argv[1:]
+database = None
+if arguments[:1] == ["--database"]:
+    database, arguments = arguments[1], arguments[2:]
+data, origins_path, expected_path, job_count = arguments[0], arguments[1], arguments[2], int(arguments[3])
 problems = []
 
 expected = {}
@@ -21,8 +28,30 @@ for line in open(expected_path):
     expected[record["path"]] = (record["status"], (record.get("error") or {}).get("reason"))
 sample_of = dict(line.rstrip("\n").split("\t") for line in open(origins_path))
 
-db = sqlite3.connect(f"file:{data}/catalog.sqlite?mode=ro", uri=True)
-jobs = db.execute("SELECT id, state, error_reason, payload, attempts FROM job").fetchall()
+
+
+def text(value):
+    """JSON columns come back as text from SQLite and as values from PostgreSQL."""
+    return value if isinstance(value, str) or value is None else json.dumps(value)
+
+
+def query(sql, columns):
+    """Rows of `sql` as tuples of `columns`, from either database."""
+    if database is None:
+        return db.execute(sql).fetchall()
+    output = subprocess.run(["psql", libpq_url(database), "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c",
+                             f"SELECT row_to_json(t) FROM ({sql}) t"], check=True, capture_output=True, text=True).stdout
+    return [tuple(row[c] for c in columns) for row in map(json.loads, filter(None, output.splitlines()))]
+
+
+if database is None:
+    db = sqlite3.connect(f"file:{data}/catalog.sqlite?mode=ro", uri=True)
+else:
+    sys.path.insert(0, os.path.dirname(__file__))
+    from pgurl import libpq_url
+
+jobs = [(i, state, reason, text(payload), n) for i, state, reason, payload, n in
+        query("SELECT id, state, error_reason, payload, attempts FROM job", ["id", "state", "error_reason", "payload", "attempts"])]
 if len(jobs) != job_count:
     problems.append(f"{len(jobs)} jobs in the queue, {job_count} enqueued")
 states = collections.Counter(state for _, state, _, _, _ in jobs)
@@ -38,7 +67,9 @@ for job_id, state, reason, payload, _ in jobs:
     elif want_status == "errored" and (state, reason) != ("failed", want_reason):
         problems.append(f"job {job_id} ({target}) is {state}/{reason}, expected failed/{want_reason}")
 
-assets = db.execute("SELECT id, path, version, status, error_reason, record FROM asset").fetchall()
+assets = [row[:5] + (text(row[5]),) for row in
+          query("SELECT id, path, version, status, error_reason, record FROM asset",
+                ["id", "path", "version", "status", "error_reason", "record"])]
 paths = collections.Counter(path for _, path, *_ in assets)
 if set(paths) != set(targets):
     missing, extra = set(targets) - set(paths), set(paths) - set(targets)
@@ -52,7 +83,7 @@ for asset_id, path, version, status, reason, _ in assets:
         problems.append(f"asset {path} is {status}/{reason}, expected {want_status}/{want_reason}")
 
 events = collections.Counter((asset_id, action) for asset_id, action in
-                             db.execute("SELECT asset_id, action FROM asset_event"))
+                             query("SELECT asset_id, action FROM asset_event", ["asset_id", "action"]))
 for (asset_id, action), count in events.items():
     if count != 1 or action != "created":
         problems.append(f"asset {asset_id} has {count} '{action}' events; expected one 'created'")
