@@ -7,40 +7,41 @@ import Glibc
 
 /// The queue consumer as its users drive it: `enqueue`, `work`, `jobs`,
 /// `show` and `history` run as processes, with sha256sum and vipsheader as
-/// the oracles for which file became which asset.
+/// the oracles for which file became which asset; once with the SQLite
+/// catalog and once with `--database` on PostgreSQL (`CatalogBackend`).
 @Suite struct QueueCommandTests {
     // MARK: - Helpers
 
-    private func jobs(_ data: String) throws -> [Record] {
-        try AssetPipe.records(in: try AssetPipe.run(["jobs", "--data", data, "--json", "--limit", "1000"]).stdout)
+    private func jobs(_ data: CatalogPlace) throws -> [Record] {
+        try AssetPipe.records(in: try AssetPipe.run(["jobs"] + data.flags + ["--json", "--limit", "1000"]).stdout)
     }
 
-    private func job(_ id: String, in data: String) throws -> Record {
+    private func job(_ id: String, in data: CatalogPlace) throws -> Record {
         try #require(try jobs(data).first { $0["id"] as? String == id }, "job \(id) is not listed")
     }
 
     /// Queues files and returns their job ids, in order.
     @discardableResult
-    private func enqueue(_ data: String, _ arguments: [String]) throws -> [String] {
-        let result = try AssetPipe.run(["enqueue", "--data", data] + arguments)
+    private func enqueue(_ data: CatalogPlace, _ arguments: [String]) throws -> [String] {
+        let result = try AssetPipe.run(["enqueue"] + data.flags + arguments)
         guard result.status == 0 else { throw TestFailure("enqueue \(arguments) failed: \(result.summary)") }
         return result.output.split(separator: "\n").map(String.init)
     }
 
-    private func drain(_ data: String) throws {
-        let result = try AssetPipe.run(["work", "--data", data, "--until-empty", "--concurrency", "1", "--log-level", "warning"],
+    private func drain(_ data: CatalogPlace) throws {
+        let result = try AssetPipe.run(["work"] + data.flags + ["--until-empty", "--concurrency", "1", "--log-level", "warning"],
                                        timeout: 120)
         guard result.status == 0 else { throw TestFailure("work --until-empty failed: \(result.summary)") }
     }
 
-    private func show(_ data: String, _ asset: String) throws -> Record? {
-        let result = try AssetPipe.run(["show", "--data", data, asset])
+    private func show(_ data: CatalogPlace, _ asset: String) throws -> Record? {
+        let result = try AssetPipe.run(["show"] + data.flags + [asset])
         guard result.status == 0 else { return nil }
         return try JSONSerialization.jsonObject(with: result.stdout) as? Record
     }
 
-    private func history(_ data: String, _ asset: String) throws -> [Record] {
-        let result = try AssetPipe.run(["history", "--data", data, "--json", asset])
+    private func history(_ data: CatalogPlace, _ asset: String) throws -> [Record] {
+        let result = try AssetPipe.run(["history"] + data.flags + ["--json", asset])
         guard result.status == 0 else { throw TestFailure("history \(asset) failed: \(result.summary)") }
         return try AssetPipe.records(in: result.stdout)
     }
@@ -49,12 +50,12 @@ import Glibc
         JSONValue.dictionary(job["last_error"])?["reason"] as? String
     }
 
-    private func renditionFiles(of record: Record, data: String) -> [String] {
-        ((record["renditions"] as? [Record]) ?? []).compactMap { $0["path"] as? String }.map { data + "/" + $0 }
+    private func renditionFiles(of record: Record, data: CatalogPlace) -> [String] {
+        ((record["renditions"] as? [Record]) ?? []).compactMap { $0["path"] as? String }.map { data.directory + "/" + $0 }
     }
 
     /// A catalogued first version at `shop/cat.jpg`, from the north photo.
-    private func catalogueFirstVersion(_ data: String) throws -> (record: Record, origin: String) {
+    private func catalogueFirstVersion(_ data: CatalogPlace) throws -> (record: Record, origin: String) {
         let origin = Package.sample("photos/camera-gps-north.jpg")
         try enqueue(data, ["--as", "shop/cat.jpg", origin])
         try drain(data)
@@ -63,8 +64,8 @@ import Glibc
 
     // MARK: - Conflict policies
 
-    @Test func rejectFailsWithExistsAndOverwritesNothing() throws {
-        let data = try Package.temporaryDirectory("queue-reject")
+    @Test(arguments: CatalogBackend.all) func rejectFailsWithExistsAndOverwritesNothing(backend: CatalogBackend) throws {
+        let data = try backend.place("queue-reject")
         let (first, origin) = try catalogueFirstVersion(data)
         let other = Package.sample("photos/camera-gps-south.jpg")
         let id = try #require(try enqueue(data, ["--as", "shop/cat.jpg", "--on-conflict", "reject", other]).first)
@@ -80,8 +81,8 @@ import Glibc
         #expect(kept["version"] as? Int == 1)
     }
 
-    @Test func versionKeepsTheIdAndListsBothHashes() throws {
-        let data = try Package.temporaryDirectory("queue-version")
+    @Test(arguments: CatalogBackend.all) func versionKeepsTheIdAndListsBothHashes(backend: CatalogBackend) throws {
+        let data = try backend.place("queue-version")
         let (first, origin) = try catalogueFirstVersion(data)
         let other = Package.sample("formats/gray.jpg")
         try enqueue(data, ["--as", "shop/cat.jpg", "--on-conflict", "version", other])
@@ -104,8 +105,8 @@ import Glibc
         }
     }
 
-    @Test func renameStoresTheNewFileUnderTheNextFreeName() throws {
-        let data = try Package.temporaryDirectory("queue-rename")
+    @Test(arguments: CatalogBackend.all) func renameStoresTheNewFileUnderTheNextFreeName(backend: CatalogBackend) throws {
+        let data = try backend.place("queue-rename")
         let (first, origin) = try catalogueFirstVersion(data)
         let other = Package.sample("photos/camera-gps-south.jpg")
         try enqueue(data, ["--as", "shop/cat.jpg", "--on-conflict", "rename", other])
@@ -124,8 +125,8 @@ import Glibc
 
     // MARK: - Refresh and delete
 
-    @Test func refreshRereadsAChangedOrigin() throws {
-        let data = try Package.temporaryDirectory("queue-refresh")
+    @Test(arguments: CatalogBackend.all) func refreshRereadsAChangedOrigin(backend: CatalogBackend) throws {
+        let data = try backend.place("queue-refresh")
         let folder = try Package.temporaryDirectory("queue-refresh-origin")
         let origin = folder + "/photo.jpg"
         try FileManager.default.copyItem(atPath: Package.sample("photos/camera-gps-north.jpg"), toPath: origin)
@@ -153,8 +154,8 @@ import Glibc
         }
     }
 
-    @Test func deleteRemovesTheAssetAndItsRenditionsAndKeepsATombstone() throws {
-        let data = try Package.temporaryDirectory("queue-delete")
+    @Test(arguments: CatalogBackend.all) func deleteRemovesTheAssetAndItsRenditionsAndKeepsATombstone(backend: CatalogBackend) throws {
+        let data = try backend.place("queue-delete")
         let (record, _) = try catalogueFirstVersion(data)
         let id = try #require(record["id"] as? String)
         let files = renditionFiles(of: record, data: data)
@@ -170,14 +171,14 @@ import Glibc
         let events = try history(data, "shop/cat.jpg")
         #expect(events.map { $0["action"] as? String } == ["created", "deleted"])
         // The asset is gone, so a second delete is refused at once.
-        let again = try AssetPipe.run(["enqueue", "--data", data, "--delete", id])
+        let again = try AssetPipe.run(["enqueue"] + data.flags + ["--delete", id])
         #expect(again.status != 0 && again.stderr.contains("no asset"), "\(again.summary)")
     }
 
     // MARK: - Permanent and transient failures
 
-    @Test func aCorruptFileFailsOnceWithItsReason() throws {
-        let data = try Package.temporaryDirectory("queue-corrupt")
+    @Test(arguments: CatalogBackend.all) func aCorruptFileFailsOnceWithItsReason(backend: CatalogBackend) throws {
+        let data = try backend.place("queue-corrupt")
         let id = try #require(try enqueue(data, [Package.sample("bad/truncated.jpg")]).first)
         try drain(data)
         let failed = try job(id, in: data)
@@ -186,23 +187,23 @@ import Glibc
         #expect(failed["attempts"] as? Int == 1)
 
         // `jobs retry` queues it again with fresh attempts; it fails the same way.
-        let retried = try AssetPipe.run(["jobs", "retry", "--data", data, id])
+        let retried = try AssetPipe.run(["jobs", "retry"] + data.flags + [id])
         #expect(retried.status == 0 && retried.output.contains("queued"), "\(retried.summary)")
         try drain(data)
         #expect(try job(id, in: data)["state"] as? String == "failed")
     }
 
-    @Test func aCancelledJobIsNeverRun() throws {
-        let data = try Package.temporaryDirectory("queue-cancel")
+    @Test(arguments: CatalogBackend.all) func aCancelledJobIsNeverRun(backend: CatalogBackend) throws {
+        let data = try backend.place("queue-cancel")
         let origin = Package.sample("photos/camera-gps-north.jpg")
         let id = try #require(try enqueue(data, [origin]).first)
-        let cancelled = try AssetPipe.run(["jobs", "cancel", "--data", data, id])
+        let cancelled = try AssetPipe.run(["jobs", "cancel"] + data.flags + [id])
         #expect(cancelled.status == 0, "\(cancelled.summary)")
         try drain(data)
         #expect(try job(id, in: data)["state"] as? String == "cancelled")
         #expect(try show(data, origin) == nil)
         // A finished job cannot be cancelled; the error says why.
-        let again = try AssetPipe.run(["jobs", "cancel", "--data", data, id])
+        let again = try AssetPipe.run(["jobs", "cancel"] + data.flags + [id])
         #expect(again.status != 0 && !again.stderr.isEmpty)
     }
 
@@ -212,15 +213,15 @@ import Glibc
     /// job cannot end until the test writes into it, so the test decides
     /// exactly when the running job finishes.
     private struct BlockedWorker {
-        let data: String
+        let data: CatalogPlace
         let fifo: String
         let blockedJob: String
         let waitingJobs: [String]
         let process: Process
     }
 
-    private func startBlockedWorker(_ name: String, grace: Double) throws -> BlockedWorker {
-        let data = try Package.temporaryDirectory(name)
+    private func startBlockedWorker(_ name: String, grace: Double, backend: CatalogBackend) throws -> BlockedWorker {
+        let data = try backend.place(name)
         let folder = try Package.temporaryDirectory(name + "-files")
         let fifo = folder + "/slow.jpg"
         guard mkfifo(fifo, 0o644) == 0 else { throw TestFailure("mkfifo \(fifo): \(String(cString: strerror(errno)))") }
@@ -229,7 +230,7 @@ import Glibc
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: AssetPipe.binary)
-        process.arguments = ["work", "--data", data, "--concurrency", "1", "--grace", "\(grace)", "--log-level", "warning"]
+        process.arguments = ["work"] + data.flags + ["--concurrency", "1", "--grace", "\(grace)", "--log-level", "warning"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -256,8 +257,8 @@ import Glibc
         return process.terminationStatus
     }
 
-    @Test func sigtermLetsTheRunningJobFinishAndLeavesTheRestQueued() throws {
-        let worker = try startBlockedWorker("queue-sigterm", grace: 30)
+    @Test(arguments: CatalogBackend.all) func sigtermLetsTheRunningJobFinishAndLeavesTheRestQueued(backend: CatalogBackend) throws {
+        let worker = try startBlockedWorker("queue-sigterm", grace: 30, backend: backend)
         worker.process.terminate()
         // Still running: it waits for its job rather than dropping it.
         Thread.sleep(forTimeInterval: 1)
@@ -281,8 +282,8 @@ import Glibc
         }
     }
 
-    @Test func sigtermHandsBackAJobStillRunningWhenTheGraceEnds() throws {
-        let worker = try startBlockedWorker("queue-grace", grace: 1)
+    @Test(arguments: CatalogBackend.all) func sigtermHandsBackAJobStillRunningWhenTheGraceEnds(backend: CatalogBackend) throws {
+        let worker = try startBlockedWorker("queue-grace", grace: 1, backend: backend)
         worker.process.terminate()
         #expect(try waitForExit(worker.process, within: 20) == 0)
 
