@@ -175,6 +175,27 @@ import Glibc
         #expect(again.status != 0 && again.stderr.contains("no asset"), "\(again.summary)")
     }
 
+    // MARK: - The batch command on the same catalog
+
+    /// `process` writes to the catalog the flags select, and `--store` puts
+    /// the rendition files apart from the data directory.
+    @Test(arguments: CatalogBackend.all) func processWritesToTheSelectedCatalogAndStore(backend: CatalogBackend) throws {
+        let data = try backend.place("queue-process")
+        let store = try Package.temporaryDirectory("queue-process-store")
+        let origin = Package.sample("photos/camera-gps-south.jpg")
+        let result = try AssetPipe.run(["process", "--json", "--store", store] + data.flags + [origin])
+        #expect(result.status == 0, "\(result.summary)")
+        let record = try #require(try show(data, origin))
+        #expect(record["sha256"] as? String == (try Oracle.sha256sum(origin)))
+        #expect((try history(data, origin)).map { $0["actor"] as? String } == ["process"])
+        let stored = renditionFiles(of: record, data: CatalogPlace(directory: store, flags: []))
+        #expect(!stored.isEmpty)
+        for file in stored {
+            #expect(FileManager.default.fileExists(atPath: file), "\(file)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: data.directory + "/renditions"), "renditions went to --data, not --store")
+    }
+
     // MARK: - Permanent and transient failures
 
     @Test(arguments: CatalogBackend.all) func aCorruptFileFailsOnceWithItsReason(backend: CatalogBackend) throws {
