@@ -49,23 +49,24 @@ let package = Package(
             name: "AssetPipeline",
             dependencies: ["AssetMedia", "Yams"]
         ),
+        // The catalog on SQLite (GRDB) or PostgreSQL (postgres-nio): the only module that writes SQL for assets.
         .target(
             name: "AssetCatalog",
             dependencies: [
                 "AssetPipeline",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Jobs and their drivers: SQLite in the catalog file; PostgreSQL with
+        // FOR UPDATE SKIP LOCKED claims and LISTEN/NOTIFY wakeups.
         .target(
             name: "AssetQueue",
-            dependencies: ["AssetPipeline", "AssetCatalog", .product(name: "GRDB", package: "GRDB.swift")]
-        ),
-        // The catalog and the job queue on PostgreSQL, for workers on many hosts (FOR UPDATE SKIP LOCKED, LISTEN/NOTIFY).
-        .target(
-            name: "AssetPostgres",
             dependencies: [
-                "AssetQueue", "AssetCatalog", "AssetPipeline",
+                "AssetPipeline", "AssetCatalog",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -82,12 +83,12 @@ let package = Package(
         // The queue's own overhead with no-op jobs (scripts/bench-queue).
         .executableTarget(
             name: "queue-bench",
-            dependencies: ["AssetQueue", "AssetPostgres", "AssetWorker", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["AssetQueue", "AssetWorker", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "assetpipe",
             dependencies: [
-                "AssetPipeline", "AssetCatalog", "AssetMedia", "AssetQueue", "AssetPostgres", "AssetWorker",
+                "AssetPipeline", "AssetCatalog", "AssetMedia", "AssetQueue", "AssetWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -97,11 +98,11 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "AssetMediaTests", dependencies: ["AssetMedia", "TestSupport"]),
         .testTarget(name: "AssetPipelineTests", dependencies: ["AssetPipeline", "TestSupport"]),
-        .testTarget(name: "AssetCatalogTests", dependencies: ["AssetCatalog", "AssetPostgres", "TestSupport"]),
+        .testTarget(name: "AssetCatalogTests", dependencies: ["AssetCatalog", "TestSupport"]),
         .testTarget(
             name: "AssetQueueTests",
             dependencies: [
-                "AssetQueue", "AssetCatalog", "AssetPostgres", "TestSupport",
+                "AssetQueue", "AssetCatalog", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

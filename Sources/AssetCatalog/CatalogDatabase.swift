@@ -2,7 +2,7 @@ import AssetPipeline
 import Foundation
 
 /// Where a catalog keeps its rows: the embedded SQLite file
-/// (`SQLiteCatalogDatabase`) or a PostgreSQL server (AssetPostgres). A driver
+/// (`SQLiteCatalogDatabase`) or a PostgreSQL server (`PostgresCatalogDatabase`). A driver
 /// only reads and writes rows; what a change means (conflict policies,
 /// versions, history, effect keys, rendition files) is `Catalog`'s, written
 /// once for both.
@@ -88,6 +88,14 @@ public struct AssetRow: Sendable {
     /// Now, for a placeholder that has no timestamps yet.
     public var createdAt: Date { record.createdAt ?? Date() }
     public var updatedAt: Date { record.updatedAt ?? Date() }
+}
+
+extension Date {
+    /// The time as stored (whole milliseconds), so a record or job a
+    /// database returns equals the same one read back.
+    package var wholeMilliseconds: Date {
+        Date(timeIntervalSince1970: (timeIntervalSince1970 * 1000).rounded() / 1000)
+    }
 }
 
 extension AssetEvent {

@@ -97,11 +97,3 @@ extension Job {
         finishedAt = now
     }
 }
-
-extension Date {
-    /// The time as stored (whole milliseconds), so a job a queue returns
-    /// equals the same job read back.
-    package var wholeMilliseconds: Date {
-        Date(timeIntervalSince1970: (timeIntervalSince1970 * 1000).rounded() / 1000)
-    }
-}

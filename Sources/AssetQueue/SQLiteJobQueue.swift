@@ -22,7 +22,7 @@ public final class SQLiteJobQueue: JobQueue {
     public init(catalog: Catalog, clock: QueueClock = .system, backoff: Backoff = .standard) throws(QueueError) {
         guard let file = catalog.database as? SQLiteCatalogDatabase else {
             throw QueueError(.storage, operation: "open the job queue in \(catalog.location)", reason: "that catalog is not in SQLite",
-                             hint: "use the PostgreSQL queue (AssetPostgres) with a PostgreSQL catalog")
+                             hint: "use PostgresJobQueue with a PostgreSQL catalog")
         }
         self.catalog = catalog
         self.pool = file.pool

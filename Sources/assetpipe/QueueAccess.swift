@@ -1,6 +1,5 @@
 import ArgumentParser
 import AssetCatalog
-import AssetPostgres
 import AssetQueue
 import Foundation
 

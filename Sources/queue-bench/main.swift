@@ -1,4 +1,3 @@
-import AssetPostgres
 import AssetQueue
 import AssetWorker
 import Foundation

@@ -1,5 +1,4 @@
 import AssetCatalog
-import AssetPostgres
 import Foundation
 import TestSupport
 import Testing

@@ -1,6 +1,5 @@
 import AssetCatalog
 import AssetPipeline
-import AssetPostgres
 import Foundation
 import TestSupport
 import Testing

@@ -1,4 +1,3 @@
-import AssetPostgres
 import AssetQueue
 import Foundation
 import Testing

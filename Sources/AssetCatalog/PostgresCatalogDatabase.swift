@@ -1,6 +1,4 @@
-import AssetCatalog
 import AssetPipeline
-import AssetQueue
 import Foundation
 import Logging
 import NIOCore
@@ -25,18 +23,15 @@ public final class PostgresCatalogDatabase: CatalogDatabase {
     private let connections: BlockingConnections
     private let logger: Logger
 
-    /// The advisory lock key of catalog writes ("assetcat"); the migrations use another.
-    static let writeLockKey: Int64 = 0x6173_7365_7463_6174
+    /// The catalog write lock is an advisory lock of two keys: this constant
+    /// ("apcw"; the migrations use another) and a hash of the schema, so that
+    /// catalogs in different schemas of one database do not wait on each other.
+    static let writeLockClass: Int32 = 0x6170_6377
 
     /// Connects to the database at `url` (as `PostgresJobQueue.connect`
     /// takes it) and applies the catalog's migrations.
     public static func connect(url: String, logger: Logger = Logger(label: "assetpipe.postgres")) async throws(CatalogError) -> PostgresCatalogDatabase {
-        let target: PostgresURL
-        do {
-            target = try PostgresURL(url)
-        } catch {
-            throw CatalogError(operation: error.operation, reason: error.reason, hint: error.hint)
-        }
+        let target = try PostgresURL(url)
         do {
             let connection = try await PostgresConnection.connect(configuration: target.connectionConfiguration, id: 0, logger: logger)
             do {
@@ -62,7 +57,7 @@ public final class PostgresCatalogDatabase: CatalogDatabase {
     public func write<T>(_ body: (any CatalogTransaction) throws -> T) throws -> T {
         try connections.withConnection { connection in
             try transaction(on: connection, begin: "BEGIN") { transaction in
-                _ = try transaction.run("SELECT pg_advisory_xact_lock(\(Self.writeLockKey))")
+                _ = try transaction.run("SELECT pg_advisory_xact_lock(\(Self.writeLockClass), hashtext(current_schema()))")
                 return try body(transaction)
             }
         }

@@ -1,5 +1,5 @@
+import AssetCatalog
 import AssetPipeline
-import AssetQueue
 import Foundation
 import Logging
 import PostgresNIO
@@ -30,11 +30,16 @@ public final class PostgresJobQueue: JobQueue {
     /// optionally `?search_path=SCHEMA`) and applies the queue's migrations.
     public static func connect(url: String, clock: QueueClock = .system, backoff: Backoff = .standard,
                                logger: Logger = Logger(label: "assetpipe.postgres")) async throws(QueueError) -> PostgresJobQueue {
-        let target = try PostgresURL(url)
+        let target: PostgresURL
+        do {
+            target = try PostgresURL(url)
+        } catch {
+            throw QueueError(.storage, operation: error.operation, reason: error.reason, hint: error.hint)
+        }
         let queue = PostgresJobQueue(target, clock: clock, backoff: backoff, logger: logger)
         do {
             try await queue.client.withConnection { connection in
-                try await PostgresMigrations.apply(PostgresMigrations.queue, inSchema: target.schema, on: connection, logger: logger)
+                try await PostgresMigrations.apply(Self.migrations, inSchema: target.schema, on: connection, logger: logger)
             }
         } catch {
             throw QueueError(operation: "set up the job queue in \(target.location)", underlying: PostgresFailure(error),
@@ -77,6 +82,38 @@ public final class PostgresJobQueue: JobQueue {
             }
         }
     }
+
+    /// The queue's tables, applied by `connect` (the catalog's come with its own driver).
+    static let migrations: [PostgresMigrations.Migration] = [
+        PostgresMigrations.Migration(identifier: "queue v1: jobs", statements: [
+            // `seq`: order of enqueueing, for FIFO within a priority. Times are
+            // timestamptz; the queue's clock writes them, as in SQLite.
+            """
+            CREATE TABLE job (
+                seq BIGSERIAL PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                kind TEXT NOT NULL,
+                payload JSONB NOT NULL,
+                priority INTEGER NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'dead', 'cancelled')),
+                attempts INTEGER NOT NULL,
+                max_attempts INTEGER NOT NULL CHECK (max_attempts >= 1),
+                generation INTEGER NOT NULL DEFAULT 0,
+                error_reason TEXT,
+                error_message TEXT,
+                run_after TIMESTAMPTZ NOT NULL,
+                lease_owner TEXT,
+                lease_expires_at TIMESTAMPTZ,
+                created_at TIMESTAMPTZ NOT NULL,
+                updated_at TIMESTAMPTZ NOT NULL,
+                finished_at TIMESTAMPTZ
+            )
+            """,
+            // Claim order within each state, as in SQLite: a claim reads the
+            // first due queued entry and the running ones (one per busy worker).
+            "CREATE INDEX job_claim_order ON job (state, priority DESC, seq)",
+        ]),
+    ]
 
     deinit {
         listenTask.cancel()

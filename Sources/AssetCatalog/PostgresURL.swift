@@ -1,4 +1,3 @@
-import AssetQueue
 import Foundation
 import PostgresNIO
 
@@ -7,19 +6,19 @@ import PostgresNIO
 /// (`postgresql://` too); a HOST that is a folder (`%2Frun%2Fpostgresql`, or
 /// `?host=/run/postgresql`) is a Unix socket folder. No TLS: use a local
 /// socket, a private network or a tunnel.
-struct PostgresURL {
+package struct PostgresURL {
     /// For the pooled, async client (the job queue).
-    let configuration: PostgresClient.Configuration
+    package let configuration: PostgresClient.Configuration
     /// For single connections (the catalog's blocking pool).
-    let connectionConfiguration: PostgresConnection.Configuration
+    package let connectionConfiguration: PostgresConnection.Configuration
     /// Host, port and database, for messages (never the password).
-    let location: String
+    package let location: String
     /// `search_path`: the schema the tables go in, created when missing.
-    let schema: String?
+    package let schema: String?
 
-    init(_ text: String) throws(QueueError) {
-        func refuse(_ reason: String) -> QueueError {
-            QueueError(.storage, operation: "use the database URL", reason: reason,
+    package init(_ text: String) throws(CatalogError) {
+        func refuse(_ reason: String) -> CatalogError {
+            CatalogError(operation: "use the database URL", reason: reason,
                        hint: "write it as postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE")
         }
         guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme ?? "") else {
@@ -67,10 +66,10 @@ struct PostgresURL {
 
 /// A PostgreSQL error with the server's message: postgres-nio's own
 /// description hides it (to keep values out of logs); ours is for the operator.
-struct PostgresFailure: Error, CustomStringConvertible {
-    let description: String
+package struct PostgresFailure: Error, CustomStringConvertible {
+    package let description: String
 
-    init(_ error: any Error) {
+    package init(_ error: any Error) {
         description = Self.describe(error)
     }
 

@@ -4,45 +4,21 @@ import PostgresNIO
 /// Schema changes for PostgreSQL, applied in order on start. Several
 /// processes starting at once take turns under an advisory lock, so each
 /// change runs once. Never edit a shipped migration: add a new one.
-enum PostgresMigrations {
-    struct Migration {
+package enum PostgresMigrations {
+    package struct Migration: Sendable {
         let identifier: String
         let statements: [String]
+
+        package init(identifier: String, statements: [String]) {
+            self.identifier = identifier
+            self.statements = statements
+        }
     }
 
-    /// The advisory lock key: any constant no other program uses on the database.
-    static let lockKey: Int64 = 0x6173_7365_7470_6970  // "assetpip"
-
-    static let queue: [Migration] = [
-        Migration(identifier: "queue v1: jobs", statements: [
-            // `seq`: order of enqueueing, for FIFO within a priority. Times are
-            // timestamptz; the queue's clock writes them, as in SQLite.
-            """
-            CREATE TABLE job (
-                seq BIGSERIAL PRIMARY KEY,
-                id TEXT NOT NULL UNIQUE,
-                kind TEXT NOT NULL,
-                payload JSONB NOT NULL,
-                priority INTEGER NOT NULL,
-                state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'dead', 'cancelled')),
-                attempts INTEGER NOT NULL,
-                max_attempts INTEGER NOT NULL CHECK (max_attempts >= 1),
-                generation INTEGER NOT NULL DEFAULT 0,
-                error_reason TEXT,
-                error_message TEXT,
-                run_after TIMESTAMPTZ NOT NULL,
-                lease_owner TEXT,
-                lease_expires_at TIMESTAMPTZ,
-                created_at TIMESTAMPTZ NOT NULL,
-                updated_at TIMESTAMPTZ NOT NULL,
-                finished_at TIMESTAMPTZ
-            )
-            """,
-            // Claim order within each state, as in SQLite: a claim reads the
-            // first due queued entry and the running ones (one per busy worker).
-            "CREATE INDEX job_claim_order ON job (state, priority DESC, seq)",
-        ]),
-    ]
+    /// The advisory lock is two keys: this constant, which no other program
+    /// uses on the database ("apmg"), and a hash of the schema, so that
+    /// installations in different schemas do not wait on each other.
+    static let lockClass: Int32 = 0x6170_6D67
 
     /// The catalog's tables: the same columns as in SQLite, with times as
     /// timestamptz and the record and event detail as JSONB.
@@ -102,9 +78,10 @@ enum PostgresMigrations {
 
     /// Applies the migrations `connection`'s database lacks, holding the
     /// advisory lock; creates `schema` first when one is given and missing.
-    static func apply(_ migrations: [Migration], inSchema schema: String?, on connection: PostgresConnection,
+    package static func apply(_ migrations: [Migration], inSchema schema: String?, on connection: PostgresConnection,
                       logger: Logger) async throws {
-        _ = try await connection.query("SELECT pg_advisory_lock(\(lockKey))", logger: logger)
+        let lockedSchema = schema ?? ""
+        _ = try await connection.query("SELECT pg_advisory_lock(\(lockClass), hashtext(\(lockedSchema)))", logger: logger)
         do {
             if let schema {
                 // Under the lock: IF NOT EXISTS alone still races another creator.
@@ -130,9 +107,9 @@ enum PostgresMigrations {
                 logger.info("applied migration", metadata: ["migration": "\(migration.identifier)"])
             }
         } catch {
-            _ = try? await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
+            _ = try? await connection.query("SELECT pg_advisory_unlock(\(lockClass), hashtext(\(lockedSchema)))", logger: logger)
             throw error
         }
-        _ = try await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
+        _ = try await connection.query("SELECT pg_advisory_unlock(\(lockClass), hashtext(\(lockedSchema)))", logger: logger)
     }
 }

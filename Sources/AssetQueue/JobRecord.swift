@@ -1,5 +1,5 @@
+import AssetCatalog
 import AssetPipeline
-import AssetQueue
 import Foundation
 import Logging
 import PostgresNIO
