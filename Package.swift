@@ -71,6 +71,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The edit vocabulary: render parameters, their canonical form, URL signing.
+        .target(
+            name: "AssetEdits",
+            dependencies: ["AssetMedia", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Runs queued jobs: claim loop, leases, timeouts, drain on SIGTERM, --watch.
         .target(
             name: "AssetWorker",
@@ -88,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "assetpipe",
             dependencies: [
-                "AssetPipeline", "AssetCatalog", "AssetMedia", "AssetQueue", "AssetWorker",
+                "AssetPipeline", "AssetCatalog", "AssetMedia", "AssetQueue", "AssetWorker", "AssetEdits",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -98,6 +103,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "AssetMediaTests", dependencies: ["AssetMedia", "TestSupport"]),
         .testTarget(name: "AssetPipelineTests", dependencies: ["AssetPipeline", "TestSupport"]),
+        .testTarget(name: "AssetEditsTests", dependencies: ["AssetEdits", "TestSupport"]),
         .testTarget(name: "AssetCatalogTests", dependencies: ["AssetCatalog", "TestSupport"]),
         .testTarget(
             name: "AssetQueueTests",

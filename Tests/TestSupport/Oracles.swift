@@ -53,6 +53,15 @@ public enum Oracle {
         return (try vipsheaderInt("width", output), try vipsheaderInt("height", output))
     }
 
+    /// `openssl dgst -sha256 -hmac KEY`: lowercase hex HMAC-SHA256 of `message`.
+    public static func hmacSHA256(key: String, message: String) throws -> String {
+        let file = try Package.temporaryDirectory("hmac") + "/message"
+        try Data(message.utf8).write(to: URL(fileURLWithPath: file))
+        let result = try Command.run("openssl", ["dgst", "-sha256", "-hmac", key, "-r", file])
+        guard result.status == 0 else { throw TestFailure("openssl dgst: \(result.summary)") }
+        return String(result.output.prefix(64))
+    }
+
     public static func sha256sum(_ path: String) throws -> String {
         let result = try Command.run("sha256sum", [path])
         guard result.status == 0 else { throw TestFailure("sha256sum \(path): \(result.summary)") }
