@@ -60,7 +60,7 @@ extension Image {
         return Array(UnsafeRawBufferPointer(start: memory, count: length))
     }
 
-    private static func wrap(_ pointer: UnsafeMutablePointer<VipsImage>?, _ operation: String) throws(MediaError) -> Image {
+    static func wrap(_ pointer: UnsafeMutablePointer<VipsImage>?, _ operation: String) throws(MediaError) -> Image {
         guard let pointer else {
             throw MediaError(.library, "\(operation) failed: \(VipsRuntime.takeError() ?? "unknown libvips error")")
         }

@@ -192,3 +192,101 @@ VipsImage *ap_vips_rotate(VipsImage *in, int degrees) {
     VipsImage *out = NULL;
     return vips_rot(in, &out, angle, NULL) == 0 ? out : NULL;
 }
+
+VipsImage *ap_vips_extract_area(VipsImage *in, int left, int top, int width, int height) {
+    VipsImage *out = NULL;
+    return vips_extract_area(in, &out, left, top, width, height, NULL) == 0 ? out : NULL;
+}
+
+VipsImage *ap_vips_smartcrop(VipsImage *in, int width, int height, VipsInteresting interesting) {
+    VipsImage *out = NULL;
+    return vips_smartcrop(in, &out, width, height, "interesting", interesting, NULL) == 0 ? out : NULL;
+}
+
+VipsImage *ap_vips_flip(VipsImage *in, int horizontal) {
+    VipsImage *out = NULL;
+    VipsDirection direction = horizontal ? VIPS_DIRECTION_HORIZONTAL : VIPS_DIRECTION_VERTICAL;
+    return vips_flip(in, &out, direction, NULL) == 0 ? out : NULL;
+}
+
+VipsImage *ap_vips_gaussblur(VipsImage *in, double sigma) {
+    VipsImage *out = NULL;
+    return vips_gaussblur(in, &out, sigma, NULL) == 0 ? out : NULL;
+}
+
+VipsImage *ap_vips_embed(VipsImage *in, int x, int y, int width, int height, const double *background, int bands) {
+    VipsArrayDouble *fill = vips_array_double_new(background, bands);
+    VipsImage *out = NULL;
+    int status = vips_embed(in, &out, x, y, width, height, "extend", VIPS_EXTEND_BACKGROUND, "background", fill, NULL);
+    vips_area_unref(VIPS_AREA(fill));
+    return status == 0 ? out : NULL;
+}
+
+VipsImage *ap_vips_text(const char *text, const char *font, int width) {
+    VipsImage *out = NULL;
+    // dpi 72: a font size in points is then a size in pixels.
+    int status = width > 0
+        ? vips_text(&out, text, "font", font, "dpi", 72, "width", width, NULL)
+        : vips_text(&out, text, "font", font, "dpi", 72, NULL);
+    return status == 0 ? out : NULL;
+}
+
+VipsImage *ap_vips_colorize_mask(VipsImage *mask, double red, double green, double blue, double alpha) {
+    // colour = mask * 0 + (r, g, b); alpha = mask * alpha / 255.
+    double zero[3] = {0, 0, 0};
+    double colour[3] = {red, green, blue};
+    VipsImage *rgb = NULL, *rgb8 = NULL, *scaled = NULL, *alpha8 = NULL, *joined = NULL, *out = NULL;
+    int status = vips_linear(mask, &rgb, zero, colour, 3, NULL)
+        || vips_cast(rgb, &rgb8, VIPS_FORMAT_UCHAR, NULL)
+        || vips_linear1(mask, &scaled, alpha / 255.0, 0.0, NULL)
+        || vips_cast(scaled, &alpha8, VIPS_FORMAT_UCHAR, NULL)
+        || vips_bandjoin2(rgb8, alpha8, &joined, NULL)
+        || vips_copy(joined, &out, "interpretation", VIPS_INTERPRETATION_sRGB, NULL);
+    VIPS_UNREF(rgb);
+    VIPS_UNREF(rgb8);
+    VIPS_UNREF(scaled);
+    VIPS_UNREF(alpha8);
+    VIPS_UNREF(joined);
+    if (status != 0) {
+        VIPS_UNREF(out);
+        return NULL;
+    }
+    return out;
+}
+
+VipsImage *ap_vips_scale_alpha(VipsImage *in, double factor) {
+    VipsImage *with_alpha = NULL;
+    if (vips_image_hasalpha(in)) {
+        g_object_ref(in);
+        with_alpha = in;
+    } else if (vips_addalpha(in, &with_alpha, NULL) != 0) {
+        return NULL;
+    }
+    int bands = vips_image_get_bands(with_alpha);
+    double *scale = g_new(double, bands), *offset = g_new0(double, bands);
+    for (int band = 0; band < bands; band++) {
+        scale[band] = band == bands - 1 ? factor : 1.0;
+    }
+    VipsImage *scaled = NULL, *out = NULL;
+    int status = vips_linear(with_alpha, &scaled, scale, offset, bands, NULL)
+        || vips_cast(scaled, &out, vips_image_get_format(with_alpha), NULL);
+    g_free(scale);
+    g_free(offset);
+    VIPS_UNREF(with_alpha);
+    VIPS_UNREF(scaled);
+    return status == 0 ? out : NULL;
+}
+
+VipsImage *ap_vips_composite_over(VipsImage *base, VipsImage *overlay, int x, int y) {
+    VipsImage *out = NULL;
+    return vips_composite2(base, overlay, &out, VIPS_BLEND_MODE_OVER, "x", x, "y", y, NULL) == 0 ? out : NULL;
+}
+
+VipsImage *ap_vips_drop_alpha(VipsImage *in) {
+    VipsImage *out = NULL;
+    if (!vips_image_hasalpha(in)) {
+        g_object_ref(in);
+        return in;
+    }
+    return vips_extract_band(in, &out, 0, "n", vips_image_get_bands(in) - 1, NULL) == 0 ? out : NULL;
+}

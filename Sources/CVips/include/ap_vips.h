@@ -54,6 +54,43 @@ VipsImage *ap_vips_colourspace(VipsImage *in, VipsInterpretation space);
 /// Blends the alpha band away onto an RGB background (0–255 per channel).
 VipsImage *ap_vips_flatten(VipsImage *in, double red, double green, double blue);
 
+/// The `width` × `height` area at `left`, `top`.
+VipsImage *ap_vips_extract_area(VipsImage *in, int left, int top, int width, int height);
+
+/// A `width` × `height` crop chosen by libvips's smartcrop: `interesting` is
+/// VIPS_INTERESTING_ENTROPY or VIPS_INTERESTING_ATTENTION.
+VipsImage *ap_vips_smartcrop(VipsImage *in, int width, int height, VipsInteresting interesting);
+
+/// Mirrored: left-right when `horizontal`, else top-bottom.
+VipsImage *ap_vips_flip(VipsImage *in, int horizontal);
+
+/// Gaussian blur of standard deviation `sigma`.
+VipsImage *ap_vips_gaussblur(VipsImage *in, double sigma);
+
+/// Placed at `x`, `y` in a `width` × `height` canvas filled with `background`
+/// (one value per band of `in`).
+VipsImage *ap_vips_embed(VipsImage *in, int x, int y, int width, int height, const double *background, int bands);
+
+/// `text` rendered by Pango in `font` (a description such as "sans bold 24",
+/// its size in pixels), at most `width` pixels wide (0: no wrapping): a
+/// one-band 8-bit coverage mask. libvips 8.14's vips_text shares a font map
+/// between threads unsafely: callers must not run two at once.
+VipsImage *ap_vips_text(const char *text, const char *font, int width);
+
+/// An sRGB+alpha image of `mask`'s size in one colour, whose alpha is the
+/// mask scaled by `alpha` / 255.
+VipsImage *ap_vips_colorize_mask(VipsImage *mask, double red, double green, double blue, double alpha);
+
+/// The alpha band (added, opaque, when missing) multiplied by `factor` (0–1).
+VipsImage *ap_vips_scale_alpha(VipsImage *in, double factor);
+
+/// `overlay` drawn over `base` with its top-left at `x`, `y` (Porter-Duff
+/// over, alpha respected); the result has an alpha band.
+VipsImage *ap_vips_composite_over(VipsImage *base, VipsImage *overlay, int x, int y);
+
+/// Drops the alpha band, if any, without blending (for an opaque result).
+VipsImage *ap_vips_drop_alpha(VipsImage *in);
+
 /// Encoders to memory, all dropping every metadata block (EXIF, XMP, IPTC,
 /// ICC): renditions are published. Return a g_malloc'd buffer, or NULL.
 void *ap_vips_webpsave(VipsImage *in, int quality, int effort, size_t *length);

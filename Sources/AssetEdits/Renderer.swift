@@ -1,0 +1,320 @@
+import AssetMedia
+import Foundation
+
+/// Bounds on what one render may cost.
+public struct RenderLimits: Sendable {
+    /// Largest output side, in pixels, after `dpr`.
+    public var maxOutputSide = 8192
+    /// Largest output area, in pixels, after `dpr` (and padding).
+    public var maxOutputPixels = 40_000_000
+    /// Largest source the renderer decodes (the pipeline's `limits.max_pixels`).
+    public var maxSourcePixels = 100_000_000
+
+    public init() {}
+}
+
+/// An encoded result, ready to send.
+public struct RenderedImage: Sendable {
+    public var bytes: [UInt8]
+    public var format: EncodedFormat
+    public var width: Int
+    public var height: Int
+
+    public var contentType: String {
+        switch format {
+        case .jpeg: "image/jpeg"
+        case .png: "image/png"
+        case .webp: "image/webp"
+        case .avif: "image/avif"
+        }
+    }
+}
+
+/// Why a render did not happen.
+public enum RenderError: Error, Sendable, CustomStringConvertible {
+    /// A parameter is valid alone but not for this source or these limits (HTTP 400).
+    case parameter(EditParameterError)
+    /// The source (or the mark) is not an image libvips decodes, or is damaged (HTTP 422).
+    case unrenderable(String)
+    /// The source has more pixels than the limit (HTTP 422).
+    case tooLarge(String)
+
+    public var description: String {
+        switch self {
+        case .parameter(let error): error.description
+        case .unrenderable(let message), .tooLarge(let message): message
+        }
+    }
+}
+
+/// Renders edits of an image with libvips, in a fixed order: crop (`rect`,
+/// in upright source pixels), orient (`rot`, `flip`), resize (`w`, `h`,
+/// `dpr`, `fit`, `gravity`, `bg`), filters (`blur`, `px`), overlays (`txt`,
+/// `mark`), encode (`fm`, `q`). The source is decoded once, shrunk on load
+/// to no more than the output needs, and turned upright by its EXIF
+/// orientation; the output is sRGB and carries no metadata.
+public struct Renderer: Sendable {
+    public var limits: RenderLimits
+
+    public init(limits: RenderLimits = RenderLimits()) {
+        self.limits = limits
+    }
+
+    /// Renders `source` with `parameters`; `mark` is the file of the overlay
+    /// asset `parameters.mark` names, resolved by the caller.
+    public func render(_ source: OpenedFile, _ parameters: RenderParameters, mark: OpenedFile? = nil) throws(RenderError) -> RenderedImage {
+        let plan = try plan(for: Self.uprightSize(of: source, limits: limits), parameters)
+        do {
+            var image = try Image.decode(source, maxSize: plan.decodeLongSide).inSRGB()
+            let sourceHasAlpha = image.hasAlpha
+            image = try crop(image, to: plan.region, ofUpright: plan.upright)
+            image = try orient(image, parameters)
+            image = try resize(image, plan, parameters)
+            image = try filter(image, parameters, dpr: plan.dpr)
+            if let text = parameters.text {
+                image = try overlayText(text, on: image, parameters, dpr: plan.dpr)
+            }
+            if let mark {
+                image = try overlayMark(mark, on: image, parameters, dpr: plan.dpr)
+            }
+            return try encode(image, parameters, sourceHasAlpha: sourceHasAlpha)
+        } catch {
+            throw .unrenderable("cannot render \(source.displayPath): \(error.message)")
+        }
+    }
+
+    // MARK: - Planning: sizes before any pixel is decoded
+
+    struct Plan {
+        var upright: (width: Int, height: Int)
+        var region: RenderParameters.CropRect
+        /// The region's size once turned by `rot`.
+        var oriented: (width: Int, height: Int)
+        /// The resized picture's size (before `cover` crops or `pad` pads it).
+        var resized: (width: Int, height: Int)
+        /// The output's size.
+        var output: (width: Int, height: Int)
+        var dpr: Double
+        /// The long side to decode at: enough for the output, never more than the source.
+        var decodeLongSide: Int
+    }
+
+    static func uprightSize(of source: OpenedFile, limits: RenderLimits) throws(RenderError) -> (width: Int, height: Int) {
+        let header: Image
+        do {
+            header = try Image.openHeader(source)
+        } catch {
+            throw .unrenderable("\(source.displayPath) is not an image this server renders: \(error.message)")
+        }
+        let width = header.width, height = header.pageCount > 1 ? header.pageHeight : header.height
+        guard width * height <= limits.maxSourcePixels else {
+            throw .tooLarge("the source is \(width) × \(height), over the limit of \(limits.maxSourcePixels) pixels")
+        }
+        // Orientations 5–8 turn the picture a quarter.
+        return header.orientation >= 5 ? (height, width) : (width, height)
+    }
+
+    func plan(for upright: (width: Int, height: Int), _ parameters: RenderParameters) throws(RenderError) -> Plan {
+        let region = parameters.rect ?? RenderParameters.CropRect(x: 0, y: 0, width: upright.width, height: upright.height)
+        guard region.x + region.width <= upright.width, region.y + region.height <= upright.height else {
+            throw .parameter(EditParameterError(
+                code: .invalidValue, message: "the crop \(region.x),\(region.y),\(region.width),\(region.height) reaches past "
+                    + "the \(upright.width) × \(upright.height) upright source", param: "rect"))
+        }
+        let quarter = (parameters.rotation ?? 0) % 180 != 0
+        let oriented = quarter ? (width: region.height, height: region.width) : (width: region.width, height: region.height)
+        let dpr = parameters.devicePixelRatio ?? 1
+        let boxWidth = parameters.width.map { Self.rounded(Double($0) * dpr) }
+        let boxHeight = parameters.height.map { Self.rounded(Double($0) * dpr) }
+        let scaleX = boxWidth.map { Double($0) / Double(oriented.width) }
+        let scaleY = boxHeight.map { Double($0) / Double(oriented.height) }
+        let fit = parameters.fit ?? .contain
+
+        var resized: (width: Int, height: Int)
+        var output: (width: Int, height: Int)
+        switch (scaleX, scaleY) {
+        case (nil, nil):
+            resized = oriented
+            output = oriented
+        case (.some, .some) where fit == .fill:
+            resized = (boxWidth!, boxHeight!)
+            output = resized
+        case (let sx?, let sy?) where fit == .cover:
+            let scale = max(sx, sy)
+            resized = (max(boxWidth!, Self.rounded(Double(oriented.width) * scale)),
+                       max(boxHeight!, Self.rounded(Double(oriented.height) * scale)))
+            output = (boxWidth!, boxHeight!)
+        default:
+            // contain and pad; and any fit given only one side, which then decides.
+            let scale = [scaleX, scaleY].compactMap { $0 }.min()!
+            resized = (min(boxWidth ?? .max, Self.rounded(Double(oriented.width) * scale)),
+                       min(boxHeight ?? .max, Self.rounded(Double(oriented.height) * scale)))
+            output = fit == .pad ? (boxWidth ?? resized.width, boxHeight ?? resized.height) : resized
+        }
+        for (side, param) in [(output.width, parameters.width != nil ? "w" : "dpr"), (output.height, parameters.height != nil ? "h" : "dpr"),
+                              (resized.width, "w"), (resized.height, "h")] where side > limits.maxOutputSide {
+            throw .parameter(EditParameterError(code: .invalidValue, message: "the output would be \(side) pixels on a side; "
+                                                + "the limit is \(limits.maxOutputSide) (after dpr)", param: param))
+        }
+        if output.width * output.height > limits.maxOutputPixels {
+            throw .parameter(EditParameterError(code: .invalidValue, message: "the output would be \(output.width) × \(output.height); "
+                                                + "the limit is \(limits.maxOutputPixels) pixels", param: parameters.devicePixelRatio != nil ? "dpr" : "w"))
+        }
+        // Decode at the size the region needs to come out at `resized`.
+        let scale = max(Double(resized.width) / Double(oriented.width), Double(resized.height) / Double(oriented.height))
+        let longSide = Double(max(upright.width, upright.height))
+        let decodeLongSide = Int((longSide * min(1, scale)).rounded(.up))
+        return Plan(upright: upright, region: region, oriented: oriented, resized: resized, output: output, dpr: dpr,
+                    decodeLongSide: max(1, decodeLongSide))
+    }
+
+    /// A size in pixels: at least one.
+    static func rounded(_ value: Double) -> Int { max(1, Int(value.rounded())) }
+
+    /// A distance in CSS pixels in output pixels; zero stays zero.
+    static func scaled(_ value: Int, by dpr: Double) -> Int { Int((Double(value) * dpr).rounded()) }
+
+    // MARK: - The stages, in order
+
+    private func crop(_ image: Image, to region: RenderParameters.CropRect, ofUpright upright: (width: Int, height: Int)) throws(MediaError) -> Image {
+        guard region.width != upright.width || region.height != upright.height else { return image }
+        // The decode was shrunk: the region scales with it.
+        let factor = Double(image.width) / Double(upright.width)
+        let x = min(image.width - 1, Int((Double(region.x) * factor).rounded(.down)))
+        let y = min(image.height - 1, Int((Double(region.y) * factor).rounded(.down)))
+        let width = max(1, min(image.width - x, Int((Double(region.width) * factor).rounded())))
+        let height = max(1, min(image.height - y, Int((Double(region.height) * factor).rounded())))
+        return try image.cropped(x: x, y: y, width: width, height: height)
+    }
+
+    private func orient(_ image: Image, _ parameters: RenderParameters) throws(MediaError) -> Image {
+        var result = image
+        if let rotation = parameters.rotation { result = try result.rotated(by: rotation) }
+        switch parameters.flip {
+        case .horizontal?: result = try result.flipped(horizontal: true)
+        case .vertical?: result = try result.flipped(horizontal: false)
+        case .both?: result = try result.flipped(horizontal: true).flipped(horizontal: false)
+        case nil: break
+        }
+        return result
+    }
+
+    private func resize(_ image: Image, _ plan: Plan, _ parameters: RenderParameters) throws(MediaError) -> Image {
+        var result = image
+        if result.width != plan.resized.width || result.height != plan.resized.height {
+            result = try result.resized(width: plan.resized.width, height: plan.resized.height)
+        }
+        let fit = parameters.fit ?? .contain
+        if fit == .cover, result.width > plan.output.width || result.height > plan.output.height {
+            result = try coverCrop(result, to: plan.output, gravity: parameters.gravity ?? .center)
+        }
+        if fit == .pad, result.width < plan.output.width || result.height < plan.output.height {
+            let background = Self.color(parameters.background ?? RenderParameters.HexColor(red: 255, green: 255, blue: 255))
+            result = try result.placed(onCanvas: plan.output.width, plan.output.height,
+                                       x: (plan.output.width - result.width) / 2, y: (plan.output.height - result.height) / 2,
+                                       background: background)
+        }
+        return result
+    }
+
+    private func coverCrop(_ image: Image, to size: (width: Int, height: Int), gravity: RenderParameters.Gravity) throws(MediaError) -> Image {
+        let spareX = image.width - size.width, spareY = image.height - size.height
+        let x: Int, y: Int
+        switch gravity {
+        case .entropy: return try image.smartCropped(width: size.width, height: size.height, interest: .entropy)
+        case .attention: return try image.smartCropped(width: size.width, height: size.height, interest: .attention)
+        case .center: (x, y) = (spareX / 2, spareY / 2)
+        case .north: (x, y) = (spareX / 2, 0)
+        case .south: (x, y) = (spareX / 2, spareY)
+        case .east: (x, y) = (spareX, spareY / 2)
+        case .west: (x, y) = (0, spareY / 2)
+        case .northeast: (x, y) = (spareX, 0)
+        case .northwest: (x, y) = (0, 0)
+        case .southeast: (x, y) = (spareX, spareY)
+        case .southwest: (x, y) = (0, spareY)
+        }
+        return try image.cropped(x: x, y: y, width: size.width, height: size.height)
+    }
+
+    private func filter(_ image: Image, _ parameters: RenderParameters, dpr: Double) throws(MediaError) -> Image {
+        var result = image
+        if let sigma = parameters.blur { result = try result.blurred(sigma: sigma * dpr) }
+        if let block = parameters.pixelate {
+            let size = max(1, Self.rounded(Double(block) * dpr))
+            let width = result.width, height = result.height
+            // Each block the average of the pixels beneath it, then blown up and trimmed to size.
+            result = try result.resized(width: max(1, (width + size - 1) / size), height: max(1, (height + size - 1) / size))
+                .zoomed(x: size, y: size)
+                .cropped(x: 0, y: 0, width: width, height: height)
+        }
+        return result
+    }
+
+    private func overlayText(_ text: String, on image: Image, _ parameters: RenderParameters, dpr: Double) throws(MediaError) -> Image {
+        let pad = Self.scaled(parameters.textPad ?? 10, by: dpr)
+        let size = Self.rounded(Double(parameters.textSize ?? 32) * dpr)
+        let color = Self.color(parameters.textColor ?? RenderParameters.HexColor(red: 0, green: 0, blue: 0))
+        let glyphs = try Image.text(text, font: parameters.textFont ?? "sans", size: size, color: color,
+                                    maxWidth: max(1, image.width - 2 * pad))
+        let (x, y) = Self.position(of: (glyphs.width, glyphs.height), in: (image.width, image.height),
+                                   at: parameters.textAlign ?? .bottomRight, pad: pad)
+        return try image.composited(with: glyphs, x: x, y: y)
+    }
+
+    private func overlayMark(_ file: OpenedFile, on image: Image, _ parameters: RenderParameters, dpr: Double) throws(MediaError) -> Image {
+        let pad = Self.scaled(parameters.markPad ?? 10, by: dpr)
+        var mark = try Image.decode(file, maxSize: max(image.width, image.height)).inSRGB()
+        let width = min(parameters.markWidth.map { Self.rounded(Double($0) * dpr) } ?? mark.width, image.width)
+        if width != mark.width {
+            mark = try mark.resized(width: width, height: Self.rounded(Double(mark.height) * Double(width) / Double(mark.width)))
+        }
+        mark = try mark.withOpacity(Double(parameters.markAlpha ?? 100) / 100)
+        let (x, y) = Self.position(of: (mark.width, mark.height), in: (image.width, image.height),
+                                   at: parameters.markAlign ?? .bottomRight, pad: pad)
+        return try image.composited(with: mark, x: x, y: y)
+    }
+
+    private func encode(_ image: Image, _ parameters: RenderParameters, sourceHasAlpha: Bool) throws(MediaError) -> RenderedImage {
+        let format: EncodedFormat = switch parameters.format {
+        case .jpeg?: .jpeg
+        case .png?: .png
+        case .webp?: .webp
+        case .avif?: .avif
+        case nil: sourceHasAlpha ? .png : .jpeg
+        }
+        let background = parameters.background ?? RenderParameters.HexColor(red: 255, green: 255, blue: 255)
+        var result = image
+        if !format.carriesAlpha {
+            result = try result.flattened(onto: Self.color(background).rgb)
+        } else if !sourceHasAlpha && background.alpha == 255 {
+            // Overlays add an alpha band; an opaque picture does not need one.
+            result = try result.flattened(onto: Self.color(background).rgb)
+        }
+        let bytes = try result.encoded(as: format, quality: parameters.quality ?? 80)
+        return RenderedImage(bytes: bytes, format: format, width: result.width, height: result.height)
+    }
+
+    // MARK: - Helpers
+
+    /// The top-left corner that puts a `size` box at `placement` inside `container`, `pad` from its edges.
+    static func position(of size: (Int, Int), in container: (Int, Int), at placement: RenderParameters.Placement,
+                         pad: Int) -> (Int, Int) {
+        let left = pad, right = container.0 - size.0 - pad, centreX = (container.0 - size.0) / 2
+        let top = pad, bottom = container.1 - size.1 - pad, centreY = (container.1 - size.1) / 2
+        switch placement {
+        case .topLeft: return (left, top)
+        case .top: return (centreX, top)
+        case .topRight: return (right, top)
+        case .left: return (left, centreY)
+        case .center: return (centreX, centreY)
+        case .right: return (right, centreY)
+        case .bottomLeft: return (left, bottom)
+        case .bottom: return (centreX, bottom)
+        case .bottomRight: return (right, bottom)
+        }
+    }
+
+    static func color(_ hex: RenderParameters.HexColor) -> RGBAColor {
+        RGBAColor(red: hex.red, green: hex.green, blue: hex.blue, alpha: hex.alpha)
+    }
+}
