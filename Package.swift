@@ -15,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: libvips-dev, libexif-dev, libav*-dev).
@@ -76,6 +79,18 @@ let package = Package(
             name: "AssetEdits",
             dependencies: ["AssetMedia", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The HTTP API (Hummingbird): render, assets, renditions, jobs, metrics, OpenAPI.
+        .target(
+            name: "AssetServer",
+            dependencies: [
+                "AssetEdits", "AssetCatalog", "AssetQueue", "AssetPipeline", "AssetMedia",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("openapi.json")]
+        ),
         // Runs queued jobs: claim loop, leases, timeouts, drain on SIGTERM, --watch.
         .target(
             name: "AssetWorker",
@@ -93,8 +108,11 @@ let package = Package(
         .executableTarget(
             name: "assetpipe",
             dependencies: [
-                "AssetPipeline", "AssetCatalog", "AssetMedia", "AssetQueue", "AssetWorker", "AssetEdits",
+                "AssetPipeline", "AssetCatalog", "AssetMedia", "AssetQueue", "AssetWorker", "AssetEdits", "AssetServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -103,6 +121,14 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "AssetMediaTests", dependencies: ["AssetMedia", "TestSupport"]),
         .testTarget(name: "AssetPipelineTests", dependencies: ["AssetPipeline", "TestSupport"]),
+        .testTarget(
+            name: "AssetServerTests",
+            dependencies: [
+                "AssetServer", "AssetCatalog", "AssetQueue", "AssetEdits", "AssetPipeline", "AssetMedia", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .testTarget(name: "AssetEditsTests", dependencies: ["AssetEdits", "AssetMedia", "TestSupport"]),
         .testTarget(name: "AssetCatalogTests", dependencies: ["AssetCatalog", "TestSupport"]),
         .testTarget(

@@ -20,7 +20,9 @@ public struct RenderedImage: Sendable {
     public var width: Int
     public var height: Int
 
-    public var contentType: String {
+    public var contentType: String { Self.contentType(of: format) }
+
+    public static func contentType(of format: EncodedFormat) -> String {
         switch format {
         case .jpeg: "image/jpeg"
         case .png: "image/png"

@@ -1,0 +1,38 @@
+import Foundation
+import Hummingbird
+
+/// An error the API answers with: a status and `{"error": {"code", "message", "param"}}`.
+public struct APIError: Error, Sendable {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let message: String
+    public let param: String?
+    /// Seconds to wait before trying again (503).
+    public var retryAfter: Int?
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, param: String? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.param = param
+    }
+
+    var response: Response {
+        var body: [String: String] = ["code": code, "message": message]
+        body["param"] = param
+        var response = JSONResponse.make(["error": body], status: status)
+        if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+        return response
+    }
+
+    static func notFound(_ what: String) -> APIError { APIError(.notFound, "not_found", what) }
+}
+
+/// JSON bodies, encoded as the records are elsewhere (snake_case keys, ISO 8601 dates).
+enum JSONResponse {
+    static func make<Value: Encodable>(_ value: Value, status: HTTPResponse.Status = .ok, encoder: JSONEncoder = JSONEncoder()) -> Response {
+        let data = (try? encoder.encode(value)) ?? Data(#"{"error":{"code":"internal","message":"cannot encode the response"}}"#.utf8)
+        return Response(status: status, headers: [.contentType: "application/json"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

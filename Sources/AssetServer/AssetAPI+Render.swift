@@ -1,0 +1,158 @@
+import AssetCatalog
+import AssetEdits
+import AssetMedia
+import AssetPipeline
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Metrics
+
+/// `GET /v1/assets/{id}/render`: parameters checked, the signature checked,
+/// then the cache; a miss renders within the gate and the time limit.
+extension AssetAPI {
+    func render(_ request: Request, assetID: String) async throws -> Response {
+        let started = ContinuousClock.now
+        let parameters: RenderParameters
+        do {
+            parameters = try RenderParameters(queryString: request.uri.query ?? "")
+        } catch {
+            throw APIError(.badRequest, error.code.rawValue, error.message, param: error.param)
+        }
+        try checkSignature(request, parameters)
+
+        let record = try await self.record(assetID)
+        let source = try renderSource(of: record)
+        var mark: (record: AssetRecord, path: String)?
+        if let markID = parameters.mark {
+            guard let markRecord = try? await self.record(markID), markRecord.kind == .image, markRecord.status == .processed else {
+                throw APIError(.badRequest, "invalid_value", "mark \(markID) is not a processed image asset", param: "mark")
+            }
+            mark = (markRecord, try renderSource(of: markRecord))
+        }
+
+        let canonical = parameters.canonicalQuery
+        let key = RenderCache.key(assetID: assetID, version: record.version ?? 1, sha256: record.sha256 ?? "",
+                                  canonicalQuery: canonical,
+                                  variant: mark.map { "\($0.record.id ?? "") \($0.record.version ?? 1) \($0.record.sha256 ?? "")" } ?? "")
+        let etag = "\"\(key.prefix(40))\""
+        if let wanted = request.headers[.ifNoneMatch], wanted.split(separator: ",").contains(where: {
+            $0.trimmingCharacters(in: .whitespaces) == etag || $0.trimmingCharacters(in: .whitespaces) == "*"
+        }) {
+            return Response(status: .notModified, headers: [.eTag: etag, .cacheControl: settings.cacheControl])
+        }
+        let format = Self.outputFormat(parameters, record)
+        if let cached = cache.read(key) {
+            Counter(label: "assetpipe_render_cache_hits_total").increment()
+            return imageResponse(cached, format: format, etag: etag, cache: "hit")
+        }
+        Counter(label: "assetpipe_render_cache_misses_total").increment()
+
+        let renderer = self.renderer, cache = self.cache, markPath = mark?.path
+        let job = Task<RenderedImage, any Error> {
+            let rendered = try await blocking {
+                try renderer.render(try SourceFile(path: source).open(), parameters,
+                                    mark: try markPath.map { try SourceFile(path: $0).open() })
+            }
+            // Cached even when the request gave up waiting: the next one is a read.
+            cache.write(key, rendered.bytes)
+            return rendered
+        }
+        // nil: no render slot came free in time; .some(nil): the render outran its time limit.
+        let outcome: RenderedImage??
+        do {
+            outcome = try await gate.run { try await Self.value(of: job, within: self.settings.renderTimeout) }
+        } catch let error as RenderError {
+            throw Self.apiError(error)
+        } catch let error as MediaError {
+            throw APIError(.unprocessableContent, "unrenderable", "cannot read the source of \(assetID): \(error.message)")
+        }
+        guard let rendered = outcome ?? nil else {
+            job.cancel()
+            var busy = APIError(.serviceUnavailable, "busy", outcome == nil
+                                ? "every render slot is taken; try again shortly"
+                                : "the render took longer than \(settings.renderTimeout); try again shortly")
+            busy.retryAfter = 1
+            throw busy
+        }
+        Timer(label: "assetpipe_render_duration_seconds", preferredDisplayUnit: .seconds)
+            .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+        return imageResponse(Data(rendered.bytes), format: rendered.format, etag: etag, cache: "miss")
+    }
+
+    private func checkSignature(_ request: Request, _ parameters: RenderParameters) throws {
+        guard let signer = settings.signer else { return }
+        guard let signature = request.uri.queryParameters.get(RenderParameters.signatureParameter) else {
+            throw APIError(.forbidden, "signature_required", "this server renders signed URLs only: add `s` (see `assetpipe sign`)", param: "s")
+        }
+        guard signer.isValid(signature, path: request.uri.path, parameters: parameters) else {
+            throw APIError(.forbidden, "bad_signature", "`s` does not sign this path and these parameters", param: "s")
+        }
+    }
+
+    /// The file a render reads: an image's original, or a video's poster (its largest rendition).
+    private func renderSource(of record: AssetRecord) throws -> String {
+        guard record.status == .processed else {
+            throw APIError(.unprocessableContent, "not_renderable",
+                           "asset \(record.id ?? "") is \(record.status.rawValue)" + (record.error.map { " (\($0.reason.rawValue))" } ?? ""))
+        }
+        switch record.kind {
+        case .image?:
+            return record.origin ?? record.path
+        case .video? where !(record.renditions ?? []).isEmpty:
+            let poster = record.renditions!.max { $0.width * $0.height < $1.width * $1.height }!
+            return storeDirectory + "/" + poster.path
+        default:
+            throw APIError(.unprocessableContent, "not_an_image",
+                           "asset \(record.id ?? "") is \(record.kind?.rawValue ?? "of no known kind") without a picture to render")
+        }
+    }
+
+    /// The format the response will have, known before rendering (for a cached hit's Content-Type).
+    static func outputFormat(_ parameters: RenderParameters, _ record: AssetRecord) -> EncodedFormat {
+        switch parameters.format {
+        case .jpeg?: .jpeg
+        case .png?: .png
+        case .webp?: .webp
+        case .avif?: .avif
+        case nil: record.color?.alpha == true ? .png : .jpeg
+        }
+    }
+
+    private func imageResponse(_ bytes: Data, format: EncodedFormat, etag: String, cache: String) -> Response {
+        Response(status: .ok, headers: [.contentType: RenderedImage.contentType(of: format), .eTag: etag,
+                                        .cacheControl: settings.cacheControl, .renderCache: cache],
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// The task's value, or nil when it is not done within `limit`.
+    static func value<T: Sendable>(of task: Task<T, any Error>, within limit: Duration) async throws -> T? {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await task.value }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+    }
+
+    static func apiError(_ error: RenderError) -> APIError {
+        switch error {
+        case .parameter(let parameter): APIError(.badRequest, parameter.code.rawValue, parameter.message, param: parameter.param)
+        case .unrenderable(let message): APIError(.unprocessableContent, "unrenderable", message)
+        case .tooLarge(let message): APIError(.unprocessableContent, "too_large", message)
+        }
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+}
+
+extension HTTPField.Name {
+    /// Whether a render came from the cache: `hit` or `miss`.
+    static let renderCache = Self("X-Render-Cache")!
+}

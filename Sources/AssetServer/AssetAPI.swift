@@ -1,0 +1,180 @@
+import AssetCatalog
+import AssetEdits
+import AssetMedia
+import AssetPipeline
+import AssetQueue
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+
+/// The HTTP API over one catalog and queue: rendering, the catalog's
+/// records and renditions, and jobs. Routes are listed in `openapi.json`.
+public struct AssetAPI: Sendable {
+    public let catalog: Catalog
+    public let queue: any JobQueue
+    /// Where the catalog's rendition files are (`--store`).
+    public let storeDirectory: String
+    public let settings: ServerSettings
+    let cache: RenderCache
+    let gate: RenderGate
+    let renderer: Renderer
+    let logger: Logger
+
+    public init(catalog: Catalog, queue: any JobQueue, storeDirectory: String, settings: ServerSettings,
+                logger: Logger = Logger(label: "assetpipe.server")) throws {
+        self.catalog = catalog
+        self.queue = queue
+        self.storeDirectory = storeDirectory
+        self.settings = settings
+        self.cache = try RenderCache(directory: settings.cacheDirectory, maxBytes: settings.cacheMaxBytes)
+        self.gate = RenderGate(capacity: settings.renderConcurrency, maxWait: settings.renderQueueWait)
+        self.renderer = Renderer(limits: settings.limits)
+        self.logger = logger
+    }
+
+    /// Adds every route to `router`; `/metrics` shows `registry`, the one
+    /// the process bootstrapped swift-metrics with.
+    public func addRoutes(to router: Router<BasicRequestContext>, metrics registry: PrometheusCollectorRegistry) {
+        router.add(middleware: MetricsMiddleware())
+        router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.json)))
+        }
+        router.get("/v1/assets") { request, _ in await answer { try await assetAtPath(request) } }
+        router.get("/v1/assets/:id") { _, context in await answer { try await asset(context.parameters.require("id")) } }
+        router.get("/v1/assets/:id/render") { request, context in
+            await answer { try await render(request, assetID: context.parameters.require("id")) }
+        }
+        router.get("/v1/assets/:id/renditions/:name") { _, context in
+            await answer { try await rendition(context.parameters.require("id"), context.parameters.require("name")) }
+        }
+        router.post("/v1/jobs") { request, _ in await answer { try await enqueue(request) } }
+        router.get("/v1/jobs/:id") { _, context in await answer { try await job(context.parameters.require("id")) } }
+    }
+
+    /// Runs a handler and turns whatever it throws into the API's error body:
+    /// never a bare 500 for something the caller can fix.
+    private func answer(_ handler: () async throws -> Response) async -> Response {
+        do {
+            return try await handler()
+        } catch let error as APIError {
+            return error.response
+        } catch {
+            logger.error("request failed", metadata: ["error": "\(error)"])
+            return APIError(.internalServerError, "internal", "the server failed: \(error)").response
+        }
+    }
+
+    // MARK: - Assets
+
+    func record(_ id: String) async throws -> AssetRecord {
+        let catalog = self.catalog
+        let found = try await blocking { try catalog.record(idOrPath: id) }
+        guard let found, found.id == id else { throw APIError.notFound("there is no asset \(id)") }
+        return found
+    }
+
+    private func asset(_ id: String) async throws -> Response {
+        JSONResponse.make(try await record(id), encoder: AssetRecord.makeEncoder())
+    }
+
+    private func assetAtPath(_ request: Request) async throws -> Response {
+        guard let path = request.uri.queryParameters.get("path"), !path.isEmpty else {
+            throw APIError(.badRequest, "missing_parameter", "name the asset's catalog path: /v1/assets?path=PATH", param: "path")
+        }
+        let catalog = self.catalog
+        guard let found = try await blocking({ try catalog.record(atPath: path) }) else {
+            throw APIError.notFound("there is no asset at \(path)")
+        }
+        return JSONResponse.make(found, encoder: AssetRecord.makeEncoder())
+    }
+
+    private func rendition(_ id: String, _ name: String) async throws -> Response {
+        let record = try await record(id)
+        guard let rendition = record.renditions?.first(where: { $0.name == name }) else {
+            let names = (record.renditions ?? []).map(\.name).joined(separator: ", ")
+            throw APIError.notFound("asset \(id) has no rendition '\(name)'" + (names.isEmpty ? "" : "; it has \(names)"))
+        }
+        let path = storeDirectory + "/" + rendition.path
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw APIError.notFound("the file of rendition '\(name)' is missing from the store; refresh the asset")
+        }
+        return Response(status: .ok, headers: [.contentType: RenderedImage.contentType(of: rendition.format),
+                                               .cacheControl: settings.cacheControl],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    // MARK: - Jobs
+
+    struct JobBody: Decodable {
+        var kind: Job.Kind
+        var origin: String?
+        var target: String?
+        var onConflict: JobPayload.ConflictPolicy?
+        var assetID: String?
+        var priority: Int?
+        var maxAttempts: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case kind, origin, priority
+            case target = "as"
+            case onConflict = "on_conflict"
+            case assetID = "asset_id"
+            case maxAttempts = "max_attempts"
+        }
+    }
+
+    private func enqueue(_ request: Request) async throws -> Response {
+        try authorize(request)
+        var request = request
+        let bytes = try await request.collectBody(upTo: 1 << 20)
+        let body: JobBody
+        do {
+            body = try JSONDecoder().decode(JobBody.self, from: Data(buffer: bytes))
+        } catch {
+            throw APIError(.badRequest, "invalid_body", "the body must be JSON {\"kind\": \"process\"|\"refresh\"|\"delete\", ...}: \(error)")
+        }
+        let attempts = body.maxAttempts ?? JobRequest.defaultMaxAttempts
+        guard attempts >= 1 else { throw APIError(.badRequest, "invalid_value", "max_attempts must be at least 1", param: "max_attempts") }
+        let job: JobRequest
+        switch body.kind {
+        case .process:
+            guard let origin = body.origin, origin.hasPrefix("/") else {
+                throw APIError(.badRequest, "invalid_value", "a process job needs `origin`, the file's absolute path", param: "origin")
+            }
+            job = .process(origin: origin, as: body.target, onConflict: body.onConflict, priority: body.priority ?? 10, maxAttempts: attempts)
+        case .refresh, .delete:
+            guard let id = body.assetID else {
+                throw APIError(.badRequest, "invalid_value", "a \(body.kind.rawValue) job needs `asset_id`", param: "asset_id")
+            }
+            _ = try await record(id)
+            job = body.kind == .refresh
+                ? .refresh(assetID: id, priority: body.priority ?? 0, maxAttempts: attempts)
+                : .delete(assetID: id, priority: body.priority ?? 5, maxAttempts: attempts)
+        }
+        let queued = try await queue.enqueue([job])
+        return JSONResponse.make(queued[0], status: .accepted, encoder: AssetRecord.makeEncoder())
+    }
+
+    private func job(_ id: String) async throws -> Response {
+        guard let job = try await queue.job(id) else { throw APIError.notFound("there is no job \(id)") }
+        return JSONResponse.make(job, encoder: AssetRecord.makeEncoder())
+    }
+
+    /// Mutating calls need the bearer token when one is configured.
+    private func authorize(_ request: Request) throws {
+        guard let token = settings.bearerToken else { return }
+        guard request.headers[.authorization] == "Bearer \(token)" else {
+            throw APIError(.unauthorized, "unauthorized", "send Authorization: Bearer TOKEN (the server's ASSETPIPE_API_TOKEN)")
+        }
+    }
+}
+
+

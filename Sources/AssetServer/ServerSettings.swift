@@ -1,0 +1,26 @@
+import AssetEdits
+import Foundation
+
+/// How `assetpipe serve` behaves; every field has a flag and an
+/// `ASSETPIPE_*` variable in the command.
+public struct ServerSettings: Sendable {
+    /// Where the render cache lives and how big it may grow.
+    public var cacheDirectory: String
+    public var cacheMaxBytes = 1 << 30
+    /// `Cache-Control` of rendered images (their ETag changes with the asset version).
+    public var cacheControl = "public, max-age=31536000, immutable"
+    /// When set, render URLs need a valid `s`.
+    public var signer: URLSigner?
+    /// When set, mutating calls (`POST`) need `Authorization: Bearer TOKEN`.
+    public var bearerToken: String?
+    /// Renders at once, and how long a request waits for a turn before a 503.
+    public var renderConcurrency = ProcessInfo.processInfo.activeProcessorCount
+    public var renderQueueWait: Duration = .seconds(5)
+    /// A render taking longer is answered with 503 (its result is still cached).
+    public var renderTimeout: Duration = .seconds(30)
+    public var limits = RenderLimits()
+
+    public init(cacheDirectory: String) {
+        self.cacheDirectory = cacheDirectory
+    }
+}

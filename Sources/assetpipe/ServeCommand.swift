@@ -1,0 +1,189 @@
+import ArgumentParser
+import AssetCatalog
+import AssetEdits
+import AssetMedia
+import AssetPipeline
+import AssetServer
+import AssetWorker
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the HTTP API: render URLs, assets, renditions, jobs, metrics.",
+        discussion: """
+            Routes (all described in /openapi.json): GET /v1/assets/{id}/render?PARAMS (see `assetpipe sign \
+            --help` and the README for the parameters), GET /v1/assets/{id}, GET /v1/assets?path=PATH, \
+            GET /v1/assets/{id}/renditions/{name}, POST /v1/jobs, GET /v1/jobs/{id}, GET /healthz, \
+            GET /metrics, GET /openapi.json.
+
+            Every flag has an environment variable (ASSETPIPE_PORT, ASSETPIPE_CACHE_SIZE, ...). Secrets only \
+            from the environment or a file: ASSETPIPE_SIGNING_KEYS (comma-separated; render URLs then need \
+            `s`) or --signing-key-file, and ASSETPIPE_API_TOKEN (POST calls then need `Authorization: Bearer \
+            TOKEN`) or --api-token-file.
+
+            SIGTERM or SIGINT: stop accepting connections, finish requests (and, with --workers, running \
+            jobs within --grace), exit 0.
+
+            Examples:
+              assetpipe serve --port 8080
+              assetpipe serve --workers 2 --database postgres://assets@db/assets
+            """)
+
+    @OptionGroup var catalog: CatalogOptions
+
+    @Option(help: "Address to listen on (ASSETPIPE_HOST).")
+    var host: String = ProcessInfo.processInfo.environment["ASSETPIPE_HOST"] ?? "127.0.0.1"
+
+    @Option(help: "Port to listen on (ASSETPIPE_PORT).")
+    var port: Int = Int(ProcessInfo.processInfo.environment["ASSETPIPE_PORT"] ?? "") ?? 8080
+
+    @Option(help: "Queue workers to run in this process as well (ASSETPIPE_WORKERS).")
+    var workers: Int = Int(ProcessInfo.processInfo.environment["ASSETPIPE_WORKERS"] ?? "") ?? 0
+
+    @Option(help: ArgumentHelp("Largest size of the render cache, in MiB (ASSETPIPE_CACHE_SIZE).", valueName: "MIB"))
+    var cacheSize: Int = Int(ProcessInfo.processInfo.environment["ASSETPIPE_CACHE_SIZE"] ?? "") ?? 1024
+
+    @Option(help: ArgumentHelp("Cache-Control of rendered images (ASSETPIPE_CACHE_CONTROL).", valueName: "VALUE"))
+    var cacheControl: String = ProcessInfo.processInfo.environment["ASSETPIPE_CACHE_CONTROL"] ?? "public, max-age=31536000, immutable"
+
+    @Option(help: "Renders at once (ASSETPIPE_RENDERS). Default: the number of cores.")
+    var renders: Int = Int(ProcessInfo.processInfo.environment["ASSETPIPE_RENDERS"] ?? "") ?? ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: ArgumentHelp("Seconds a render request waits for a free slot before a 503 (ASSETPIPE_RENDER_WAIT).", valueName: "SECONDS"))
+    var renderWait: Double = Double(ProcessInfo.processInfo.environment["ASSETPIPE_RENDER_WAIT"] ?? "") ?? 5
+
+    @Option(help: ArgumentHelp("Seconds one render may take before a 503 (ASSETPIPE_RENDER_TIMEOUT).", valueName: "SECONDS"))
+    var renderTimeout: Double = Double(ProcessInfo.processInfo.environment["ASSETPIPE_RENDER_TIMEOUT"] ?? "") ?? 30
+
+    @Option(help: ArgumentHelp("Largest rendered side in pixels, after dpr (ASSETPIPE_MAX_OUTPUT_SIDE).", valueName: "PIXELS"))
+    var maxOutputSide: Int = Int(ProcessInfo.processInfo.environment["ASSETPIPE_MAX_OUTPUT_SIDE"] ?? "") ?? 8192
+
+    @Option(help: ArgumentHelp("Signing keys, one per line: render URLs then need `s`.", valueName: "FILE"))
+    var signingKeyFile: String?
+
+    @Option(help: ArgumentHelp("A file holding the bearer token POST calls need.", valueName: "FILE"))
+    var apiTokenFile: String?
+
+    @Option(help: ArgumentHelp("With --workers: seconds running jobs get after SIGTERM.", valueName: "SECONDS"))
+    var grace: Double = 30
+
+    @Option(help: ArgumentHelp("Pipeline definition (YAML) for the workers. Default: the built-in pipeline.", valueName: "FILE"))
+    var pipeline: String?
+
+    @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "LEVEL"))
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be 1–65535") }
+        guard workers >= 0, renders >= 1, cacheSize >= 1 else {
+            throw ValidationError("--workers must not be negative; --renders and --cache-size must be at least 1")
+        }
+        guard renderWait >= 0, renderTimeout > 0, grace >= 0 else {
+            throw ValidationError("--render-wait and --grace must not be negative, --render-timeout must be positive")
+        }
+        guard (1...65535).contains(maxOutputSide) else { throw ValidationError("--max-output-side must be 1–65535") }
+    }
+
+    func run() async throws {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let logger = Logger(label: "assetpipe.server")
+        let definition: PipelineDefinition
+        do {
+            definition = try pipeline.map(PipelineDefinition.load(contentsOf:)) ?? .default
+        } catch let error as PipelineDefinitionError {
+            throw ValidationError("bad pipeline file: \(error)")
+        }
+        do {
+            try VipsRuntime.start()
+        } catch {
+            throw FatalError(message: "\(error.message); check that libvips is installed (apt-get install libvips42)")
+        }
+
+        var settings = ServerSettings(cacheDirectory: catalog.storeDirectory + "/render-cache")
+        settings.cacheMaxBytes = cacheSize << 20
+        settings.cacheControl = cacheControl
+        settings.renderConcurrency = renders
+        settings.renderQueueWait = .milliseconds(Int64(renderWait * 1000))
+        settings.renderTimeout = .milliseconds(Int64(renderTimeout * 1000))
+        settings.limits.maxOutputSide = maxOutputSide
+        settings.limits.maxSourcePixels = Int(definition.limits.maxPixels)
+        do {
+            settings.signer = try URLSigner.configured(keyFile: signingKeyFile)
+            settings.bearerToken = try Self.token(file: apiTokenFile)
+        } catch {
+            throw ValidationError("cannot read a secrets file: \(error.localizedDescription)")
+        }
+
+        let (store, queue) = try await catalog.openQueue()
+        let api: AssetAPI
+        do {
+            api = try AssetAPI(catalog: store, queue: queue, storeDirectory: catalog.storeDirectory, settings: settings, logger: logger)
+        } catch {
+            throw FatalError(message: "cannot open the render cache in \(settings.cacheDirectory): \(error.localizedDescription)")
+        }
+        let router = Router()
+        api.addRoutes(to: router, metrics: registry)
+        let host = self.host, port = self.port
+        let application = Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "assetpipe"),
+            onServerRunning: { _ in logger.notice("listening on http://\(host):\(port)") }, logger: logger)
+
+        var services: [any Service] = [application]
+        if workers > 0 {
+            var workerSettings = WorkerSettings()
+            workerSettings.concurrency = workers
+            workerSettings.grace = .milliseconds(Int64(grace * 1000))
+            if catalog.databaseURL != nil { workerSettings.pollInterval = .seconds(5) }
+            let executor = JobExecutor(runner: Runner(definition: definition), catalog: store, actor: "worker \(workerSettings.name)")
+            let worker = Worker(queue: queue, settings: workerSettings, logger: Logger(label: "assetpipe.worker")) { job, mayCommit in
+                executor.execute(job, mayCommit: mayCommit)
+            }
+            services.append(WorkerService(worker: worker))
+        }
+        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            throw FatalError(message: "the server stopped: \(error)")
+        }
+    }
+
+    /// The API token: the file's first line, else ASSETPIPE_API_TOKEN; nil for none.
+    static func token(file: String?) throws -> String? {
+        if let file {
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            return text.split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        let token = ProcessInfo.processInfo.environment["ASSETPIPE_API_TOKEN"] ?? ""
+        return token.isEmpty ? nil : token
+    }
+}
+
+/// Queue workers as a service of the server's group: a graceful shutdown
+/// stops their claiming and lets running jobs finish within the grace.
+struct WorkerService: Service {
+    let worker: Worker
+
+    func run() async throws {
+        let stop = StopSignal()
+        await withGracefulShutdownHandler {
+            _ = await worker.run(stop: stop)
+        } onGracefulShutdown: {
+            stop.requestStop()
+        }
+    }
+}

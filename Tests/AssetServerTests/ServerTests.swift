@@ -1,0 +1,230 @@
+import AssetCatalog
+import AssetEdits
+import AssetMedia
+import AssetPipeline
+import AssetQueue
+import AssetServer
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Prometheus
+import TestSupport
+import Testing
+
+/// The HTTP API through Hummingbird's test client: statuses and headers as
+/// documented, bodies decoded by vipsheader and exiftool.
+@Suite struct ServerTests {
+    /// A catalog with a photo (GPS), a rotated photo, a video and a text file.
+    struct Fixture {
+        let data: String
+        let catalog: Catalog
+        let queue: SQLiteJobQueue
+        var ids: [String: String] = [:]
+
+        init() throws {
+            data = try Package.temporaryDirectory("server")
+            catalog = try Catalog(dataDirectory: data, migrations: SQLiteJobQueue.migrations)
+            queue = try SQLiteJobQueue(catalog: catalog)
+            let runner = Runner(definition: .default)
+            for (name, sample) in [("photo", "photos/camera-gps-north.jpg"), ("rotated", "orientation/orientation-6.jpg"),
+                                   ("video", "video/clip-2s.mp4"), ("text", "other/notes.txt")] {
+                let origin = Package.sample(sample)
+                let change = try catalog.place(runner.process(SourceFile(path: origin)), at: "/test/" + name, origin: origin,
+                                               onConflict: .reject, source: ChangeSource(actor: "test"))
+                guard case .applied(let record, _) = change, let id = record.id else { throw TestFailure("could not store \(sample)") }
+                ids[name] = id
+            }
+        }
+
+        func application(_ configure: (inout ServerSettings) -> Void = { _ in }) throws -> some ApplicationProtocol {
+            var settings = ServerSettings(cacheDirectory: try Package.temporaryDirectory("server-cache"))
+            configure(&settings)
+            let api = try AssetAPI(catalog: catalog, queue: queue, storeDirectory: data, settings: settings)
+            let router = Router()
+            api.addRoutes(to: router, metrics: PrometheusCollectorRegistry())
+            return Application(router: router)
+        }
+    }
+
+    /// Writes a response body to a file for the oracles.
+    private func saved(_ body: ByteBuffer, as name: String) throws -> String {
+        let path = try Package.temporaryDirectory("server-out") + "/" + name
+        try Data(buffer: body).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    private func json(_ body: ByteBuffer) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any])
+    }
+
+    /// The `error` object of an error response.
+    private func error(_ body: ByteBuffer) throws -> [String: Any] {
+        try #require(try json(body)["error"] as? [String: Any])
+    }
+
+    // MARK: - Render
+
+    @Test func renderReturnsTheImageThenServesRepeatsFromTheCache() async throws {
+        let fixture = try Fixture()
+        let photo = try #require(fixture.ids["photo"])
+        try await fixture.application().test(.router) { client in
+            let uri = "/v1/assets/\(photo)/render?w=400&h=300&fit=cover&fm=webp"
+            let etag = try await client.execute(uri: uri, method: .get) { response async throws in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "image/webp")
+                #expect(response.headers[HTTPField.Name("X-Render-Cache")!] == "miss")
+                let path = try saved(response.body, as: "cover.webp")
+                #expect(try Oracle.vipsheaderInt("width", path) == 400 && Oracle.vipsheaderInt("height", path) == 300)
+                #expect(try Oracle.mimeType(path) == "image/webp")
+                let tags = try Oracle.exiftool(path)
+                #expect(tags["GPSLatitude"] == nil && tags["Make"] == nil, "metadata in the output: \(tags.keys.sorted())")
+                return try #require(response.headers[.eTag])
+            }
+            // The same request in another spelling is the same render.
+            try await client.execute(uri: "/v1/assets/\(photo)/render?fm=WEBP&fit=cover&h=300&w=400", method: .get) { response async throws in
+                #expect(response.status == .ok)
+                #expect(response.headers[HTTPField.Name("X-Render-Cache")!] == "hit")
+                #expect(response.headers[.eTag] == etag)
+            }
+            try await client.execute(uri: uri, method: .get, headers: [.ifNoneMatch: etag]) { response async throws in
+                #expect(response.status == .notModified)
+                #expect(response.body.readableBytes == 0)
+            }
+        }
+    }
+
+    @Test func anEXIFRotatedSourceRendersUpright() async throws {
+        let fixture = try Fixture()
+        let rotated = try #require(fixture.ids["rotated"])
+        try await fixture.application().test(.router) { client in
+            try await client.execute(uri: "/v1/assets/\(rotated)/render?fm=png", method: .get) { response async throws in
+                #expect(response.status == .ok && response.headers[.contentType] == "image/png")
+                let path = try saved(response.body, as: "upright.png")
+                let upright = try Oracle.autorotatedSize(Package.sample("orientation/orientation-6.jpg"),
+                                                         scratch: try Package.temporaryDirectory("autorot"))
+                #expect(try Oracle.vipsheaderInt("width", path) == upright.width)
+                #expect(try Oracle.vipsheaderInt("height", path) == upright.height)
+            }
+        }
+    }
+
+    @Test func aVideoRendersFromItsPosterAndAFileWithoutPictureIs422() async throws {
+        let fixture = try Fixture()
+        try await fixture.application().test(.router) { client in
+            try await client.execute(uri: "/v1/assets/\(fixture.ids["video"]!)/render?w=64", method: .get) { response async throws in
+                #expect(response.status == .ok)
+                #expect(try Oracle.vipsheaderInt("width", try saved(response.body, as: "poster.jpg")) == 64)
+            }
+            try await client.execute(uri: "/v1/assets/\(fixture.ids["text"]!)/render?w=64", method: .get) { response async throws in
+                #expect(response.status == .unprocessableContent)
+                #expect(try error(response.body)["code"] as? String == "not_an_image")
+            }
+        }
+    }
+
+    @Test func badParametersAre400WithTheParameterAndUnknownAssets404() async throws {
+        let fixture = try Fixture()
+        let photo = try #require(fixture.ids["photo"])
+        try await fixture.application().test(.router) { client in
+            for (query, param) in [("w=0", "w"), ("zoom=2", "zoom"), ("rect=0,0,99999,10", "rect"), ("w=8000&dpr=4", "w"),
+                                   ("mark=nope", "mark")] {
+                try await client.execute(uri: "/v1/assets/\(photo)/render?\(query)", method: .get) { response async throws in
+                    #expect(response.status == .badRequest, "\(query)")
+                    let body = try error(response.body)
+                    #expect(body["param"] as? String == param && !(body["message"] as? String ?? "").isEmpty, "\(query): \(body)")
+                }
+            }
+            try await client.execute(uri: "/v1/assets/no-such-asset/render?w=10", method: .get) { response async throws in
+                #expect(response.status == .notFound)
+                #expect(try error(response.body)["code"] as? String == "not_found")
+            }
+        }
+    }
+
+    @Test func signedURLsAreRequiredWhenKeysAreSet() async throws {
+        let fixture = try Fixture()
+        let photo = try #require(fixture.ids["photo"])
+        let signer = try #require(URLSigner(keys: ["new", "old"]))
+        let path = "/v1/assets/\(photo)/render"
+        let parameters = try RenderParameters(queryString: "w=100")
+        let good = signer.signature(path: path, parameters: parameters)
+        let old = try #require(URLSigner(keys: ["old"])).signature(path: path, parameters: parameters)
+        try await fixture.application { $0.signer = signer }.test(.router) { client in
+            for (query, status) in [("w=100", HTTPResponse.Status.forbidden), ("w=100&s=\(String(repeating: "0", count: 64))", .forbidden),
+                                    ("w=101&s=\(good)", .forbidden), ("w=100&s=\(good)", .ok), ("s=\(old)&w=100", .ok)] {
+                try await client.execute(uri: path + "?" + query, method: .get) { response async throws in
+                    #expect(response.status == status, "\(query)")
+                    if status == .forbidden { #expect(try error(response.body)["param"] as? String == "s") }
+                }
+            }
+        }
+    }
+
+    @Test func aRenderPastItsTimeLimitIs503WithRetryAfter() async throws {
+        let fixture = try Fixture()
+        try await fixture.application { $0.renderTimeout = .nanoseconds(1) }.test(.router) { client in
+            try await client.execute(uri: "/v1/assets/\(fixture.ids["photo"]!)/render?w=300&blur=3", method: .get) { response async throws in
+                #expect(response.status == .serviceUnavailable)
+                #expect(try response.headers[.retryAfter] == "1")
+                #expect(try error(response.body)["code"] as? String == "busy")
+            }
+        }
+    }
+
+    // MARK: - Catalog and jobs
+
+    @Test func recordsAndRenditionsAreServed() async throws {
+        let fixture = try Fixture()
+        let photo = try #require(fixture.ids["photo"])
+        let record = try #require(try fixture.catalog.record(idOrPath: photo))
+        try await fixture.application().test(.router) { client in
+            try await client.execute(uri: "/v1/assets/\(photo)", method: .get) { response async throws in
+                #expect(try response.status == .ok && (try json(response.body))["id"] as? String == photo)
+                #expect(try (try json(response.body))["sha256"] as? String == (try Oracle.sha256sum(Package.sample("photos/camera-gps-north.jpg"))))
+            }
+            try await client.execute(uri: "/v1/assets?path=%2Ftest%2Fphoto", method: .get) { response async throws in
+                #expect(try response.status == .ok && (try json(response.body))["id"] as? String == photo)
+            }
+            try await client.execute(uri: "/v1/assets", method: .get) { response async throws in
+                #expect(try response.status == .badRequest && (try error(response.body))["param"] as? String == "path")
+            }
+            let thumb = try #require(record.renditions?.first { $0.name == "thumb" })
+            try await client.execute(uri: "/v1/assets/\(photo)/renditions/thumb", method: .get) { response async throws in
+                #expect(response.status == .ok && response.headers[.contentType] == "image/webp")
+                #expect(Data(buffer: response.body) == FileManager.default.contents(atPath: fixture.data + "/" + thumb.path))
+            }
+            try await client.execute(uri: "/v1/assets/\(photo)/renditions/poster", method: .get) { response async throws in
+                #expect(response.status == .notFound)
+            }
+        }
+    }
+
+    @Test func jobsAreQueuedWithTheTokenAndReadBack() async throws {
+        let fixture = try Fixture()
+        let photo = try #require(fixture.ids["photo"])
+        try await fixture.application { $0.bearerToken = "t0ken" }.test(.router) { client in
+            let body = ByteBuffer(string: #"{"kind": "refresh", "asset_id": "\#(photo)"}"#)
+            try await client.execute(uri: "/v1/jobs", method: .post, body: body) { response async throws in
+                #expect(response.status == .unauthorized)
+            }
+            let id = try await client.execute(uri: "/v1/jobs", method: .post, headers: [.authorization: "Bearer t0ken"], body: body) { response async throws in
+                #expect(response.status == .accepted)
+                let job = try json(response.body)
+                #expect(job["kind"] as? String == "refresh" && job["state"] as? String == "queued")
+                return try #require(job["id"] as? String)
+            }
+            try await client.execute(uri: "/v1/jobs/\(id)", method: .get) { response async throws in
+                #expect(try response.status == .ok && (try json(response.body))["id"] as? String == id)
+            }
+            #expect(try await fixture.queue.job(id)?.payload.assetID == photo)
+            try await client.execute(uri: "/v1/jobs", method: .post, headers: [.authorization: "Bearer t0ken"],
+                                     body: ByteBuffer(string: #"{"kind": "explode"}"#)) { response async throws in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(uri: "/v1/jobs/nope", method: .get) { response async throws in
+                #expect(response.status == .notFound)
+            }
+        }
+    }
+}
