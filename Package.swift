@@ -127,6 +127,7 @@ let package = Package(
                 "AssetServer", "AssetCatalog", "AssetQueue", "AssetEdits", "AssetPipeline", "AssetMedia", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         .testTarget(name: "AssetEditsTests", dependencies: ["AssetEdits", "AssetMedia", "TestSupport"]),

@@ -8,6 +8,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Metrics
 import Prometheus
 import TestSupport
 import Testing
@@ -226,5 +227,55 @@ import Testing
                 #expect(response.status == .notFound)
             }
         }
+    }
+}
+
+/// `/metrics` with the process's metrics system bootstrapped, as `serve` does.
+@Suite struct MetricsEndpointTests {
+    /// swift-metrics takes one bootstrap per process: this suite's.
+    static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+
+    @Test func requestsByRouteAndStatusRenderLatencyAndCacheHitsAreExported() async throws {
+        let fixture = try ServerTests.Fixture()
+        let api = try AssetAPI(catalog: fixture.catalog, queue: fixture.queue, storeDirectory: fixture.data,
+                               settings: ServerSettings(cacheDirectory: try Package.temporaryDirectory("metrics-cache")))
+        let router = Router()
+        api.addRoutes(to: router, metrics: Self.registry)
+        let photo = try #require(fixture.ids["photo"])
+        try await Application(router: router).test(.router) { client in
+            for _ in 0..<2 {
+                try await client.execute(uri: "/v1/assets/\(photo)/render?w=50", method: .get) { #expect($0.status == .ok) }
+            }
+            try await client.execute(uri: "/v1/assets/nope", method: .get) { #expect($0.status == .notFound) }
+            let text = try await client.execute(uri: "/metrics", method: .get) { response async throws -> String in
+                #expect(response.status == .ok)
+                return String(buffer: response.body)
+            }
+            // Other suites render at the same time in this process: at least, not exactly.
+            let values = Self.values(text)
+            let expected: [(String, Double)] = [
+                (#"hb_requests{http_route="/v1/assets/{id}/render",http_request_method="GET",http_response_status_code="200"}"#, 2),
+                (#"hb_requests{http_route="/v1/assets/{id}",http_request_method="GET",http_response_status_code="404"}"#, 1),
+                ("assetpipe_render_cache_hits_total", 1), ("assetpipe_render_cache_misses_total", 1),
+                ("assetpipe_render_duration_seconds_count", 1),
+            ]
+            for (series, least) in expected {
+                #expect((values[series] ?? 0) >= least, "\(series): \(values[series].map { "\($0)" } ?? "missing")")
+            }
+        }
+    }
+
+    /// Series → value, from Prometheus's text format.
+    static func values(_ text: String) -> [String: Double] {
+        var values: [String: Double] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
+            values[String(line[..<space])] = value
+        }
+        return values
     }
 }
