@@ -20,11 +20,11 @@ extension AssetAPI {
         }
         try checkSignature(request, parameters)
 
-        let record = try await self.record(assetID)
+        let record = try await recentRecord(assetID)
         let source = try renderSource(of: record)
         var mark: (record: AssetRecord, path: String)?
         if let markID = parameters.mark {
-            guard let markRecord = try? await self.record(markID), markRecord.kind == .image, markRecord.status == .processed else {
+            guard let markRecord = try? await recentRecord(markID), markRecord.kind == .image, markRecord.status == .processed else {
                 throw APIError(.badRequest, "invalid_value", "mark \(markID) is not a processed image asset", param: "mark")
             }
             mark = (markRecord, try renderSource(of: markRecord))

@@ -20,6 +20,7 @@ public struct AssetAPI: Sendable {
     let cache: RenderCache
     let gate: RenderGate
     let renderer: Renderer
+    let records: RecordCache
     let logger: Logger
 
     public init(catalog: Catalog, queue: any JobQueue, storeDirectory: String, settings: ServerSettings,
@@ -31,6 +32,7 @@ public struct AssetAPI: Sendable {
         self.cache = try RenderCache(directory: settings.cacheDirectory, maxBytes: settings.cacheMaxBytes)
         self.gate = RenderGate(capacity: settings.renderConcurrency, maxWait: settings.renderQueueWait)
         self.renderer = Renderer(limits: settings.limits)
+        self.records = RecordCache(lifetime: settings.recordLifetime)
         self.logger = logger
     }
 
@@ -78,6 +80,14 @@ public struct AssetAPI: Sendable {
         let catalog = self.catalog
         let found = try await blocking { try catalog.record(idOrPath: id) }
         guard let found, found.id == id else { throw APIError.notFound("there is no asset \(id)") }
+        return found
+    }
+
+    /// `record(id)` through the short-lived record cache: for renders.
+    func recentRecord(_ id: String) async throws -> AssetRecord {
+        guard let found = try await records.record(id, load: { try? await record(id) }) else {
+            throw APIError.notFound("there is no asset \(id)")
+        }
         return found
     }
 

@@ -7,8 +7,13 @@ public struct ServerSettings: Sendable {
     /// Where the render cache lives and how big it may grow.
     public var cacheDirectory: String
     public var cacheMaxBytes = 1 << 30
-    /// `Cache-Control` of rendered images (their ETag changes with the asset version).
-    public var cacheControl = "public, max-age=31536000, immutable"
+    /// `Cache-Control` of rendered images and renditions. A render URL shows
+    /// the asset's current version, so it is not immutable; the ETag
+    /// (version and parameters) makes revalidation a 304.
+    public var cacheControl = "public, max-age=3600"
+    /// How long the render route trusts an asset record it read: a new
+    /// version shows in renders at most this late.
+    public var recordLifetime: Duration = .seconds(1)
     /// When set, render URLs need a valid `s`.
     public var signer: URLSigner?
     /// When set, mutating calls (`POST`) need `Authorization: Bearer TOKEN`.

@@ -46,11 +46,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Queue workers to run in this process as well (ASSETPIPE_WORKERS).")
     var workers: Int = Int(ProcessInfo.processInfo.environment["ASSETPIPE_WORKERS"] ?? "") ?? 0
 
-    @Option(help: ArgumentHelp("Largest size of the render cache, in MiB (ASSETPIPE_CACHE_SIZE).", valueName: "MIB"))
+    @Option(help: ArgumentHelp("Largest size of the render cache, in MiB; 0 turns it off (ASSETPIPE_CACHE_SIZE).", valueName: "MIB"))
     var cacheSize: Int = Int(ProcessInfo.processInfo.environment["ASSETPIPE_CACHE_SIZE"] ?? "") ?? 1024
 
     @Option(help: ArgumentHelp("Cache-Control of rendered images (ASSETPIPE_CACHE_CONTROL).", valueName: "VALUE"))
-    var cacheControl: String = ProcessInfo.processInfo.environment["ASSETPIPE_CACHE_CONTROL"] ?? "public, max-age=31536000, immutable"
+    var cacheControl: String = ProcessInfo.processInfo.environment["ASSETPIPE_CACHE_CONTROL"] ?? "public, max-age=3600"
 
     @Option(help: "Renders at once (ASSETPIPE_RENDERS). Default: the number of cores.")
     var renders: Int = Int(ProcessInfo.processInfo.environment["ASSETPIPE_RENDERS"] ?? "") ?? ProcessInfo.processInfo.activeProcessorCount
@@ -81,8 +81,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1–65535") }
-        guard workers >= 0, renders >= 1, cacheSize >= 1 else {
-            throw ValidationError("--workers must not be negative; --renders and --cache-size must be at least 1")
+        guard workers >= 0, renders >= 1, cacheSize >= 0 else {
+            throw ValidationError("--workers and --cache-size must not be negative; --renders must be at least 1")
         }
         guard renderWait >= 0, renderTimeout > 0, grace >= 0 else {
             throw ValidationError("--render-wait and --grace must not be negative, --render-timeout must be positive")
@@ -111,6 +111,10 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw FatalError(message: "\(error.message); check that libvips is installed (apt-get install libvips42)")
         }
+        // Renders run side by side, one libvips thread each (scripts/bench-render
+        // measures this); no operation cache: a render's source is decoded once.
+        VipsRuntime.configure(threadsPerOperation: renders >= ProcessInfo.processInfo.activeProcessorCount ? 1 : 0,
+                              cachedOperations: 0)
 
         var settings = ServerSettings(cacheDirectory: catalog.storeDirectory + "/render-cache")
         settings.cacheMaxBytes = cacheSize << 20
