@@ -31,21 +31,46 @@ import Testing
 }
 
 @Suite struct RenderGateTests {
+    /// A render that holds its slot until the test lets it go.
+    struct Holder {
+        let entered = AsyncStream<Void>.makeStream()
+        let release = AsyncStream<Void>.makeStream()
+
+        func hold(_ gate: RenderGate) -> Task<Int?, any Error> {
+            Task {
+                try await gate.run {
+                    entered.continuation.yield()
+                    for await _ in release.stream { break }
+                    return 1
+                }
+            }
+        }
+
+        func waitUntilHolding() async {
+            for await _ in entered.stream { break }
+        }
+    }
+
     @Test func aRequestThatFindsNoSlotInTimeIsTurnedAway() async throws {
         let gate = RenderGate(capacity: 1, maxWait: .milliseconds(100))
-        let holding = Task { try await gate.run { try await Task.sleep(for: .seconds(1)); return 1 } }
-        try await Task.sleep(for: .milliseconds(50))
-        let second = try await gate.run { 2 }
-        #expect(second == nil, "a second render ran while the only slot was held")
+        let holder = Holder()
+        let holding = holder.hold(gate)
+        await holder.waitUntilHolding()
+        #expect(try await gate.run { 2 } == nil, "a second render ran while the only slot was held")
+        holder.release.continuation.yield()
         #expect(try await holding.value == 1)
         #expect(try await gate.run { 3 } == 3, "the slot was not given back")
     }
 
     @Test func aWaiterGetsTheSlotWhenItFrees() async throws {
-        let gate = RenderGate(capacity: 1, maxWait: .seconds(5))
-        let holding = Task { try await gate.run { try await Task.sleep(for: .milliseconds(200)); return 1 } }
+        let gate = RenderGate(capacity: 1, maxWait: .seconds(30))
+        let holder = Holder()
+        let holding = holder.hold(gate)
+        await holder.waitUntilHolding()
+        let waiter = Task { try await gate.run { 2 } }
         try await Task.sleep(for: .milliseconds(50))
-        #expect(try await gate.run { 2 } == 2)
+        holder.release.continuation.yield()
+        #expect(try await waiter.value == 2)
         #expect(try await holding.value == 1)
     }
 }
