@@ -95,7 +95,7 @@ let package = Package(
         .target(
             name: "AssetWorker",
             dependencies: [
-                "AssetQueue", "AssetCatalog", "AssetPipeline", "AssetMedia",
+                "AssetQueue", "AssetCatalog", "AssetPipeline", "AssetMedia", "AssetEdits",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -124,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "AssetServerTests",
             dependencies: [
-                "AssetServer", "AssetCatalog", "AssetQueue", "AssetEdits", "AssetPipeline", "AssetMedia", "TestSupport",
+                "AssetServer", "AssetCatalog", "AssetQueue", "AssetEdits", "AssetPipeline", "AssetMedia", "AssetWorker", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -17,8 +17,12 @@ extension Catalog {
     /// `name_1.ext`, `name_2.ext`, ... A new asset made under an effect key
     /// gets an id derived from the key, so an attempt that crashed before
     /// committing and the one that repeats it write the same files.
+    ///
+    /// `action` names the change in the history instead (`edited` for a saved
+    /// edit), and `note` adds to its detail.
     public func place(_ processed: ProcessedAsset, at target: String, origin: String, onConflict: ConflictPolicy,
-                      source: ChangeSource) throws(CatalogError) -> CatalogChange {
+                      source: ChangeSource, action named: AssetEvent.Action? = nil,
+                      note: [String: String] = [:]) throws(CatalogError) -> CatalogChange {
         try change("store \(target)") { transaction in
             if let done = try self.alreadyApplied(source, transaction) { return done }
             var record = processed.record
@@ -56,7 +60,8 @@ extension Catalog {
                 record.version = 1
             }
             let stored = try self.store(record, renditions: processed.renditions, previous: previous, transaction)
-            return .applied(stored, try self.recordEvent(for: stored, action: action, detail: detail, source: source, transaction))
+            detail.merge(note) { _, noted in noted }
+            return .applied(stored, try self.recordEvent(for: stored, action: named ?? action, detail: detail, source: source, transaction))
         }
     }
 

@@ -14,6 +14,9 @@ public struct Job: Sendable, Equatable, Codable {
         case refresh
         /// The origin of asset `payload.assetID` is gone: remove the asset and its renditions.
         case delete
+        /// Render asset `payload.assetID` with `payload.ops` and store the
+        /// result as its next version, or as a new asset at `payload.target`.
+        case edit
     }
 
     /// Where a job is in its life. `succeeded`, `failed`, `dead` and
@@ -103,7 +106,8 @@ extension Job {
 }
 
 /// What a job works on. `process` jobs have `origin`, and may name their
-/// `target` and `onConflict`; `refresh` and `delete` jobs have `assetID`.
+/// `target` and `onConflict`; `refresh` and `delete` jobs have `assetID`;
+/// `edit` jobs have `assetID` and `ops`, and may name a `target` (save as).
 public struct JobPayload: Sendable, Equatable, Codable {
     /// What a `process` job does when an asset already exists at its target path.
     public typealias ConflictPolicy = AssetPipeline.ConflictPolicy
@@ -115,12 +119,16 @@ public struct JobPayload: Sendable, Equatable, Codable {
     /// Absent: the pipeline file's default.
     public var onConflict: ConflictPolicy?
     public var assetID: String?
+    /// An edit's render parameters, in their canonical query form (`fit=cover&w=400`).
+    public var ops: String?
 
-    public init(origin: String? = nil, target: String? = nil, onConflict: ConflictPolicy? = nil, assetID: String? = nil) {
+    public init(origin: String? = nil, target: String? = nil, onConflict: ConflictPolicy? = nil, assetID: String? = nil,
+                ops: String? = nil) {
         self.origin = origin
         self.target = target
         self.onConflict = onConflict
         self.assetID = assetID
+        self.ops = ops
     }
 
     enum CodingKeys: String, CodingKey {
@@ -128,5 +136,6 @@ public struct JobPayload: Sendable, Equatable, Codable {
         case target = "as"
         case onConflict = "on_conflict"
         case assetID = "asset_id"
+        case ops
     }
 }

@@ -32,6 +32,14 @@ public struct JobRequest: Sendable, Equatable {
         JobRequest(kind: .refresh, payload: JobPayload(assetID: assetID), priority: priority, maxAttempts: maxAttempts)
     }
 
+    /// Render the asset with `ops` (canonical render parameters) and store the
+    /// result as its next version, or as a new asset at `saveAs`.
+    public static func edit(assetID: String, ops: String, saveAs: String? = nil, onConflict: JobPayload.ConflictPolicy? = nil,
+                            priority: Int = 10, maxAttempts: Int = defaultMaxAttempts) -> JobRequest {
+        JobRequest(kind: .edit, payload: JobPayload(target: saveAs, onConflict: onConflict, assetID: assetID, ops: ops),
+                   priority: priority, maxAttempts: maxAttempts)
+    }
+
     /// Remove the asset, whose origin is gone, and its renditions.
     public static func delete(assetID: String, priority: Int = 0, maxAttempts: Int = defaultMaxAttempts) -> JobRequest {
         JobRequest(kind: .delete, payload: JobPayload(assetID: assetID), priority: priority, maxAttempts: maxAttempts)

@@ -58,6 +58,9 @@ public struct AssetAPI: Sendable {
             await answer { try await rendition(context.parameters.require("id"), context.parameters.require("name")) }
         }
         router.post("/v1/jobs") { request, _ in await answer { try await enqueue(request) } }
+        router.post("/v1/assets/:id/edits") { request, context in
+            await answer { try await saveEdit(request, assetID: context.parameters.require("id")) }
+        }
         router.get("/v1/jobs/:id") { _, context in await answer { try await job(context.parameters.require("id")) } }
     }
 
@@ -168,8 +171,70 @@ public struct AssetAPI: Sendable {
             job = body.kind == .refresh
                 ? .refresh(assetID: id, priority: body.priority ?? 0, maxAttempts: attempts)
                 : .delete(assetID: id, priority: body.priority ?? 5, maxAttempts: attempts)
+        case .edit:
+            throw APIError(.badRequest, "invalid_value", "queue edits with POST /v1/assets/{id}/edits", param: "kind")
         }
         let queued = try await queue.enqueue([job])
+        return JSONResponse.make(queued[0], status: .accepted, encoder: AssetRecord.makeEncoder())
+    }
+
+    struct EditBody: Decodable {
+        /// Render parameters by name; numbers and strings alike.
+        var ops: [String: ParameterValue]
+        var saveAs: String?
+        var onConflict: JobPayload.ConflictPolicy?
+        var priority: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case ops, priority
+            case saveAs = "save_as"
+            case onConflict = "on_conflict"
+        }
+    }
+
+    /// A JSON value of the edit vocabulary: `400`, `2.5` or `"cover"`.
+    struct ParameterValue: Decodable {
+        let text: String
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let integer = try? container.decode(Int.self) {
+                text = String(integer)
+            } else if let number = try? container.decode(Double.self) {
+                text = String(number)
+            } else {
+                text = try container.decode(String.self)
+            }
+        }
+    }
+
+    /// `POST /v1/assets/{id}/edits`: checks the ops now (400 rather than a
+    /// failed job later) and queues an `edit` job.
+    private func saveEdit(_ request: Request, assetID: String) async throws -> Response {
+        try authorize(request)
+        var request = request
+        let bytes = try await request.collectBody(upTo: 1 << 20)
+        let body: EditBody
+        do {
+            body = try JSONDecoder().decode(EditBody.self, from: Data(buffer: bytes))
+        } catch {
+            throw APIError(.badRequest, "invalid_body", "the body must be JSON {\"ops\": {\"w\": 400, ...}, \"save_as\": PATH, \"on_conflict\": ...}: \(error)")
+        }
+        let parameters: RenderParameters
+        do {
+            parameters = try RenderParameters(query: body.ops.map { (name: $0.key, value: $0.value.text) })
+        } catch {
+            throw APIError(.badRequest, error.code.rawValue, error.message, param: error.param)
+        }
+        guard !parameters.canonicalQuery.isEmpty else {
+            throw APIError(.badRequest, "invalid_value", "name at least one operation in `ops`", param: "ops")
+        }
+        let record = try await record(assetID)
+        guard record.kind == .image, record.status == .processed else {
+            throw APIError(.unprocessableContent, "not_an_image", "asset \(assetID) is not a processed image; only images can be edited")
+        }
+        let queued = try await queue.enqueue([.edit(assetID: assetID, ops: parameters.canonicalQuery, saveAs: body.saveAs,
+                                                    onConflict: body.onConflict, priority: body.priority ?? 10)])
         return JSONResponse.make(queued[0], status: .accepted, encoder: AssetRecord.makeEncoder())
     }
 

@@ -19,7 +19,7 @@ public struct JobResult: Sendable, Equatable {
     }
 }
 
-/// Carries out the three job kinds against a catalog: runs the pipeline on
+/// Carries out the job kinds against a catalog: runs the pipeline on
 /// the origin, then makes the job's change under its effect key, so an
 /// attempt that repeats a crashed one finds the change made. Blocking (the
 /// pipeline is C code): run it on its own thread.
@@ -28,11 +28,16 @@ public struct JobExecutor: Sendable {
     public let catalog: Catalog
     /// Who the history says made the changes, e.g. `worker host:1234`.
     public let actor: String
+    /// Where edit jobs write the images they render (each the new version's
+    /// original): a folder every worker shares, under the store. Without
+    /// one, edit jobs fail.
+    public let editsDirectory: String?
 
-    public init(runner: Runner, catalog: Catalog, actor: String) {
+    public init(runner: Runner, catalog: Catalog, actor: String, editsDirectory: String? = nil) {
         self.runner = runner
         self.catalog = catalog
         self.actor = actor
+        self.editsDirectory = editsDirectory
     }
 
     /// Runs one attempt. `mayCommit` is asked just before the catalog is
@@ -77,18 +82,20 @@ public struct JobExecutor: Sendable {
             }
             guard mayCommit() else { return JobResult(outcome: .released, summary: "abandoned before commit") }
             return result(of: { try catalog.delete(assetID: assetID, source: source) })
+        case .edit:
+            return executeEdit(job, source: source, mayCommit: mayCommit)
         }
     }
 
     /// A transient error (the file unreadable for now, a stage's time limit)
     /// is retried without touching the catalog; on the last attempt the
     /// outcome is stored like any other, so the asset says what happened.
-    private func retryUnlessLast(_ processed: ProcessedAsset, _ job: Job) -> JobResult? {
+    func retryUnlessLast(_ processed: ProcessedAsset, _ job: Job) -> JobResult? {
         guard let error = processed.record.error, error.isTransient, job.attempts < job.maxAttempts else { return nil }
         return JobResult(outcome: .retry(error), summary: "will retry")
     }
 
-    private func result(of change: () throws -> CatalogChange) -> JobResult {
+    func result(of change: () throws -> CatalogChange) -> JobResult {
         do {
             switch try change() {
             case .applied(let record, let event):

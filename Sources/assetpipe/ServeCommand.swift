@@ -151,7 +151,8 @@ struct ServeCommand: AsyncParsableCommand {
             workerSettings.concurrency = workers
             workerSettings.grace = .milliseconds(Int64(grace * 1000))
             if catalog.databaseURL != nil { workerSettings.pollInterval = .seconds(5) }
-            let executor = JobExecutor(runner: Runner(definition: definition), catalog: store, actor: "worker \(workerSettings.name)")
+            let executor = JobExecutor(runner: Runner(definition: definition), catalog: store, actor: "worker \(workerSettings.name)",
+                                       editsDirectory: catalog.storeDirectory + "/edits")
             let worker = Worker(queue: queue, settings: workerSettings, logger: Logger(label: "assetpipe.worker")) { job, mayCommit in
                 executor.execute(job, mayCommit: mayCommit)
             }

@@ -113,7 +113,8 @@ struct WorkCommand: AsyncParsableCommand {
             // expired leases), and costs the server little.
             settings.pollInterval = .seconds(5)
         }
-        let executor = JobExecutor(runner: Runner(definition: definition), catalog: store, actor: "worker \(settings.name)")
+        let executor = JobExecutor(runner: Runner(definition: definition), catalog: store, actor: "worker \(settings.name)",
+                                   editsDirectory: catalog.storeDirectory + "/edits")
         let worker = Worker(queue: queue, settings: settings, logger: logger) { job, mayCommit in
             executor.execute(job, mayCommit: mayCommit)
         }

@@ -19,6 +19,8 @@ import Testing
     struct Call: Sendable {
         let method: String
         let uri: String
+        /// The documented example body, with `{id}` filled in.
+        let body: String?
         let responses: [String: Set<String>]
     }
 
@@ -40,21 +42,28 @@ import Testing
                     .map { "\($0["name"]!)=%2Ftest%2Fphoto" }
                 if !required.isEmpty { uri += "?" + required.joined(separator: "&") }
                 let responses = try #require(operation["responses"] as? [String: [String: Any]])
-                calls.append(Call(method: method.uppercased(), uri: uri, responses: responses.mapValues { response in
+                let example = ((operation["requestBody"] as? [String: Any])?["content"] as? [String: Any])
+                    .flatMap { ($0["application/json"] as? [String: Any])?["example"] }
+                let body = try example.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self)
+                    .replacingOccurrences(of: "{id}", with: photo) }
+                calls.append(Call(method: method.uppercased(), uri: uri, body: body, responses: responses.mapValues { response in
                     (response["content"] as? [String: Any]).map { Set($0.keys) } ?? []
                 }))
             }
         }
-        #expect(calls.count >= 9)
+        #expect(calls.count >= 10)
         let documentedPaths = Set(paths.keys)
         // POST first, so the job it queues exists too; then by path.
         let ordered = calls.sorted { ($0.method == "POST" ? 0 : 1, $0.uri) < ($1.method == "POST" ? 0 : 1, $1.uri) }
         try await fixture.application().test(.router) { client in
             for call in ordered {
-                let body = call.method == "POST" ? ByteBuffer(string: #"{"kind": "refresh", "asset_id": "\#(photo)"}"#) : nil
-                try await client.execute(uri: call.uri, method: HTTPRequest.Method(call.method)!, body: body) { response async throws in
+                try await client.execute(uri: call.uri, method: HTTPRequest.Method(call.method)!,
+                                         body: call.body.map { ByteBuffer(string: $0) }) { response async throws in
                     let status = String(response.status.code)
                     #expect(call.responses[status] != nil, "\(call.method) \(call.uri) answered \(status), not documented")
+                    if call.method == "POST" {
+                        #expect(response.status == .accepted, "the documented example of \(call.uri) was not accepted")
+                    }
                     let documentedTypes = call.responses[status] ?? []
                     let type = response.headers[.contentType]?.split(separator: ";").first.map(String.init)
                     #expect(documentedTypes.isEmpty || type.map(documentedTypes.contains) == true,
