@@ -64,8 +64,20 @@ public struct Renderer: Sendable {
 
     /// Renders `source` with `parameters`; `mark` is the file of the overlay
     /// asset `parameters.mark` names, resolved by the caller.
-    public func render(_ source: OpenedFile, _ parameters: RenderParameters, mark: OpenedFile? = nil) throws(RenderError) -> RenderedImage {
-        let plan = try plan(for: Self.uprightSize(of: source, limits: limits), parameters)
+    ///
+    /// `original`: when `source` is a smaller, upright copy of an image (a
+    /// stored rendition), that image's upright size. Sizes and `rect` are
+    /// then planned against it, and `source` only supplies the pixels: the
+    /// output is the same size as from the original.
+    public func render(_ source: OpenedFile, _ parameters: RenderParameters, mark: OpenedFile? = nil,
+                       standingInFor original: (width: Int, height: Int)? = nil) throws(RenderError) -> RenderedImage {
+        let upright: (width: Int, height: Int)
+        if let original {
+            upright = original
+        } else {
+            upright = try Self.uprightSize(of: source, limits: limits)
+        }
+        let plan = try plan(for: upright, parameters)
         do {
             var image = try Image.decode(source, maxSize: plan.decodeLongSide).inSRGB()
             let sourceHasAlpha = image.hasAlpha
@@ -99,6 +111,13 @@ public struct Renderer: Sendable {
         var dpr: Double
         /// The long side to decode at: enough for the output, never more than the source.
         var decodeLongSide: Int
+    }
+
+    /// The long side, in pixels of an upright source of this size, that a
+    /// render with `parameters` decodes: a source at least this large gives
+    /// the same output as the original.
+    public func longSideNeeded(from upright: (width: Int, height: Int), _ parameters: RenderParameters) throws(RenderError) -> Int {
+        try plan(for: upright, parameters).decodeLongSide
     }
 
     static func uprightSize(of source: OpenedFile, limits: RenderLimits) throws(RenderError) -> (width: Int, height: Int) {

@@ -21,19 +21,20 @@ extension AssetAPI {
         try checkSignature(request, parameters)
 
         let record = try await recentRecord(assetID)
-        let source = try renderSource(of: record)
+        let source = try renderSource(of: record, parameters)
         var mark: (record: AssetRecord, path: String)?
         if let markID = parameters.mark {
             guard let markRecord = try? await recentRecord(markID), markRecord.kind == .image, markRecord.status == .processed else {
                 throw APIError(.badRequest, "invalid_value", "mark \(markID) is not a processed image asset", param: "mark")
             }
-            mark = (markRecord, try renderSource(of: markRecord))
+            mark = (markRecord, try renderSource(of: markRecord, RenderParameters()).path)
         }
 
         let canonical = parameters.canonicalQuery
         let key = RenderCache.key(assetID: assetID, version: record.version ?? 1, sha256: record.sha256 ?? "",
                                   canonicalQuery: canonical,
-                                  variant: mark.map { "\($0.record.id ?? "") \($0.record.version ?? 1) \($0.record.sha256 ?? "")" } ?? "")
+                                  variant: (mark.map { "\($0.record.id ?? "") \($0.record.version ?? 1) \($0.record.sha256 ?? "")" } ?? "")
+                                      + " from \(source.rendition ?? "original")")
         let etag = "\"\(key.prefix(40))\""
         if let wanted = request.headers[.ifNoneMatch], wanted.split(separator: ",").contains(where: {
             $0.trimmingCharacters(in: .whitespaces) == etag || $0.trimmingCharacters(in: .whitespaces) == "*"
@@ -43,15 +44,15 @@ extension AssetAPI {
         let format = Self.outputFormat(parameters, record)
         if let cached = cache.read(key) {
             Counter(label: "assetpipe_render_cache_hits_total").increment()
-            return imageResponse(cached, format: format, etag: etag, cache: "hit")
+            return imageResponse(cached, format: format, etag: etag, cache: "hit", source: source.rendition)
         }
         Counter(label: "assetpipe_render_cache_misses_total").increment()
 
         let renderer = self.renderer, cache = self.cache, markPath = mark?.path
         let job = Task<RenderedImage, any Error> {
             let rendered = try await blocking {
-                try renderer.render(try SourceFile(path: source).open(), parameters,
-                                    mark: try markPath.map { try SourceFile(path: $0).open() })
+                try renderer.render(try SourceFile(path: source.path).open(), parameters,
+                                    mark: try markPath.map { try SourceFile(path: $0).open() }, standingInFor: source.standingInFor)
             }
             // Cached even when the request gave up waiting: the next one is a read.
             cache.write(key, rendered.bytes)
@@ -76,7 +77,7 @@ extension AssetAPI {
         }
         Timer(label: "assetpipe_render_duration_seconds", preferredDisplayUnit: .seconds)
             .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
-        return imageResponse(Data(rendered.bytes), format: rendered.format, etag: etag, cache: "miss")
+        return imageResponse(Data(rendered.bytes), format: rendered.format, etag: etag, cache: "miss", source: source.rendition)
     }
 
     private func checkSignature(_ request: Request, _ parameters: RenderParameters) throws {
@@ -89,18 +90,31 @@ extension AssetAPI {
         }
     }
 
-    /// The file a render reads: an image's original, or a video's poster (its largest rendition).
-    private func renderSource(of record: AssetRecord) throws -> String {
+    /// The file a render reads: an image's original, or its smallest stored
+    /// rendition that has every pixel the output needs; a video's poster
+    /// (its largest rendition).
+    private func renderSource(of record: AssetRecord, _ parameters: RenderParameters) throws
+        -> (path: String, rendition: String?, standingInFor: (width: Int, height: Int)?) {
         guard record.status == .processed else {
             throw APIError(.unprocessableContent, "not_renderable",
                            "asset \(record.id ?? "") is \(record.status.rawValue)" + (record.error.map { " (\($0.reason.rawValue))" } ?? ""))
         }
         switch record.kind {
         case .image?:
-            return record.origin ?? record.path
-        case .video? where !(record.renditions ?? []).isEmpty:
-            let poster = record.renditions!.max { $0.width * $0.height < $1.width * $1.height }!
-            return storeDirectory + "/" + poster.path
+            let original = record.origin ?? record.path
+            guard settings.renderFromRenditions, let width = record.width, let height = record.height,
+                  let needed = try? renderer.longSideNeeded(from: (width, height), parameters), needed < max(width, height),
+                  let copy = (record.renditions ?? [])
+                      .filter({ $0.role == .thumbnail && max($0.width, $0.height) >= needed })
+                      .min(by: { $0.width * $0.height < $1.width * $1.height })
+            else { return (original, nil, nil) }
+            return (storeDirectory + "/" + copy.path, copy.name, (width, height))
+        case .video?:
+            if let poster = (record.renditions ?? []).filter({ $0.role == .thumbnail })
+                .max(by: { $0.width * $0.height < $1.width * $1.height }) {
+                return (storeDirectory + "/" + poster.path, poster.name, nil)
+            }
+            fallthrough
         default:
             throw APIError(.unprocessableContent, "not_an_image",
                            "asset \(record.id ?? "") is \(record.kind?.rawValue ?? "of no known kind") without a picture to render")
@@ -118,9 +132,10 @@ extension AssetAPI {
         }
     }
 
-    private func imageResponse(_ bytes: Data, format: EncodedFormat, etag: String, cache: String) -> Response {
+    private func imageResponse(_ bytes: Data, format: EncodedFormat, etag: String, cache: String, source: String?) -> Response {
         Response(status: .ok, headers: [.contentType: RenderedImage.contentType(of: format), .eTag: etag,
-                                        .cacheControl: settings.cacheControl, .renderCache: cache],
+                                        .cacheControl: settings.cacheControl, .renderCache: cache,
+                                        .renderSource: source ?? "original"],
                  body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
@@ -155,4 +170,6 @@ extension Duration {
 extension HTTPField.Name {
     /// Whether a render came from the cache: `hit` or `miss`.
     static let renderCache = Self("X-Render-Cache")!
+    /// What a render was made from: `original`, or the stored rendition's name.
+    static let renderSource = Self("X-Render-Source")!
 }

@@ -24,6 +24,10 @@ public struct ServerSettings: Sendable {
     /// A render taking longer is answered with 503 (its result is still cached).
     public var renderTimeout: Duration = .seconds(30)
     public var limits = RenderLimits()
+    /// Render from a stored rendition (the default pipeline's 1024 px
+    /// `preview`) instead of the original when it has all the pixels the
+    /// output needs: a small render then skips decoding a large original.
+    public var renderFromRenditions = true
 
     public init(cacheDirectory: String) {
         self.cacheDirectory = cacheDirectory

@@ -64,6 +64,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Largest rendered side in pixels, after dpr (ASSETPIPE_MAX_OUTPUT_SIDE).", valueName: "PIXELS"))
     var maxOutputSide: Int = Int(ProcessInfo.processInfo.environment["ASSETPIPE_MAX_OUTPUT_SIDE"] ?? "") ?? 8192
 
+    @Flag(inversion: .prefixedNo, help: """
+        Render from a stored rendition (the 1024 px preview) instead of the original when it has every pixel the         output needs (ASSETPIPE_RENDITION_SOURCES=0 turns it off).
+        """)
+    var renditionSources = ProcessInfo.processInfo.environment["ASSETPIPE_RENDITION_SOURCES"] != "0"
+
     @Option(help: ArgumentHelp("Signing keys, one per line: render URLs then need `s`.", valueName: "FILE"))
     var signingKeyFile: String?
 
@@ -123,6 +128,7 @@ struct ServeCommand: AsyncParsableCommand {
         settings.renderQueueWait = .milliseconds(Int64(renderWait * 1000))
         settings.renderTimeout = .milliseconds(Int64(renderTimeout * 1000))
         settings.limits.maxOutputSide = maxOutputSide
+        settings.renderFromRenditions = renditionSources
         settings.limits.maxSourcePixels = Int(definition.limits.maxPixels)
         do {
             settings.signer = try URLSigner.configured(keyFile: signingKeyFile)

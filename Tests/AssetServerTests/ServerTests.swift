@@ -361,3 +361,47 @@ import Testing
         #expect(try fixture.catalog.record(idOrPath: photo)?.version == 1)
     }
 }
+
+/// Small renders start from a stored rendition when it has every pixel the
+/// output needs; the result matches the one made from the original.
+@Suite struct RenditionSourceTests {
+    /// Renders `query` with rendition sources on or off: the body's file and `X-Render-Source`.
+    private func render(_ query: String, fromRenditions: Bool, _ fixture: ServerTests.Fixture) async throws -> (path: String, source: String) {
+        let photo = try #require(fixture.ids["photo"])
+        return try await fixture.application { $0.renderFromRenditions = fromRenditions }.test(.router) { client in
+            try await client.execute(uri: "/v1/assets/\(photo)/render?\(query)", method: .get) { response async throws in
+                #expect(response.status == .ok, "\(query)")
+                let path = try Package.temporaryDirectory("rendition-source") + "/out.png"
+                try Data(buffer: response.body).write(to: URL(fileURLWithPath: path))
+                return (path, response.headers[HTTPField.Name("X-Render-Source")!] ?? "")
+            }
+        }
+    }
+
+    /// Mean absolute difference per band, 0–255, by `vips subtract`, `abs` and `avg`.
+    private func meanDifference(_ a: String, _ b: String) throws -> Double {
+        let scratch = try Package.temporaryDirectory("difference")
+        for (tool, arguments) in [("subtract", [a, b, scratch + "/d.v"]), ("abs", [scratch + "/d.v", scratch + "/e.v"])] {
+            guard try Command.run("vips", [tool] + arguments).status == 0 else { throw TestFailure("vips \(tool) failed") }
+        }
+        return try #require(Double(try Command.run("vips", ["avg", scratch + "/e.v"]).output.trimmingCharacters(in: .whitespacesAndNewlines)))
+    }
+
+    @Test(arguments: ["w=200&fm=png", "w=160&h=160&fit=cover&fm=png", "rect=100,50,300,200&w=150&fm=png"])
+    func aSmallRenderFromARenditionMatchesTheOriginal(query: String) async throws {
+        let fixture = try ServerTests.Fixture()
+        let fromCopy = try await render(query, fromRenditions: true, fixture)
+        let fromOriginal = try await render(query, fromRenditions: false, fixture)
+        #expect(fromCopy.source != "original" && fromOriginal.source == "original")
+        #expect(try Oracle.vipsheaderInt("width", fromCopy.path) == Oracle.vipsheaderInt("width", fromOriginal.path))
+        #expect(try Oracle.vipsheaderInt("height", fromCopy.path) == Oracle.vipsheaderInt("height", fromOriginal.path))
+        #expect(try meanDifference(fromCopy.path, fromOriginal.path) < 4, "\(query)")
+    }
+
+    @Test func aRenderNeedingMorePixelsUsesTheOriginal() async throws {
+        let fixture = try ServerTests.Fixture()
+        let photo = try #require(try fixture.catalog.record(idOrPath: fixture.ids["photo"]!))
+        let full = try await render("w=\(try #require(photo.width))&fm=png", fromRenditions: true, fixture)
+        #expect(full.source == "original")
+    }
+}
