@@ -151,7 +151,7 @@ extension RenderParameters.Field {
 
     static func color(_ name: String, _ path: WritableKeyPath<Parameters, Parameters.HexColor?> & Sendable) -> Self {
         Self(name: name, read: { parameters, value throws(EditParameterError) in
-            guard let color = Parameters.HexColor(value) else {
+            guard let color = Parameters.HexColor(hex: value) else {
                 throw invalid(name, value, "a hex colour: RRGGBB or RRGGBBAA (RGB and RGBA too)")
             }
             parameters[keyPath: path] = color

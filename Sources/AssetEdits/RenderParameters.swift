@@ -1,3 +1,4 @@
+import AssetMedia
 import Foundation
 
 /// What a render request asks for: the edit vocabulary of
@@ -102,34 +103,40 @@ public struct RenderParameters: Sendable, Equatable {
         }
     }
 
-    /// `RRGGBB` or `RRGGBBAA`; `RGB` and `RGBA` are accepted and expanded.
-    public struct HexColor: Sendable, Equatable {
-        public var red: UInt8, green: UInt8, blue: UInt8, alpha: UInt8
+    /// A colour of the vocabulary (`bg`, `txt-color`): 8-bit sRGB with alpha.
+    public typealias HexColor = RGBAColor
 
-        public init(red: UInt8, green: UInt8, blue: UInt8, alpha: UInt8 = 255) {
-            self.red = red
-            self.green = green
-            self.blue = blue
-            self.alpha = alpha
+    /// What `fm` asks for; by default JPEG, or PNG to keep a source's transparency.
+    public func outputFormat(sourceHasAlpha: Bool) -> EncodedFormat {
+        switch format {
+        case .jpeg?: .jpeg
+        case .png?: .png
+        case .webp?: .webp
+        case .avif?: .avif
+        case nil: sourceHasAlpha ? .png : .jpeg
         }
+    }
+}
 
-        init?(_ text: String) {
-            var digits = text.lowercased()
-            if digits.hasPrefix("#") { digits.removeFirst() }
-            guard [3, 4, 6, 8].contains(digits.count), digits.allSatisfy(\.isHexDigit) else { return nil }
-            if digits.count <= 4 { digits = String(digits.flatMap { [$0, $0] }) }
-            if digits.count == 6 { digits += "ff" }
-            let bytes = stride(from: 0, to: 8, by: 2).map { offset -> UInt8 in
-                let start = digits.index(digits.startIndex, offsetBy: offset)
-                return UInt8(digits[start..<digits.index(start, offsetBy: 2)], radix: 16)!
-            }
-            (red, green, blue, alpha) = (bytes[0], bytes[1], bytes[2], bytes[3])
+extension RGBAColor {
+    /// `RRGGBB` or `RRGGBBAA`, with or without `#`; `RGB` and `RGBA` are
+    /// accepted and expanded. Nil for anything else.
+    init?(hex text: String) {
+        var digits = text.lowercased()
+        if digits.hasPrefix("#") { digits.removeFirst() }
+        guard [3, 4, 6, 8].contains(digits.count), digits.allSatisfy(\.isHexDigit) else { return nil }
+        if digits.count <= 4 { digits = String(digits.flatMap { [$0, $0] }) }
+        if digits.count == 6 { digits += "ff" }
+        let bytes = stride(from: 0, to: 8, by: 2).map { offset -> UInt8 in
+            let start = digits.index(digits.startIndex, offsetBy: offset)
+            return UInt8(digits[start..<digits.index(start, offsetBy: 2)], radix: 16)!
         }
+        self.init(red: bytes[0], green: bytes[1], blue: bytes[2], alpha: bytes[3])
+    }
 
-        /// Lowercase, six digits when opaque, eight otherwise.
-        public var canonical: String {
-            let rgb = String(format: "%02x%02x%02x", red, green, blue)
-            return alpha == 255 ? rgb : rgb + String(format: "%02x", alpha)
-        }
+    /// Lowercase hex: six digits when opaque, eight otherwise.
+    public var canonical: String {
+        let rgb = String(format: "%02x%02x%02x", red, green, blue)
+        return alpha == 255 ? rgb : rgb + String(format: "%02x", alpha)
     }
 }

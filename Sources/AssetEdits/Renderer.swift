@@ -230,7 +230,7 @@ public struct Renderer: Sendable {
             result = try coverCrop(result, to: plan.output, gravity: parameters.gravity ?? .center)
         }
         if fit == .pad, result.width < plan.output.width || result.height < plan.output.height {
-            let background = Self.color(parameters.background ?? RenderParameters.HexColor(red: 255, green: 255, blue: 255))
+            let background = parameters.background ?? RenderParameters.HexColor(red: 255, green: 255, blue: 255)
             result = try result.placed(onCanvas: plan.output.width, plan.output.height,
                                        x: (plan.output.width - result.width) / 2, y: (plan.output.height - result.height) / 2,
                                        background: background)
@@ -274,7 +274,7 @@ public struct Renderer: Sendable {
     private func overlayText(_ text: String, on image: Image, _ parameters: RenderParameters, dpr: Double) throws(MediaError) -> Image {
         let pad = Self.scaled(parameters.textPad ?? 10, by: dpr)
         let size = Self.rounded(Double(parameters.textSize ?? 32) * dpr)
-        let color = Self.color(parameters.textColor ?? RenderParameters.HexColor(red: 0, green: 0, blue: 0))
+        let color = parameters.textColor ?? RenderParameters.HexColor(red: 0, green: 0, blue: 0)
         let glyphs = try Image.text(text, font: parameters.textFont ?? "sans", size: size, color: color,
                                     maxWidth: max(1, image.width - 2 * pad))
         let (x, y) = Self.position(of: (glyphs.width, glyphs.height), in: (image.width, image.height),
@@ -296,20 +296,14 @@ public struct Renderer: Sendable {
     }
 
     private func encode(_ image: Image, _ parameters: RenderParameters, sourceHasAlpha: Bool) throws(MediaError) -> RenderedImage {
-        let format: EncodedFormat = switch parameters.format {
-        case .jpeg?: .jpeg
-        case .png?: .png
-        case .webp?: .webp
-        case .avif?: .avif
-        case nil: sourceHasAlpha ? .png : .jpeg
-        }
+        let format = parameters.outputFormat(sourceHasAlpha: sourceHasAlpha)
         let background = parameters.background ?? RenderParameters.HexColor(red: 255, green: 255, blue: 255)
         var result = image
         if !format.carriesAlpha {
-            result = try result.flattened(onto: Self.color(background).rgb)
+            result = try result.flattened(onto: background.rgb)
         } else if !sourceHasAlpha && background.alpha == 255 {
             // Overlays add an alpha band; an opaque picture does not need one.
-            result = try result.flattened(onto: Self.color(background).rgb)
+            result = try result.flattened(onto: background.rgb)
         }
         let bytes = try result.encoded(as: format, quality: parameters.quality ?? 80)
         return RenderedImage(bytes: bytes, format: format, width: result.width, height: result.height)
@@ -335,7 +329,4 @@ public struct Renderer: Sendable {
         }
     }
 
-    static func color(_ hex: RenderParameters.HexColor) -> RGBAColor {
-        RGBAColor(red: hex.red, green: hex.green, blue: hex.blue, alpha: hex.alpha)
-    }
 }

@@ -41,7 +41,7 @@ extension AssetAPI {
         }) {
             return Response(status: .notModified, headers: [.eTag: etag, .cacheControl: settings.cacheControl])
         }
-        let format = Self.outputFormat(parameters, record)
+        let format = parameters.outputFormat(sourceHasAlpha: record.color?.alpha == true)
         if let cached = cache.read(key) {
             Counter(label: "assetpipe_render_cache_hits_total").increment()
             return imageResponse(cached, format: format, etag: etag, cache: "hit", source: source.rendition)
@@ -118,17 +118,6 @@ extension AssetAPI {
         default:
             throw APIError(.unprocessableContent, "not_an_image",
                            "asset \(record.id ?? "") is \(record.kind?.rawValue ?? "of no known kind") without a picture to render")
-        }
-    }
-
-    /// The format the response will have, known before rendering (for a cached hit's Content-Type).
-    static func outputFormat(_ parameters: RenderParameters, _ record: AssetRecord) -> EncodedFormat {
-        switch parameters.format {
-        case .jpeg?: .jpeg
-        case .png?: .png
-        case .webp?: .webp
-        case .avif?: .avif
-        case nil: record.color?.alpha == true ? .png : .jpeg
         }
     }
 

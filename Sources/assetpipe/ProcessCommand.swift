@@ -42,23 +42,8 @@ struct ProcessCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let definition: PipelineDefinition
-        do {
-            definition = try pipeline.map(PipelineDefinition.load(contentsOf:)) ?? .default
-        } catch let error as PipelineDefinitionError {
-            throw ValidationError("bad pipeline file: \(error)")
-        }
-        do {
-            try VipsRuntime.start()
-        } catch {
-            throw FatalError(message: "\(error.message); check that libvips is installed (apt-get install libvips42)")
-        }
-        // Files in parallel, one libvips thread each: a file's pipeline is a
-        // chain of small operations on a ~1 MP image, where libvips's threads
-        // mostly wait on each other. No operation cache: no file is seen twice.
-        // (scripts/bench measures this choice; VIPS_CONCURRENCY overrides it.)
-        VipsRuntime.configure(threadsPerOperation: jobs >= ProcessInfo.processInfo.activeProcessorCount ? 1 : 0,
-                              cachedOperations: 0)
+        let definition = try Startup.pipeline(pipeline)
+        try Startup.startLibvips(parallel: jobs)
         let store = try await catalog.openCatalog()
 
         let inputs = InputWalker.walk(paths)

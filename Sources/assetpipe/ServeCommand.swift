@@ -96,30 +96,12 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        Startup.bootstrapLogging(logLevel)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "assetpipe.server")
-        let definition: PipelineDefinition
-        do {
-            definition = try pipeline.map(PipelineDefinition.load(contentsOf:)) ?? .default
-        } catch let error as PipelineDefinitionError {
-            throw ValidationError("bad pipeline file: \(error)")
-        }
-        do {
-            try VipsRuntime.start()
-        } catch {
-            throw FatalError(message: "\(error.message); check that libvips is installed (apt-get install libvips42)")
-        }
-        // Renders run side by side, one libvips thread each (scripts/bench-render
-        // measures this); no operation cache: a render's source is decoded once.
-        VipsRuntime.configure(threadsPerOperation: renders >= ProcessInfo.processInfo.activeProcessorCount ? 1 : 0,
-                              cachedOperations: 0)
+        let definition = try Startup.pipeline(pipeline)
+        try Startup.startLibvips(parallel: renders)
 
         var settings = ServerSettings(cacheDirectory: catalog.storeDirectory + "/render-cache")
         settings.cacheMaxBytes = cacheSize << 20

@@ -79,26 +79,10 @@ struct WorkCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        Startup.bootstrapLogging(logLevel)
         let logger = Logger(label: "assetpipe.worker")
-        let definition: PipelineDefinition
-        do {
-            definition = try pipeline.map(PipelineDefinition.load(contentsOf:)) ?? .default
-        } catch let error as PipelineDefinitionError {
-            throw ValidationError("bad pipeline file: \(error)")
-        }
-        do {
-            try VipsRuntime.start()
-        } catch {
-            throw FatalError(message: "\(error.message); check that libvips is installed (apt-get install libvips42)")
-        }
-        VipsRuntime.configure(threadsPerOperation: concurrency >= ProcessInfo.processInfo.activeProcessorCount ? 1 : 0,
-                              cachedOperations: 0)
+        let definition = try Startup.pipeline(pipeline)
+        try Startup.startLibvips(parallel: concurrency)
         let (store, queue) = try await catalog.openQueue()
 
         var settings = WorkerSettings()
