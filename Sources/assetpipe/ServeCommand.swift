@@ -19,7 +19,8 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Routes (all described in /openapi.json): GET /v1/assets/{id}/render?PARAMS (see `assetpipe sign \
             --help` and the README for the parameters), GET /v1/assets/{id}, GET /v1/assets?path=PATH, \
-            GET /v1/assets/{id}/renditions/{name}, POST /v1/jobs, GET /v1/jobs/{id}, GET /healthz, \
+            GET /v1/assets/{id}/renditions/{name}, POST /v1/assets/{id}/edits (a saved edit, run by a \
+            worker), POST /v1/jobs, GET /v1/jobs/{id}, GET /healthz, \
             GET /metrics, GET /openapi.json.
 
             Every flag has an environment variable (ASSETPIPE_PORT, ASSETPIPE_CACHE_SIZE, ...). Secrets only \
