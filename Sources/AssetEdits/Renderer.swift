@@ -65,15 +65,20 @@ public struct Renderer: Sendable {
     /// Renders `source` with `parameters`; `mark` is the file of the overlay
     /// asset `parameters.mark` names, resolved by the caller.
     ///
-    /// `original`: when `source` is a smaller, upright copy of an image (a
-    /// stored rendition), that image's upright size. Sizes and `rect` are
-    /// then planned against it, and `source` only supplies the pixels: the
-    /// output is the same size as from the original.
+    /// `uprightSize`: the upright size of the image the parameters refer to,
+    /// when the caller knows it (the catalog records it), which spares
+    /// reading the header; nil reads it from `source`. When `source` is a
+    /// smaller upright copy of that image (a stored rendition), sizes and
+    /// `rect` are planned against the image and the copy only supplies the
+    /// pixels: the output is the same size as from the image itself.
     public func render(_ source: OpenedFile, _ parameters: RenderParameters, mark: OpenedFile? = nil,
-                       standingInFor original: (width: Int, height: Int)? = nil) throws(RenderError) -> RenderedImage {
+                       uprightSize known: (width: Int, height: Int)? = nil) throws(RenderError) -> RenderedImage {
         let upright: (width: Int, height: Int)
-        if let original {
-            upright = original
+        if let known {
+            guard known.width * known.height <= limits.maxSourcePixels else {
+                throw .tooLarge("the source is \(known.width) × \(known.height), over the limit of \(limits.maxSourcePixels) pixels")
+            }
+            upright = known
         } else {
             upright = try Self.uprightSize(of: source, limits: limits)
         }

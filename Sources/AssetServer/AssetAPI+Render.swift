@@ -52,7 +52,7 @@ extension AssetAPI {
         let job = Task<RenderedImage, any Error> {
             let rendered = try await blocking {
                 try renderer.render(try SourceFile(path: source.path).open(), parameters,
-                                    mark: try markPath.map { try SourceFile(path: $0).open() }, standingInFor: source.standingInFor)
+                                    mark: try markPath.map { try SourceFile(path: $0).open() }, uprightSize: source.uprightSize)
             }
             // Cached even when the request gave up waiting: the next one is a read.
             cache.write(key, rendered.bytes)
@@ -92,9 +92,10 @@ extension AssetAPI {
 
     /// The file a render reads: an image's original, or its smallest stored
     /// rendition that has every pixel the output needs; a video's poster
-    /// (its largest rendition).
+    /// (its largest rendition). With the image's upright size from the
+    /// record, so the render need not read a header for it.
     private func renderSource(of record: AssetRecord, _ parameters: RenderParameters) throws
-        -> (path: String, rendition: String?, standingInFor: (width: Int, height: Int)?) {
+        -> (path: String, rendition: String?, uprightSize: (width: Int, height: Int)?) {
         guard record.status == .processed else {
             throw APIError(.unprocessableContent, "not_renderable",
                            "asset \(record.id ?? "") is \(record.status.rawValue)" + (record.error.map { " (\($0.reason.rawValue))" } ?? ""))
@@ -102,12 +103,13 @@ extension AssetAPI {
         switch record.kind {
         case .image?:
             let original = record.origin ?? record.path
-            guard settings.renderFromRenditions, let width = record.width, let height = record.height,
+            guard let width = record.width, let height = record.height else { return (original, nil, nil) }
+            guard settings.renderFromRenditions,
                   let needed = try? renderer.longSideNeeded(from: (width, height), parameters), needed < max(width, height),
                   let copy = (record.renditions ?? [])
                       .filter({ $0.role == .thumbnail && max($0.width, $0.height) >= needed })
                       .min(by: { $0.width * $0.height < $1.width * $1.height })
-            else { return (original, nil, nil) }
+            else { return (original, nil, (width, height)) }
             return (storeDirectory + "/" + copy.path, copy.name, (width, height))
         case .video?:
             if let poster = (record.renditions ?? []).filter({ $0.role == .thumbnail })

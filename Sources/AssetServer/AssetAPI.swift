@@ -144,16 +144,26 @@ public struct AssetAPI: Sendable {
         }
     }
 
+    /// The request's JSON body as `Body`: 413 past 1 MiB, 400 when it does
+    /// not decode (`shape` tells what was expected).
+    private func decodeBody<Body: Decodable>(_ request: Request, as _: Body.Type, shape: String) async throws -> Body {
+        var request = request
+        let bytes: ByteBuffer
+        do {
+            bytes = try await request.collectBody(upTo: 1 << 20)
+        } catch {
+            throw APIError(.contentTooLarge, "body_too_large", "the body is over 1 MiB; it should be JSON \(shape)")
+        }
+        do {
+            return try JSONDecoder().decode(Body.self, from: Data(buffer: bytes))
+        } catch {
+            throw APIError(.badRequest, "invalid_body", "the body must be JSON \(shape): \(error)")
+        }
+    }
+
     private func enqueue(_ request: Request) async throws -> Response {
         try authorize(request)
-        var request = request
-        let bytes = try await request.collectBody(upTo: 1 << 20)
-        let body: JobBody
-        do {
-            body = try JSONDecoder().decode(JobBody.self, from: Data(buffer: bytes))
-        } catch {
-            throw APIError(.badRequest, "invalid_body", "the body must be JSON {\"kind\": \"process\"|\"refresh\"|\"delete\", ...}: \(error)")
-        }
+        let body = try await decodeBody(request, as: JobBody.self, shape: #"{"kind": "process"|"refresh"|"delete", ...}"#)
         let attempts = body.maxAttempts ?? JobRequest.defaultMaxAttempts
         guard attempts >= 1 else { throw APIError(.badRequest, "invalid_value", "max_attempts must be at least 1", param: "max_attempts") }
         let job: JobRequest
@@ -212,14 +222,8 @@ public struct AssetAPI: Sendable {
     /// failed job later) and queues an `edit` job.
     private func saveEdit(_ request: Request, assetID: String) async throws -> Response {
         try authorize(request)
-        var request = request
-        let bytes = try await request.collectBody(upTo: 1 << 20)
-        let body: EditBody
-        do {
-            body = try JSONDecoder().decode(EditBody.self, from: Data(buffer: bytes))
-        } catch {
-            throw APIError(.badRequest, "invalid_body", "the body must be JSON {\"ops\": {\"w\": 400, ...}, \"save_as\": PATH, \"on_conflict\": ...}: \(error)")
-        }
+        let body = try await decodeBody(request, as: EditBody.self,
+                                        shape: #"{"ops": {"w": 400, ...}, "save_as": PATH, "on_conflict": ...}"#)
         let parameters: RenderParameters
         do {
             parameters = try RenderParameters(query: body.ops.map { (name: $0.key, value: $0.value.text) })

@@ -48,7 +48,8 @@ extension JobExecutor {
                 mark = try SourceFile(path: markRecord.origin ?? markRecord.path).open()
             }
             let original = try SourceFile(path: existing.origin ?? existing.path).open()
-            rendered = try Renderer(limits: RenderLimits()).render(original, parameters, mark: mark)
+            let upright = existing.width.flatMap { width in existing.height.map { (width: width, height: $0) } }
+            rendered = try Renderer(limits: RenderLimits()).render(original, parameters, mark: mark, uprightSize: upright)
         } catch let error as RenderError {
             if case .parameter(let parameter) = error { return failed(.invalidEdit, parameter.description) }
             return failed(.corrupt, error.description)

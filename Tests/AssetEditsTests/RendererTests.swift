@@ -229,6 +229,20 @@ import Testing
         }
     }
 
+    @Test func theSourcePixelLimitHoldsWhetherTheSizeIsReadOrGiven() throws {
+        var limits = RenderLimits()
+        limits.maxSourcePixels = 400 * 300 - 1
+        let parameters = try RenderParameters(queryString: "w=10")
+        for known in [nil, (width: 400, height: 300)] as [(width: Int, height: Int)?] {
+            do {
+                _ = try Renderer(limits: limits).render(try SourceFile(path: Self.quadrants).open(), parameters, uprightSize: known)
+                Issue.record("rendered a source over the pixel limit (size \(known == nil ? "read" : "given"))")
+            } catch RenderError.tooLarge(let message) {
+                #expect(message.contains("400 × 300"))
+            }
+        }
+    }
+
     @Test func aFileThatIsNotAnImageIsUnrenderable() throws {
         do {
             _ = try render(Package.sample("other/notes.txt"), "w=100")

@@ -227,6 +227,11 @@ import Testing
             try await client.execute(uri: "/v1/jobs/nope", method: .get) { response async throws in
                 #expect(response.status == .notFound)
             }
+            let huge = ByteBuffer(string: #"{"kind": "refresh", "asset_id": ""# + String(repeating: "x", count: 2 << 20) + #""}"#)
+            try await client.execute(uri: "/v1/jobs", method: .post, headers: [.authorization: "Bearer t0ken"], body: huge) { response async throws in
+                #expect(response.status == .contentTooLarge)
+                #expect(try error(response.body)["code"] as? String == "body_too_large")
+            }
         }
     }
 }
