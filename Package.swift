@@ -36,15 +36,17 @@ let package = Package(
             pkgConfig: "libavformat",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]
         ),
+        // A thread's cancel flag, which stops libvips computations and FFmpeg reads (ap_cancel_*).
+        .target(name: "CCancel"),
         // Typed, non-variadic wrappers over libvips's variadic API (ap_vips_*).
-        .target(name: "CVips", dependencies: ["CLibVips"]),
+        .target(name: "CVips", dependencies: ["CLibVips", "CCancel"]),
         // Defensive open, stream description and one-frame decode over FFmpeg (ap_media_*).
-        .target(name: "CFFmpeg", dependencies: ["CLibAV"]),
+        .target(name: "CFFmpeg", dependencies: ["CLibAV", "CCancel"]),
 
         .target(
             name: "AssetMedia",
             dependencies: [
-                "CVips", "CLibVips", "CExif", "CFFmpeg", "CLibAV",
+                "CVips", "CLibVips", "CExif", "CFFmpeg", "CLibAV", "CCancel",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -84,6 +86,7 @@ let package = Package(
             name: "AssetServer",
             dependencies: [
                 "AssetEdits", "AssetCatalog", "AssetQueue", "AssetPipeline", "AssetMedia",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

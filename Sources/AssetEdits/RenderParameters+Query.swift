@@ -62,7 +62,8 @@ extension RenderParameters {
         }.joined(separator: "&")
     }
 
-    static func percentEncoded(_ text: String) -> String {
+    /// `text` percent-encoded but for RFC 3986's unreserved characters.
+    public static func percentEncoded(_ text: String) -> String {
         var unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
         unreserved.insert(charactersIn: "-._~")
         return text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
@@ -101,7 +102,7 @@ extension RenderParameters {
         .text("txt", \.text, maxLength: 500),
         .choice("txt-align", \.textAlign),
         .color("txt-color", \.textColor),
-        .text("txt-font", \.textFont, maxLength: 100),
+        .text("txt-font", \.textFont, maxLength: 100, allowed: Field.fontNameCharacters),
         .integer("txt-pad", \.textPad, 0...1000),
         .integer("txt-size", \.textSize, 4...512),
         .integer("w", \.width, 1...8192),
@@ -158,16 +159,32 @@ extension RenderParameters.Field {
         }, write: { $0[keyPath: path]?.canonical })
     }
 
-    static func text(_ name: String, _ path: WritableKeyPath<Parameters, String?> & Sendable, maxLength: Int) -> Self {
+    /// Text up to `maxLength` Unicode scalars (not grapheme clusters, which
+    /// combining marks can make arbitrarily long), without control characters
+    /// but line breaks; `allowed`, when given, is the only scalars accepted.
+    static func text(_ name: String, _ path: WritableKeyPath<Parameters, String?> & Sendable, maxLength: Int,
+                     allowed: (set: CharacterSet, description: String)? = nil) -> Self {
         Self(name: name, read: { parameters, value throws(EditParameterError) in
             // Line breaks are text; other control characters would reach Pango and the logs.
             let controls = value.unicodeScalars.contains { $0 != "\n" && $0.properties.generalCategory == .control }
-            guard !value.isEmpty, value.count <= maxLength, !controls else {
-                throw invalid(name, String(value.prefix(40)), "text of 1 to \(maxLength) characters without control characters")
+            let scalars = value.unicodeScalars.count
+            guard scalars >= 1, scalars <= maxLength, !controls else {
+                throw invalid(name, String(value.unicodeScalars.prefix(40).map(Character.init)),
+                              "text of 1 to \(maxLength) characters without control characters")
+            }
+            if let allowed, !value.unicodeScalars.allSatisfy(allowed.set.contains) {
+                throw invalid(name, String(value.unicodeScalars.prefix(40).map(Character.init)), allowed.description)
             }
             parameters[keyPath: path] = value
         }, write: { $0[keyPath: path] })
     }
+
+    /// A Pango font family and style: letters, digits, spaces, `-` and `,`
+    /// (`sans bold`, `DejaVu Serif, italic`); nothing that could carry markup.
+    static let fontNameCharacters = (
+        set: CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -,"),
+        description: "a font name of ASCII letters, digits, spaces, '-' and ','"
+    )
 
     static func cropRect(_ name: String, _ path: WritableKeyPath<Parameters, Parameters.CropRect?> & Sendable) -> Self {
         Self(name: name, read: { parameters, value throws(EditParameterError) in

@@ -122,15 +122,12 @@ extension RGBAColor {
     /// `RRGGBB` or `RRGGBBAA`, with or without `#`; `RGB` and `RGBA` are
     /// accepted and expanded. Nil for anything else.
     init?(hex text: String) {
-        var digits = text.lowercased()
+        var digits = Substring(text)
         if digits.hasPrefix("#") { digits.removeFirst() }
-        guard [3, 4, 6, 8].contains(digits.count), digits.allSatisfy(\.isHexDigit) else { return nil }
-        if digits.count <= 4 { digits = String(digits.flatMap { [$0, $0] }) }
-        if digits.count == 6 { digits += "ff" }
-        let bytes = stride(from: 0, to: 8, by: 2).map { offset -> UInt8 in
-            let start = digits.index(digits.startIndex, offsetBy: offset)
-            return UInt8(digits[start..<digits.index(start, offsetBy: 2)], radix: 16)!
-        }
+        guard [3, 4, 6, 8].contains(digits.utf8.count), HexDigits.isHex(digits) else { return nil }
+        var expanded = digits.utf8.count <= 4 ? String(digits.flatMap { [$0, $0] }) : String(digits)
+        if expanded.utf8.count == 6 { expanded += "ff" }
+        guard let bytes = HexDigits.bytes(expanded), bytes.count == 4 else { return nil }
         self.init(red: bytes[0], green: bytes[1], blue: bytes[2], alpha: bytes[3])
     }
 

@@ -9,6 +9,13 @@ public struct RenderLimits: Sendable {
     public var maxOutputPixels = 40_000_000
     /// Largest source the renderer decodes (the pipeline's `limits.max_pixels`).
     public var maxSourcePixels = 100_000_000
+    /// Most work one render may take, in `RenderCost` units: about 6 s of
+    /// one core at worst. A 4096 px WebP of a 24 MP photo costs about half
+    /// of it; a full-size PNG of it is refused (JPEG or WebP it is not).
+    public var maxWork = 6_000_000_000
+    /// Largest text mask, in pixels: Pango renders it whole before any of
+    /// it is composited, whatever part of it lands on the output.
+    public var maxTextPixels = 16_000_000
 
     public init() {}
 }
@@ -40,11 +47,16 @@ public enum RenderError: Error, Sendable, CustomStringConvertible {
     case unrenderable(String)
     /// The source has more pixels than the limit (HTTP 422).
     case tooLarge(String)
+    /// The render would cost more than `RenderLimits.maxWork` (HTTP 422).
+    case tooCostly(String)
+    /// The render was stopped by its `Cancellation` (its time limit): HTTP 503.
+    case stopped
 
     public var description: String {
         switch self {
         case .parameter(let error): error.description
-        case .unrenderable(let message), .tooLarge(let message): message
+        case .unrenderable(let message), .tooLarge(let message), .tooCostly(let message): message
+        case .stopped: "the render was stopped before it finished"
         }
     }
 }
@@ -71,18 +83,25 @@ public struct Renderer: Sendable {
     /// smaller upright copy of that image (a stored rendition), sizes and
     /// `rect` are planned against the image and the copy only supplies the
     /// pixels: the output is the same size as from the image itself.
+    ///
+    /// Run it inside `Cancellation.run` to be able to stop it: it then
+    /// throws `.stopped` soon after the cancellation.
     public func render(_ source: OpenedFile, _ parameters: RenderParameters, mark: OpenedFile? = nil,
                        uprightSize known: (width: Int, height: Int)? = nil) throws(RenderError) -> RenderedImage {
         let upright: (width: Int, height: Int)
+        // For the cost of the default format; a caller that knows the size
+        // from the record has checked the cost with the record's alpha.
+        var sourceHasAlpha = false
         if let known {
-            guard known.width * known.height <= limits.maxSourcePixels else {
+            guard known.width >= 1, known.height >= 1, Self.area(known.width, known.height) <= limits.maxSourcePixels else {
                 throw .tooLarge("the source is \(known.width) × \(known.height), over the limit of \(limits.maxSourcePixels) pixels")
             }
             upright = known
         } else {
-            upright = try Self.uprightSize(of: source, limits: limits)
+            (upright, sourceHasAlpha) = try Self.uprightSize(of: source, limits: limits)
         }
         let plan = try plan(for: upright, parameters)
+        try checkCost(of: plan, parameters, sourceHasAlpha: sourceHasAlpha)
         do {
             var image = try Image.decode(source, maxSize: plan.decodeLongSide).inSRGB()
             let sourceHasAlpha = image.hasAlpha
@@ -97,6 +116,8 @@ public struct Renderer: Sendable {
                 image = try overlayMark(mark, on: image, parameters, dpr: plan.dpr)
             }
             return try encode(image, parameters, sourceHasAlpha: sourceHasAlpha)
+        } catch where error.kind == .timeout {
+            throw .stopped
         } catch {
             throw .unrenderable("cannot render \(source.displayPath): \(error.message)")
         }
@@ -118,6 +139,33 @@ public struct Renderer: Sendable {
         var decodeLongSide: Int
     }
 
+    /// Refuses a plan that costs more than the limits allow. Without `fm`,
+    /// a source with alpha is costed as PNG, any other as JPEG.
+    func checkCost(of plan: Plan, _ parameters: RenderParameters, sourceHasAlpha: Bool) throws(RenderError) {
+        if let text = parameters.text {
+            let area = RenderCost.textMaskArea(scalars: text.unicodeScalars.count, size: textSize(parameters, plan))
+            guard area <= limits.maxTextPixels else {
+                throw .tooCostly("the text would need a mask of about \(area) pixels; the limit is \(limits.maxTextPixels): "
+                                 + "use fewer characters or a smaller txt-size (or dpr)")
+            }
+        }
+        let cost = cost(of: plan, parameters, sourceHasAlpha: sourceHasAlpha)
+        guard cost.total <= limits.maxWork else {
+            throw .tooCostly("this render would cost about \(cost.total / 1_000_000) M work units, mostly \(cost.dominant); "
+                             + "the limit is \(limits.maxWork / 1_000_000) M: ask for fewer pixels, a smaller blur or a cheaper format")
+        }
+    }
+
+    /// What a render of `parameters` from an upright source of this size
+    /// would cost, when `render` would take it on; the error `render` would
+    /// refuse it with otherwise (a parameter out of range, over the limits).
+    public func check(from upright: (width: Int, height: Int), _ parameters: RenderParameters,
+                      sourceHasAlpha: Bool = false) throws(RenderError) -> RenderCost {
+        let plan = try plan(for: upright, parameters)
+        try checkCost(of: plan, parameters, sourceHasAlpha: sourceHasAlpha)
+        return cost(of: plan, parameters, sourceHasAlpha: sourceHasAlpha)
+    }
+
     /// The long side, in pixels of an upright source of this size, that a
     /// render with `parameters` decodes: a source at least this large gives
     /// the same output as the original.
@@ -125,7 +173,8 @@ public struct Renderer: Sendable {
         try plan(for: upright, parameters).decodeLongSide
     }
 
-    static func uprightSize(of source: OpenedFile, limits: RenderLimits) throws(RenderError) -> (width: Int, height: Int) {
+    static func uprightSize(of source: OpenedFile, limits: RenderLimits) throws(RenderError)
+        -> (size: (width: Int, height: Int), hasAlpha: Bool) {
         let header: Image
         do {
             header = try Image.openHeader(source)
@@ -133,16 +182,18 @@ public struct Renderer: Sendable {
             throw .unrenderable("\(source.displayPath) is not an image this server renders: \(error.message)")
         }
         let width = header.width, height = header.pageCount > 1 ? header.pageHeight : header.height
-        guard width * height <= limits.maxSourcePixels else {
+        guard Self.area(width, height) <= limits.maxSourcePixels else {
             throw .tooLarge("the source is \(width) × \(height), over the limit of \(limits.maxSourcePixels) pixels")
         }
         // Orientations 5–8 turn the picture a quarter.
-        return header.orientation >= 5 ? (height, width) : (width, height)
+        return (header.orientation >= 5 ? (height, width) : (width, height), header.hasAlpha)
     }
 
     func plan(for upright: (width: Int, height: Int), _ parameters: RenderParameters) throws(RenderError) -> Plan {
         let region = parameters.rect ?? RenderParameters.CropRect(x: 0, y: 0, width: upright.width, height: upright.height)
-        guard region.x + region.width <= upright.width, region.y + region.height <= upright.height else {
+        // Subtracted, not added: `x + width` of a request can overflow.
+        guard region.x >= 0, region.y >= 0, region.width >= 1, region.height >= 1,
+              region.x <= upright.width - region.width, region.y <= upright.height - region.height else {
             throw .parameter(EditParameterError(
                 code: .invalidValue, message: "the crop \(region.x),\(region.y),\(region.width),\(region.height) reaches past "
                     + "the \(upright.width) × \(upright.height) upright source", param: "rect"))
@@ -158,21 +209,21 @@ public struct Renderer: Sendable {
 
         var resized: (width: Int, height: Int)
         var output: (width: Int, height: Int)
-        switch (scaleX, scaleY) {
-        case (nil, nil):
+        switch (boxWidth, boxHeight, scaleX, scaleY) {
+        case (let boxWidth?, let boxHeight?, _, _) where fit == .fill:
+            resized = (boxWidth, boxHeight)
+            output = resized
+        case (let boxWidth?, let boxHeight?, let sx?, let sy?) where fit == .cover:
+            let scale = max(sx, sy)
+            resized = (max(boxWidth, Self.rounded(Double(oriented.width) * scale)),
+                       max(boxHeight, Self.rounded(Double(oriented.height) * scale)))
+            output = (boxWidth, boxHeight)
+        case (_, _, nil, nil):
             resized = oriented
             output = oriented
-        case (.some, .some) where fit == .fill:
-            resized = (boxWidth!, boxHeight!)
-            output = resized
-        case (let sx?, let sy?) where fit == .cover:
-            let scale = max(sx, sy)
-            resized = (max(boxWidth!, Self.rounded(Double(oriented.width) * scale)),
-                       max(boxHeight!, Self.rounded(Double(oriented.height) * scale)))
-            output = (boxWidth!, boxHeight!)
         default:
             // contain and pad; and any fit given only one side, which then decides.
-            let scale = [scaleX, scaleY].compactMap { $0 }.min()!
+            let scale = min(scaleX ?? .infinity, scaleY ?? .infinity)
             resized = (min(boxWidth ?? .max, Self.rounded(Double(oriented.width) * scale)),
                        min(boxHeight ?? .max, Self.rounded(Double(oriented.height) * scale)))
             output = fit == .pad ? (boxWidth ?? resized.width, boxHeight ?? resized.height) : resized
@@ -182,23 +233,38 @@ public struct Renderer: Sendable {
             throw .parameter(EditParameterError(code: .invalidValue, message: "the output would be \(side) pixels on a side; "
                                                 + "the limit is \(limits.maxOutputSide) (after dpr)", param: param))
         }
-        if output.width * output.height > limits.maxOutputPixels {
+        if Self.area(output.width, output.height) > limits.maxOutputPixels {
             throw .parameter(EditParameterError(code: .invalidValue, message: "the output would be \(output.width) × \(output.height); "
                                                 + "the limit is \(limits.maxOutputPixels) pixels", param: parameters.devicePixelRatio != nil ? "dpr" : "w"))
         }
         // Decode at the size the region needs to come out at `resized`.
         let scale = max(Double(resized.width) / Double(oriented.width), Double(resized.height) / Double(oriented.height))
         let longSide = Double(max(upright.width, upright.height))
-        let decodeLongSide = Int((longSide * min(1, scale)).rounded(.up))
+        let decodeLongSide = Self.rounded(longSide * min(1, scale), .up)
         return Plan(upright: upright, region: region, oriented: oriented, resized: resized, output: output, dpr: dpr,
                     decodeLongSide: max(1, decodeLongSide))
     }
 
-    /// A size in pixels: at least one.
-    static func rounded(_ value: Double) -> Int { max(1, Int(value.rounded())) }
+    /// A size in pixels: at least one, and at most 2^40, so that a size
+    /// too large for any limit stays a number the limits can refuse
+    /// instead of a conversion that traps.
+    static func rounded(_ value: Double, _ rule: FloatingPointRoundingRule = .toNearestOrAwayFromZero) -> Int {
+        let bounded = value.isNaN ? 1 : min(max(value.rounded(rule), 1), Double(Self.largestSize))
+        return Int(bounded)
+    }
+
+    static let largestSize = 1 << 40
+
+    /// `width × height`, or `Int.max` where the product does not fit.
+    static func area(_ width: Int, _ height: Int) -> Int {
+        let (product, overflow) = width.multipliedReportingOverflow(by: height)
+        return overflow ? .max : product
+    }
 
     /// A distance in CSS pixels in output pixels; zero stays zero.
-    static func scaled(_ value: Int, by dpr: Double) -> Int { Int((Double(value) * dpr).rounded()) }
+    static func scaled(_ value: Int, by dpr: Double) -> Int {
+        value == 0 ? 0 : rounded(Double(value) * dpr)
+    }
 
     // MARK: - The stages, in order
 

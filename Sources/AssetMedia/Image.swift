@@ -8,8 +8,11 @@ import CVips
 public final class Image: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<VipsImage>
 
+    /// Takes over `pointer`'s reference. The image's computations stop
+    /// when the thread's current `Cancellation` is cancelled.
     init(taking pointer: UnsafeMutablePointer<VipsImage>) {
         self.pointer = pointer
+        ap_vips_watch(pointer)
     }
 
     deinit {
@@ -60,6 +63,7 @@ public final class Image: @unchecked Sendable {
     public static func decode(_ file: OpenedFile, maxSize: Int, autorotate: Bool = true, damage: DamagePolicy = .error) throws(MediaError) -> Image {
         try VipsRuntime.start()
         guard let image = ap_vips_decode_shrunk_fd(file.descriptor, Int32(clamping: maxSize), autorotate ? 0 : 1, damage.vipsLevel) else {
+            if let stopped = MediaError.stoppedByCancellation() { throw stopped }
             throw MediaError(.corrupt, "cannot decode \(file.displayPath): \(VipsRuntime.takeError() ?? "unknown libvips error")")
         }
         return Image(taking: image)

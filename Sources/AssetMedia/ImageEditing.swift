@@ -7,7 +7,7 @@ import Synchronization
 extension Image {
     /// The `width` × `height` area whose top-left corner is at `x`, `y`.
     public func cropped(x: Int, y: Int, width: Int, height: Int) throws(MediaError) -> Image {
-        try Image.wrap(ap_vips_extract_area(pointer, Int32(x), Int32(y), Int32(width), Int32(height)), "crop")
+        try Image.wrap(ap_vips_extract_area(pointer, Int32(clamping: x), Int32(clamping: y), Int32(clamping: width), Int32(clamping: height)), "crop")
     }
 
     /// What libvips's smartcrop finds worth keeping in a crop of this size.
@@ -21,7 +21,7 @@ extension Image {
     /// A `width` × `height` crop placed where `interest` says.
     public func smartCropped(width: Int, height: Int, interest: Interest) throws(MediaError) -> Image {
         let interesting = interest == .entropy ? VIPS_INTERESTING_ENTROPY : VIPS_INTERESTING_ATTENTION
-        return try Image.wrap(ap_vips_smartcrop(pointer, Int32(width), Int32(height), interesting), "smartcrop")
+        return try Image.wrap(ap_vips_smartcrop(pointer, Int32(clamping: width), Int32(clamping: height), interesting), "smartcrop")
     }
 
     /// Mirrored left-right (`horizontal`) or top-bottom.
@@ -39,14 +39,14 @@ extension Image {
         var fill = [Double(background.red), Double(background.green), Double(background.blue)]
         if bands == 1 || bands == 2 { fill = [Double(background.red)] }
         if hasAlpha { fill.append(Double(background.alpha)) }
-        return try Image.wrap(ap_vips_embed(pointer, Int32(x), Int32(y), Int32(width), Int32(height), fill, Int32(fill.count)),
+        return try Image.wrap(ap_vips_embed(pointer, Int32(clamping: x), Int32(clamping: y), Int32(clamping: width), Int32(clamping: height), fill, Int32(clamping: fill.count)),
                               "embed")
     }
 
     /// `overlay` drawn over this image with its top-left at `x`, `y`,
     /// respecting its alpha; the result has an alpha band.
     public func composited(with overlay: Image, x: Int, y: Int) throws(MediaError) -> Image {
-        try Image.wrap(ap_vips_composite_over(pointer, overlay.pointer, Int32(x), Int32(y)), "composite")
+        try Image.wrap(ap_vips_composite_over(pointer, overlay.pointer, Int32(clamping: x), Int32(clamping: y)), "composite")
     }
 
     /// With its alpha (opaque when there was none) multiplied by `opacity`, 0–1.
@@ -61,15 +61,35 @@ extension Image {
 
     /// `text` in `color`, set by Pango in `font` at `size` pixels, wrapped at
     /// `maxWidth` pixels: an sRGB image with alpha, transparent around the glyphs.
+    /// The text is plain: `<`, `&` and quotes are shown, never read as
+    /// Pango markup (whose `<span font=...>` would escape the size limit).
     public static func text(_ text: String, font: String, size: Int, color: RGBAColor, maxWidth: Int) throws(MediaError) -> Image {
         try VipsRuntime.start()
         // Pango's font description: family and style, then the size.
         let description = "\(font) \(size)"
+        let plain = escapedMarkup(text)
         let mask = try textLock.withLock { _ throws(MediaError) in
-            try Image.wrap(ap_vips_text(text, description, Int32(maxWidth)), "render text")
+            try Image.wrap(ap_vips_text(plain, description, Int32(clamping: maxWidth)), "render text")
         }
         return try Image.wrap(ap_vips_colorize_mask(mask.pointer, Double(color.red), Double(color.green), Double(color.blue),
                                                     Double(color.alpha)), "colour text")
+    }
+
+    /// `text` with Pango markup's five special characters as entities.
+    static func escapedMarkup(_ text: String) -> String {
+        var escaped = ""
+        escaped.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&apos;"
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped
     }
 
     /// libvips 8.14.1's vips_text shares one Pango font map between threads

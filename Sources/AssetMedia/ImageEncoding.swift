@@ -35,12 +35,13 @@ extension Image {
         let buffer: UnsafeMutableRawPointer?
         switch format {
         // Effort 4 is libvips's default: the same setting vipsthumbnail uses.
-        case .webp: buffer = ap_vips_webpsave(pointer, Int32(quality), 4, &length)
-        case .jpeg: buffer = ap_vips_jpegsave(pointer, Int32(quality), &length)
+        case .webp: buffer = ap_vips_webpsave(pointer, Int32(clamping: quality), 4, &length)
+        case .jpeg: buffer = ap_vips_jpegsave(pointer, Int32(clamping: quality), &length)
         case .png: buffer = ap_vips_pngsave(pointer, 6, &length)
-        case .avif: buffer = ap_vips_avifsave(pointer, Int32(quality), 4, &length)
+        case .avif: buffer = ap_vips_avifsave(pointer, Int32(clamping: quality), 4, &length)
         }
         guard let buffer else {
+            if let stopped = MediaError.stoppedByCancellation() { throw stopped }
             throw MediaError(.library, "cannot encode \(format.rawValue): \(VipsRuntime.takeError() ?? "unknown libvips error")")
         }
         defer { g_free(buffer) }

@@ -7,7 +7,7 @@ import CVips
 extension Image {
     /// Resized to exactly `width` × `height`.
     public func resized(width: Int, height: Int) throws(MediaError) -> Image {
-        try Image.wrap(ap_vips_resize_to(pointer, Int32(width), Int32(height)), "resize")
+        try Image.wrap(ap_vips_resize_to(pointer, Int32(clamping: width), Int32(clamping: height)), "resize")
     }
 
     /// Scaled down so the long side is at most `longSide`; never enlarged.
@@ -21,18 +21,18 @@ extension Image {
 
     /// Turned clockwise by a multiple of 90 degrees.
     public func rotated(by degrees: Int) throws(MediaError) -> Image {
-        try Image.wrap(ap_vips_rotate(pointer, Int32(degrees)), "rotate")
+        try Image.wrap(ap_vips_rotate(pointer, Int32(clamping: degrees)), "rotate")
     }
 
     /// Every `x`-th pixel of every `y`-th row, unblended.
     public func subsampled(x: Int, y: Int) throws(MediaError) -> Image {
         if x <= 1 && y <= 1 { return self }
-        return try Image.wrap(ap_vips_subsample(pointer, Int32(max(1, x)), Int32(max(1, y))), "subsample")
+        return try Image.wrap(ap_vips_subsample(pointer, Int32(clamping: max(1, x)), Int32(clamping: max(1, y))), "subsample")
     }
 
     /// Each pixel repeated into an `x` × `y` block (nearest neighbour).
     public func zoomed(x: Int, y: Int) throws(MediaError) -> Image {
-        try Image.wrap(ap_vips_zoom(pointer, Int32(x), Int32(y)), "zoom")
+        try Image.wrap(ap_vips_zoom(pointer, Int32(clamping: x), Int32(clamping: y)), "zoom")
     }
 
     /// In 8-bit sRGB (grey, CMYK, 16-bit and Lab images are converted; alpha kept).
@@ -54,6 +54,7 @@ extension Image {
         }
         var length = 0
         guard let memory = vips_image_write_to_memory(pointer, &length) else {
+            if let stopped = MediaError.stoppedByCancellation() { throw stopped }
             throw MediaError(.library, "cannot read pixels: \(VipsRuntime.takeError() ?? "unknown libvips error")")
         }
         defer { g_free(memory) }
@@ -62,6 +63,7 @@ extension Image {
 
     static func wrap(_ pointer: UnsafeMutablePointer<VipsImage>?, _ operation: String) throws(MediaError) -> Image {
         guard let pointer else {
+            if let stopped = MediaError.stoppedByCancellation() { throw stopped }
             throw MediaError(.library, "\(operation) failed: \(VipsRuntime.takeError() ?? "unknown libvips error")")
         }
         return Image(taking: pointer)

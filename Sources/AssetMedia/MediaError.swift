@@ -26,3 +26,14 @@ public struct MediaError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 }
+
+extension MediaError {
+    /// A `.timeout` error when the calling thread's `Cancellation` was
+    /// cancelled (the failure that led here is then libvips's "killed"),
+    /// clearing libvips's error buffer; nil otherwise.
+    static func stoppedByCancellation() -> MediaError? {
+        guard Cancellation.currentIsSet else { return nil }
+        _ = VipsRuntime.takeError()
+        return MediaError(.timeout, "stopped: the time limit passed")
+    }
+}

@@ -11,10 +11,3 @@ public enum ConflictPolicy: String, Sendable, Codable, CaseIterable {
     /// `name_2.jpg`, ... (ImageKit's default).
     case rename
 }
-
-extension AssetError.Reason {
-    /// An asset already exists at the target path and the conflict policy is `reject`.
-    public static let exists = AssetError.Reason(rawValue: "exists")
-    /// The job names an asset that is not in the catalog (deleted, or never there).
-    public static let notFound = AssetError.Reason(rawValue: "not_found")
-}

@@ -26,13 +26,16 @@ extension Job {
         updatedAt = now
     }
 
-    /// A running job whose lease expired on its last attempt: `dead`, so a
-    /// file that kills its workers is not run forever.
+    /// A running job whose lease expired on its last attempt: `dead` with
+    /// reason `crashed`, so a file that kills its workers is not run forever.
+    /// Attempts are counted at claim, so a worker that dies mid-job has
+    /// spent one.
     package mutating func expireOnLastAttempt(now: Date) {
         let now = now.wholeMilliseconds
-        let message = "worker \(leaseOwner ?? "?") stopped renewing its lease (killed, or stuck) on the last of \(maxAttempts) attempts; "
+        let message = "worker \(leaseOwner ?? "?") stopped renewing its lease (killed, or stuck) on the last of \(maxAttempts) attempts, "
+            + "each of which ended the same way; "
             + "find why in that worker's log, then queue it again with `assetpipe jobs retry \(id)`"
-        finish(.dead, error: AssetError(.leaseExpired, message), now: now)
+        finish(.dead, error: AssetError(.crashed, message), now: now)
     }
 
     /// Applies a worker's outcome. `generator` draws the retry backoff.

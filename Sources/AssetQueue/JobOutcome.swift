@@ -20,9 +20,3 @@ public enum JobOutcome: Sendable, Equatable {
         self = error.isTransient ? .retry(error) : .failed(error)
     }
 }
-
-extension AssetError.Reason {
-    /// A worker stopped renewing its lease (it was killed, or hung) and the
-    /// job was claimed again or, with no attempts left, declared dead.
-    public static let leaseExpired = AssetError.Reason(rawValue: "lease_expired")
-}

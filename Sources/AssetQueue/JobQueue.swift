@@ -21,7 +21,7 @@ public protocol JobQueue: Sendable {
     /// Highest priority first, then the order of enqueueing. Atomic: two
     /// claimers, in any processes, never get the same job. The claim counts
     /// an attempt. A job whose lease expired on its last attempt is not
-    /// claimed but becomes `dead` with reason `lease_expired`, so a file that
+    /// claimed but becomes `dead` with reason `crashed`, so a file that
     /// kills its workers is not retried forever.
     func claim(worker: String, lease: Duration) async throws(QueueError) -> Job?
 

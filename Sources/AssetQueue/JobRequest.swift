@@ -4,16 +4,22 @@ public struct JobRequest: Sendable, Equatable {
     /// Five attempts: with the standard backoff a transient failure (a file
     /// still arriving, a busy database) gets about 15 seconds to clear.
     public static let defaultMaxAttempts = 5
+    /// Priorities a job may have: uploads are 10, deletes 5, refreshes 0.
+    public static let priorities = -1000...1000
+    /// Attempts a job may have: enough for any transient cause to clear,
+    /// few enough that a job that always fails goes `dead` in hours, not never.
+    public static let attemptCounts = 1...50
 
     public var kind: Job.Kind
     public var payload: JobPayload
     /// Higher is claimed first.
     public var priority: Int
-    /// At least 1.
+    /// In `attemptCounts`.
     public var maxAttempts: Int
 
+    /// Any values; `validated()` (which every queue applies at enqueue)
+    /// refuses those out of range.
     public init(kind: Job.Kind, payload: JobPayload, priority: Int = 0, maxAttempts: Int = JobRequest.defaultMaxAttempts) {
-        precondition(maxAttempts >= 1, "a job needs at least one attempt, not \(maxAttempts)")
         self.kind = kind
         self.payload = payload
         self.priority = priority
@@ -43,5 +49,33 @@ public struct JobRequest: Sendable, Equatable {
     /// Remove the asset, whose origin is gone, and its renditions.
     public static func delete(assetID: String, priority: Int = 0, maxAttempts: Int = defaultMaxAttempts) -> JobRequest {
         JobRequest(kind: .delete, payload: JobPayload(assetID: assetID), priority: priority, maxAttempts: maxAttempts)
+    }
+
+    /// The request, when its priority and attempts are in range and its
+    /// payload has what its kind needs; otherwise a `.invalidRequest` error
+    /// naming the field.
+    public func validated() throws(QueueError) -> JobRequest {
+        func refuse(_ reason: String) -> QueueError {
+            QueueError(.invalidRequest, operation: "queue a \(kind.rawValue) job", reason: reason, hint: "fix the request and send it again")
+        }
+        guard Self.priorities.contains(priority) else {
+            throw refuse("priority \(priority) is outside \(Self.priorities.lowerBound)...\(Self.priorities.upperBound)")
+        }
+        guard Self.attemptCounts.contains(maxAttempts) else {
+            throw refuse("max_attempts \(maxAttempts) is outside \(Self.attemptCounts.lowerBound)...\(Self.attemptCounts.upperBound)")
+        }
+        switch kind {
+        case .process:
+            guard let origin = payload.origin, origin.hasPrefix("/"), !origin.utf8.contains(0) else {
+                throw refuse("a process job needs `origin`, the file's absolute path")
+            }
+        case .refresh, .delete:
+            guard payload.assetID?.isEmpty == false else { throw refuse("a \(kind.rawValue) job needs `asset_id`") }
+        case .edit:
+            guard payload.assetID?.isEmpty == false, payload.ops?.isEmpty == false else {
+                throw refuse("an edit job needs `asset_id` and `ops`")
+            }
+        }
+        return self
     }
 }

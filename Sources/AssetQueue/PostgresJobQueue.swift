@@ -122,7 +122,8 @@ public final class PostgresJobQueue: JobQueue {
 
     public func enqueue(_ requests: [JobRequest]) async throws(QueueError) -> [Job] {
         let now = clock.now()
-        let jobs = requests.map { Job($0, id: UUID().uuidString.lowercased(), now: now) }
+        let valid = try requests.map { request throws(QueueError) in try request.validated() }
+        let jobs = valid.map { Job($0, id: UUID().uuidString.lowercased(), now: now) }
         return try await transaction("enqueue \(jobs.count) jobs") { connection in
             for job in jobs { try await JobRecord.insert(job, on: connection, logger: self.logger) }
             // Delivered at commit, so a woken worker finds the jobs.

@@ -15,6 +15,8 @@ public struct QueueError: Error, Sendable, CustomStringConvertible {
         case cancelled
         /// The store failed: locked past the busy timeout, disk full, not a catalog.
         case storage
+        /// A job request out of range or missing what its kind needs; nothing was queued.
+        case invalidRequest
     }
 
     public let code: Code

@@ -54,7 +54,8 @@ public final class SQLiteJobQueue: JobQueue {
 
     public func enqueue(_ requests: [JobRequest]) async throws(QueueError) -> [Job] {
         let now = clock.now()
-        let jobs = requests.map { Job($0, id: UUID().uuidString.lowercased(), now: now) }
+        let valid = try requests.map { request throws(QueueError) in try request.validated() }
+        let jobs = valid.map { Job($0, id: UUID().uuidString.lowercased(), now: now) }
         return try await write("enqueue \(jobs.count) jobs") { db in
             for job in jobs { try JobRow.insert(job, db) }
             return jobs

@@ -26,6 +26,13 @@ public struct APIError: Error, Sendable {
     }
 
     static func notFound(_ what: String) -> APIError { APIError(.notFound, "not_found", what) }
+
+    /// The same error with server paths taken out of its message.
+    var redacted: APIError {
+        var copy = APIError(status, code, PathRedaction.redacted(message), param: param)
+        copy.retryAfter = retryAfter
+        return copy
+    }
 }
 
 /// JSON bodies, encoded as the records are elsewhere (snake_case keys, ISO 8601 dates).

@@ -8,7 +8,8 @@ import Hummingbird
 import Metrics
 
 /// `GET /v1/assets/{id}/render`: parameters checked, the signature checked,
-/// then the cache; a miss renders within the gate and the time limit.
+/// the cost estimated, then the cache; a miss renders on the render pool,
+/// within the gate and the time limit, which stops the render when it passes.
 extension AssetAPI {
     func render(_ request: Request, assetID: String) async throws -> Response {
         let started = ContinuousClock.now
@@ -21,6 +22,14 @@ extension AssetAPI {
         try checkSignature(request, parameters)
 
         let record = try await recentRecord(assetID)
+        if let width = record.width, let height = record.height {
+            // Refused before it takes a slot: planning and costing are arithmetic.
+            do {
+                _ = try renderer.check(from: (width, height), parameters, sourceHasAlpha: record.color?.alpha == true)
+            } catch {
+                throw Self.apiError(error)
+            }
+        }
         let source = try renderSource(of: record, parameters)
         var mark: (record: AssetRecord, path: String)?
         if let markID = parameters.mark {
@@ -48,33 +57,32 @@ extension AssetAPI {
         }
         Counter(label: "assetpipe_render_cache_misses_total").increment()
 
-        let renderer = self.renderer, cache = self.cache, markPath = mark?.path
-        let job = Task<RenderedImage, any Error> {
-            let rendered = try await blocking {
-                try renderer.render(try SourceFile(path: source.path).open(), parameters,
-                                    mark: try markPath.map { try SourceFile(path: $0).open() }, uprightSize: source.uprightSize)
-            }
-            // Cached even when the request gave up waiting: the next one is a read.
-            cache.write(key, rendered.bytes)
-            return rendered
+        let renderer = self.renderer, markPath = mark?.path
+        let cancellation = Cancellation()
+        let render: @Sendable () throws -> RenderedImage = {
+            try renderer.render(try SourceFile(path: source.path).open(), parameters,
+                                mark: try markPath.map { try SourceFile(path: $0).open() }, uprightSize: source.uprightSize)
         }
-        // nil: no render slot came free in time; .some(nil): the render outran its time limit.
+        // nil: no render slot came free in time; .some(nil): the render outran its time limit and was stopped.
         let outcome: RenderedImage??
         do {
-            outcome = try await gate.run { try await Self.value(of: job, within: self.settings.renderTimeout) }
+            outcome = try await gate.run {
+                try await Self.value(of: { try await self.renderPool.run(cancellation, render) },
+                                     within: self.settings.renderTimeout, stopping: cancellation)
+            }
         } catch let error as RenderError {
             throw Self.apiError(error)
         } catch let error as MediaError {
             throw APIError(.unprocessableContent, "unrenderable", "cannot read the source of \(assetID): \(error.message)")
         }
         guard let rendered = outcome ?? nil else {
-            job.cancel()
             var busy = APIError(.serviceUnavailable, "busy", outcome == nil
                                 ? "every render slot is taken; try again shortly"
-                                : "the render took longer than \(settings.renderTimeout); try again shortly")
+                                : "the render took longer than \(settings.renderTimeout) and was stopped; ask for less, or try again later")
             busy.retryAfter = 1
             throw busy
         }
+        cache.write(key, rendered.bytes)
         Timer(label: "assetpipe_render_duration_seconds", preferredDisplayUnit: .seconds)
             .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
         return imageResponse(Data(rendered.bytes), format: rendered.format, etag: etag, cache: "miss", source: source.rendition)
@@ -130,16 +138,31 @@ extension AssetAPI {
                  body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
-    /// The task's value, or nil when it is not done within `limit`.
-    static func value<T: Sendable>(of task: Task<T, any Error>, within limit: Duration) async throws -> T? {
+    /// `work`'s value, or nil when it is not done within `limit`: then
+    /// `cancellation` stops it, and this returns once it has (within moments;
+    /// the CPU is free when the answer goes out).
+    static func value<T: Sendable>(of work: @escaping @Sendable () async throws -> T, within limit: Duration,
+                                   stopping cancellation: Cancellation) async throws -> T? {
         try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await task.value }
             group.addTask {
-                try await Task.sleep(for: limit)
+                do {
+                    return try await work()
+                } catch RenderError.stopped where cancellation.isCancelled {
+                    return nil
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                if !Task.isCancelled { cancellation.cancel() }
                 return nil
             }
+            // The first to end decides; the timer is cancelled, or the work stopped.
             defer { group.cancelAll() }
-            return try await group.next() ?? nil
+            while let result = try await group.next() {
+                if let value = result { return value }
+                if cancellation.isCancelled { break }
+            }
+            return nil
         }
     }
 
@@ -148,6 +171,8 @@ extension AssetAPI {
         case .parameter(let parameter): APIError(.badRequest, parameter.code.rawValue, parameter.message, param: parameter.param)
         case .unrenderable(let message): APIError(.unprocessableContent, "unrenderable", message)
         case .tooLarge(let message): APIError(.unprocessableContent, "too_large", message)
+        case .tooCostly(let message): APIError(.unprocessableContent, "too_costly", message)
+        case .stopped: APIError(.serviceUnavailable, "busy", "the render was stopped at its time limit; try again shortly")
         }
     }
 }

@@ -21,10 +21,15 @@ public struct AssetAPI: Sendable {
     let gate: RenderGate
     let renderer: Renderer
     let records: RecordCache
+    let access: AccessControl
+    /// Renders' own threads, apart from catalog reads (`blocking`).
+    let renderPool: RenderPool
     let logger: Logger
 
+    /// `renderPool`: the threads renders run on; by default a pool of
+    /// `settings.renderConcurrency` threads of the API's own.
     public init(catalog: Catalog, queue: any JobQueue, storeDirectory: String, settings: ServerSettings,
-                logger: Logger = Logger(label: "assetpipe.server")) throws {
+                renderPool: RenderPool? = nil, logger: Logger = Logger(label: "assetpipe.server")) throws {
         self.catalog = catalog
         self.queue = queue
         self.storeDirectory = storeDirectory
@@ -33,6 +38,9 @@ public struct AssetAPI: Sendable {
         self.gate = RenderGate(capacity: settings.renderConcurrency, maxWait: settings.renderQueueWait)
         self.renderer = Renderer(limits: settings.limits)
         self.records = RecordCache(lifetime: settings.recordLifetime)
+        self.access = AccessControl(tokens: settings.tokens, signer: settings.signer, insecure: settings.insecure,
+                                    allowedHosts: settings.allowedHosts)
+        self.renderPool = renderPool ?? RenderPool(threads: settings.renderConcurrency)
         self.logger = logger
     }
 
@@ -40,6 +48,7 @@ public struct AssetAPI: Sendable {
     /// the process bootstrapped swift-metrics with.
     public func addRoutes(to router: Router<BasicRequestContext>, metrics registry: PrometheusCollectorRegistry) {
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: AdmissionMiddleware(access: access))
         router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -49,31 +58,51 @@ public struct AssetAPI: Sendable {
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.json)))
         }
-        router.get("/v1/assets") { request, _ in await answer { try await assetAtPath(request) } }
-        router.get("/v1/assets/:id") { _, context in await answer { try await asset(context.parameters.require("id")) } }
+        router.get("/v1/assets") { request, _ in
+            await answer {
+                try access.authorizeRead(request)
+                return try await assetAtPath(request)
+            }
+        }
+        router.get("/v1/assets/:id") { request, context in
+            await answer {
+                try access.authorizeRead(request)
+                return try await asset(context.parameters.require("id"))
+            }
+        }
         router.get("/v1/assets/:id/render") { request, context in
             await answer { try await render(request, assetID: context.parameters.require("id")) }
         }
-        router.get("/v1/assets/:id/renditions/:name") { _, context in
-            await answer { try await rendition(context.parameters.require("id"), context.parameters.require("name")) }
+        router.get("/v1/assets/:id/renditions/:name") { request, context in
+            await answer {
+                try access.authorizeRead(request)
+                return try await rendition(context.parameters.require("id"), context.parameters.require("name"))
+            }
         }
         router.post("/v1/jobs") { request, _ in await answer { try await enqueue(request) } }
         router.post("/v1/assets/:id/edits") { request, context in
             await answer { try await saveEdit(request, assetID: context.parameters.require("id")) }
         }
-        router.get("/v1/jobs/:id") { _, context in await answer { try await job(context.parameters.require("id")) } }
+        router.get("/v1/jobs/:id") { request, context in
+            await answer {
+                try access.authorizeRead(request)
+                return try await job(context.parameters.require("id"))
+            }
+        }
     }
 
     /// Runs a handler and turns whatever it throws into the API's error body:
-    /// never a bare 500 for something the caller can fix.
+    /// never a bare 500 for something the caller can fix, and never a
+    /// server path in a message (the log has the details).
     private func answer(_ handler: () async throws -> Response) async -> Response {
         do {
             return try await handler()
         } catch let error as APIError {
-            return error.response
+            return error.redacted.response
         } catch {
-            logger.error("request failed", metadata: ["error": "\(error)"])
-            return APIError(.internalServerError, "internal", "the server failed: \(error)").response
+            let id = UUID().uuidString.lowercased()
+            logger.error("request failed", metadata: ["error": "\(error)", "error_id": "\(id)"])
+            return APIError(.internalServerError, "internal", "the server failed; its log has the details under error_id \(id)").response
         }
     }
 
@@ -102,6 +131,10 @@ public struct AssetAPI: Sendable {
         guard let path = request.uri.queryParameters.get("path"), !path.isEmpty else {
             throw APIError(.badRequest, "missing_parameter", "name the asset's catalog path: /v1/assets?path=PATH", param: "path")
         }
+        // A NUL would end the path early in SQLite's C strings: another asset's path.
+        guard !path.utf8.contains(0) else {
+            throw APIError(.badRequest, "invalid_value", "a catalog path holds no NUL character", param: "path")
+        }
         let catalog = self.catalog
         guard let found = try await blocking({ try catalog.record(atPath: path) }) else {
             throw APIError.notFound("there is no asset at \(path)")
@@ -116,7 +149,9 @@ public struct AssetAPI: Sendable {
             throw APIError.notFound("asset \(id) has no rendition '\(name)'" + (names.isEmpty ? "" : "; it has \(names)"))
         }
         let path = storeDirectory + "/" + rendition.path
-        guard let data = FileManager.default.contents(atPath: path) else {
+        // Rendition paths come from the catalog, never the request; a stored one
+        // that climbs out of the store is refused all the same.
+        guard !rendition.path.split(separator: "/").contains(".."), let data = FileManager.default.contents(atPath: path) else {
             throw APIError.notFound("the file of rendition '\(name)' is missing from the store; refresh the asset")
         }
         return Response(status: .ok, headers: [.contentType: RenderedImage.contentType(of: rendition.format),
@@ -147,6 +182,7 @@ public struct AssetAPI: Sendable {
     /// The request's JSON body as `Body`: 413 past 1 MiB, 400 when it does
     /// not decode (`shape` tells what was expected).
     private func decodeBody<Body: Decodable>(_ request: Request, as _: Body.Type, shape: String) async throws -> Body {
+        try AccessControl.requireJSON(request)
         var request = request
         let bytes: ByteBuffer
         do {
@@ -157,22 +193,24 @@ public struct AssetAPI: Sendable {
         do {
             return try JSONDecoder().decode(Body.self, from: Data(buffer: bytes))
         } catch {
-            throw APIError(.badRequest, "invalid_body", "the body must be JSON \(shape): \(error)")
+            throw APIError(.badRequest, "invalid_body", "the body must be JSON \(shape): \(Self.explain(error))")
         }
     }
 
     private func enqueue(_ request: Request) async throws -> Response {
-        try authorize(request)
+        try access.authorizeWrite(request)
         let body = try await decodeBody(request, as: JobBody.self, shape: #"{"kind": "process"|"refresh"|"delete", ...}"#)
         let attempts = body.maxAttempts ?? JobRequest.defaultMaxAttempts
-        guard attempts >= 1 else { throw APIError(.badRequest, "invalid_value", "max_attempts must be at least 1", param: "max_attempts") }
+        try Self.checkRange(attempts, JobRequest.attemptCounts, "max_attempts")
+        if let priority = body.priority { try Self.checkRange(priority, JobRequest.priorities, "priority") }
         let job: JobRequest
         switch body.kind {
         case .process:
-            guard let origin = body.origin, origin.hasPrefix("/") else {
+            guard let origin = body.origin else {
                 throw APIError(.badRequest, "invalid_value", "a process job needs `origin`, the file's absolute path", param: "origin")
             }
-            job = .process(origin: origin, as: body.target, onConflict: body.onConflict, priority: body.priority ?? 10, maxAttempts: attempts)
+            let admitted = try settings.originRoots.admit(origin)
+            job = .process(origin: admitted, as: body.target, onConflict: body.onConflict, priority: body.priority ?? 10, maxAttempts: attempts)
         case .refresh, .delete:
             guard let id = body.assetID else {
                 throw APIError(.badRequest, "invalid_value", "a \(body.kind.rawValue) job needs `asset_id`", param: "asset_id")
@@ -185,7 +223,40 @@ public struct AssetAPI: Sendable {
             throw APIError(.badRequest, "invalid_value", "queue edits with POST /v1/assets/{id}/edits", param: "kind")
         }
         let queued = try await queue.enqueue([job])
-        return JSONResponse.make(queued[0], status: .accepted, encoder: AssetRecord.makeEncoder())
+        return jobResponse(queued[0], status: .accepted)
+    }
+
+    static func checkRange(_ value: Int, _ range: ClosedRange<Int>, _ name: String) throws(APIError) {
+        guard range.contains(value) else {
+            throw APIError(.badRequest, "invalid_value", "\(name) must be \(range.lowerBound) to \(range.upperBound)", param: name)
+        }
+    }
+
+    /// A job as HTTP clients see it: its origin relative to the origin root
+    /// that holds it, and its error without server paths.
+    func jobResponse(_ job: Job, status: HTTPResponse.Status = .ok) -> Response {
+        var shown = job
+        shown.payload.origin = job.payload.origin.map(settings.originRoots.display)
+        shown.lastError = job.lastError.map { AssetError($0.reason, PathRedaction.redacted($0.message)) }
+        return JSONResponse.make(shown, status: status, encoder: AssetRecord.makeEncoder())
+    }
+
+    /// A decoding error in words, without Swift's type names.
+    static func explain(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "it is not valid JSON" }
+        func at(_ path: [any CodingKey]) -> String {
+            path.isEmpty ? "the body" : "`" + path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".") + "`"
+        }
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "\(at(context.codingPath)) has the wrong type"
+        case .keyNotFound(let key, let context):
+            return "\(at(context.codingPath + [key])) is missing"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "it is not valid JSON" : "\(at(context.codingPath)) has a value that is not allowed"
+        @unknown default:
+            return "it does not have the expected shape"
+        }
     }
 
     struct EditBody: Decodable {
@@ -221,7 +292,7 @@ public struct AssetAPI: Sendable {
     /// `POST /v1/assets/{id}/edits`: checks the ops now (400 rather than a
     /// failed job later) and queues an `edit` job.
     private func saveEdit(_ request: Request, assetID: String) async throws -> Response {
-        try authorize(request)
+        try access.authorizeWrite(request)
         let body = try await decodeBody(request, as: EditBody.self,
                                         shape: #"{"ops": {"w": 400, ...}, "save_as": PATH, "on_conflict": ...}"#)
         let parameters: RenderParameters
@@ -233,26 +304,28 @@ public struct AssetAPI: Sendable {
         guard !parameters.canonicalQuery.isEmpty else {
             throw APIError(.badRequest, "invalid_value", "name at least one operation in `ops`", param: "ops")
         }
+        if let priority = body.priority { try Self.checkRange(priority, JobRequest.priorities, "priority") }
         let record = try await record(assetID)
         guard record.kind == .image, record.status == .processed else {
             throw APIError(.unprocessableContent, "not_an_image", "asset \(assetID) is not a processed image; only images can be edited")
         }
+        // The same planning and cost limits as a render: an edit that could
+        // not render is refused now, not retried by a worker later.
+        if let width = record.width, let height = record.height {
+            do {
+                _ = try renderer.check(from: (width, height), parameters, sourceHasAlpha: record.color?.alpha == true)
+            } catch {
+                throw Self.apiError(error)
+            }
+        }
         let queued = try await queue.enqueue([.edit(assetID: assetID, ops: parameters.canonicalQuery, saveAs: body.saveAs,
                                                     onConflict: body.onConflict, priority: body.priority ?? 10)])
-        return JSONResponse.make(queued[0], status: .accepted, encoder: AssetRecord.makeEncoder())
+        return jobResponse(queued[0], status: .accepted)
     }
 
     private func job(_ id: String) async throws -> Response {
         guard let job = try await queue.job(id) else { throw APIError.notFound("there is no job \(id)") }
-        return JSONResponse.make(job, encoder: AssetRecord.makeEncoder())
-    }
-
-    /// Mutating calls need the bearer token when one is configured.
-    private func authorize(_ request: Request) throws {
-        guard let token = settings.bearerToken else { return }
-        guard request.headers[.authorization] == "Bearer \(token)" else {
-            throw APIError(.unauthorized, "unauthorized", "send Authorization: Bearer TOKEN (the server's ASSETPIPE_API_TOKEN)")
-        }
+        return jobResponse(job)
     }
 }
 

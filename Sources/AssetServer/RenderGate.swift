@@ -27,30 +27,51 @@ public final class RenderGate: Sendable {
         return try await body()
     }
 
+    /// A turn now, or the first one to come free within `maxWait`. The wait
+    /// and its time limit race as two child tasks; the loser is cancelled.
     private func enter() async -> Bool {
-        let id = UUID()
+        let admittedAtOnce = state.withLock { state -> Bool in
+            guard state.running < capacity else { return false }
+            state.running += 1
+            return true
+        }
+        if admittedAtOnce { return true }
         let maxWait = self.maxWait
-        return await withCheckedContinuation { continuation in
-            let admitted = state.withLock { state -> Bool in
-                if state.running < capacity {
-                    state.running += 1
-                    return true
-                }
-                state.waiting.append((id, continuation))
+        return await withTaskGroup(of: Bool.self) { group in
+            let id = UUID()
+            group.addTask { await self.waitInLine(id) }
+            group.addTask {
+                try? await Task.sleep(for: maxWait)
                 return false
             }
-            if admitted {
-                continuation.resume(returning: true)
-                return
-            }
-            Task {
-                try? await Task.sleep(for: maxWait)
-                let expired = self.state.withLock { state -> CheckedContinuation<Bool, Never>? in
-                    guard let position = state.waiting.firstIndex(where: { $0.id == id }) else { return nil }
-                    return state.waiting.remove(at: position).continuation
+            let first = await group.next() ?? false
+            group.cancelAll()
+            // After the time limit the waiter may still have been handed a
+            // turn before its cancellation landed: it holds it then.
+            var admitted = first
+            while let next = await group.next() { admitted = admitted || next }
+            return admitted
+        }
+    }
+
+    /// True once handed a turn; false when cancelled first (the place in
+    /// line is given up).
+    private func waitInLine(_ id: UUID) async -> Bool {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let cancelled = state.withLock { state -> Bool in
+                    if Task.isCancelled { return true }
+                    state.waiting.append((id, continuation))
+                    return false
                 }
-                expired?.resume(returning: false)
+                if cancelled { continuation.resume(returning: false) }
             }
+        } onCancel: {
+            let removed = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+                guard let position = state.waiting.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waiting.remove(at: position).continuation
+            }
+            removed?.resume(returning: false)
         }
     }
 

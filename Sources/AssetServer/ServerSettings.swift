@@ -14,14 +14,22 @@ public struct ServerSettings: Sendable {
     /// How long the render route trusts an asset record it read: a new
     /// version shows in renders at most this late.
     public var recordLifetime: Duration = .seconds(1)
-    /// When set, render URLs need a valid `s`.
+    /// When set, render URLs need a valid `s`, and records, renditions and
+    /// jobs need `s` or the token.
     public var signer: URLSigner?
-    /// When set, mutating calls (`POST`) need `Authorization: Bearer TOKEN`.
-    public var bearerToken: String?
+    /// When set, writes (`POST`) need `Authorization: Bearer TOKEN`; without
+    /// tokens, writes are refused unless `insecure`.
+    public var tokens: APITokens?
+    /// Takes writes without a token (`--insecure`): for a trusted network only.
+    public var insecure = false
+    /// Folders whose files HTTP clients may have catalogued; none by default.
+    public var originRoots = OriginRoots.none
+    /// Host names (lowercased, no port) the server answers for; nil: any.
+    public var allowedHosts: Set<String>?
     /// Renders at once, and how long a request waits for a turn before a 503.
     public var renderConcurrency = ProcessInfo.processInfo.activeProcessorCount
     public var renderQueueWait: Duration = .seconds(5)
-    /// A render taking longer is answered with 503 (its result is still cached).
+    /// A render taking longer is stopped and answered with 503.
     public var renderTimeout: Duration = .seconds(30)
     public var limits = RenderLimits()
     /// Render from a stored rendition (the default pipeline's 1024 px

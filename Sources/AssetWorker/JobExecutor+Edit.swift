@@ -97,9 +97,3 @@ extension JobExecutor {
         }
     }
 }
-
-extension AssetError.Reason {
-    /// An edit's parameters cannot be applied to its asset (a crop past the
-    /// edge, a mark that is not an image): not retried.
-    public static let invalidEdit = AssetError.Reason(rawValue: "invalid_edit")
-}

@@ -129,9 +129,3 @@ public struct JobExecutor: Sendable {
         AssetError(.catalogUnavailable, error.description)
     }
 }
-
-extension AssetError.Reason {
-    /// The catalog could not be read or written (busy past its timeout, disk
-    /// full): the job is retried later.
-    public static let catalogUnavailable = AssetError.Reason(rawValue: "catalog_unavailable")
-}

@@ -1,5 +1,7 @@
 #include "ap_media.h"
 
+#include "ap_cancel.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,10 +18,13 @@ struct ap_media {
     AVFormatContext *format;
     struct timespec deadline;
     int64_t file_size;
+    // The opening thread's cancel flag, if any: set, it stops reads as the deadline does.
+    ap_cancel *cancel;
 };
 
 static int ap_deadline_passed(void *opaque) {
     const ap_media *media = opaque;
+    if (ap_cancel_is_set(media->cancel)) return 1;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return now.tv_sec > media->deadline.tv_sec
@@ -51,8 +56,11 @@ ap_media *ap_media_open(const char *path, const char *format_whitelist, double t
     media->deadline.tv_nsec += (long) ((timeout_seconds - (double) (time_t) timeout_seconds) * 1e9);
     if (media->deadline.tv_nsec >= 1000000000L) { media->deadline.tv_sec += 1; media->deadline.tv_nsec -= 1000000000L; }
 
+    media->cancel = ap_cancel_current();
+    ap_cancel_ref(media->cancel);
+
     media->format = avformat_alloc_context();
-    if (!media->format) { free(media); *status = AP_MEDIA_FAILED; snprintf(message, message_size, "out of memory"); return NULL; }
+    if (!media->format) { ap_cancel_unref(media->cancel); free(media); *status = AP_MEDIA_FAILED; snprintf(message, message_size, "out of memory"); return NULL; }
     media->format->interrupt_callback.callback = ap_deadline_passed;
     media->format->interrupt_callback.opaque = media;
 
@@ -64,7 +72,7 @@ ap_media *ap_media_open(const char *path, const char *format_whitelist, double t
     // "file:" so that a name with a colon is never read as another protocol.
     size_t length = strlen(path) + 6;
     char *url = malloc(length);
-    if (!url) { av_dict_free(&options); avformat_free_context(media->format); free(media); *status = AP_MEDIA_FAILED; return NULL; }
+    if (!url) { av_dict_free(&options); avformat_free_context(media->format); ap_cancel_unref(media->cancel); free(media); *status = AP_MEDIA_FAILED; return NULL; }
     snprintf(url, length, "file:%s", path);
     int error = avformat_open_input(&media->format, url, NULL, &options);
     free(url);
@@ -77,6 +85,7 @@ ap_media *ap_media_open(const char *path, const char *format_whitelist, double t
         *status = error == AVERROR(EINVAL) ? AP_MEDIA_UNSUPPORTED : ap_status_for(error, media);
         ap_write_message(message, message_size, *status == AP_MEDIA_UNSUPPORTED ? "not an accepted media container" : "cannot open", error);
         // avformat_open_input frees the context on failure.
+        ap_cancel_unref(media->cancel);
         free(media);
         return NULL;
     }
@@ -335,5 +344,6 @@ done:
 void ap_media_close(ap_media *media) {
     if (!media) return;
     avformat_close_input(&media->format);
+    ap_cancel_unref(media->cancel);
     free(media);
 }

@@ -1,5 +1,7 @@
 #include "ap_vips.h"
 
+#include "ap_cancel.h"
+
 // libvips reports damage it tolerates (and, before failing, damage it does
 // not) as GLib warnings on stderr. A batch over thousands of files must not
 // spray those; a failure's reason is read from the error buffer instead.
@@ -14,6 +16,27 @@ int ap_vips_start(const char *program_name, int block_untrusted) {
     vips_block_untrusted_set(block_untrusted ? TRUE : FALSE);
     g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE, ap_vips_discard_log, NULL);
     return 0;
+}
+
+// Runs on libvips's worker threads as a computation progresses: a set flag
+// kills the image being computed, which ends the computation with an error.
+static void ap_vips_on_eval(VipsImage *image, VipsProgress *progress, void *data) {
+    (void) progress;
+    if (ap_cancel_is_set((ap_cancel *) data)) vips_image_set_kill(image, TRUE);
+}
+
+static void ap_vips_release_cancel(void *data, GClosure *closure) {
+    (void) closure;
+    ap_cancel_unref((ap_cancel *) data);
+}
+
+void ap_vips_watch(VipsImage *image) {
+    ap_cancel *cancel = ap_cancel_current();
+    if (image == NULL || cancel == NULL) return;
+    ap_cancel_ref(cancel); // released with the signal handler, when the image goes
+    vips_image_set_progress(image, TRUE);
+    g_signal_connect_data(image, "preeval", G_CALLBACK(ap_vips_on_eval), cancel, NULL, 0);
+    g_signal_connect_data(image, "eval", G_CALLBACK(ap_vips_on_eval), cancel, ap_vips_release_cancel, 0);
 }
 
 VipsImage *ap_vips_open_header_fd(int fd) {
@@ -47,6 +70,7 @@ VipsImage *ap_vips_decode_shrunk_fd(int fd, int max_size, int no_rotate, int fai
     if (status != 0) {
         return NULL;
     }
+    ap_vips_watch(lazy);
     // Force the decode now, so a damaged file fails here and every later
     // derivative reads pixels from memory instead of the file again.
     VipsImage *decoded = vips_image_copy_memory(lazy);

@@ -41,10 +41,10 @@ struct EnqueueCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("When an asset exists at the target path: reject, version or rename.", valueName: "POLICY"))
     var onConflict: JobPayload.ConflictPolicy?
 
-    @Option(help: "Higher runs first. Default: 10 for uploads, 5 for --delete, 0 for --refresh.")
+    @Option(help: "Higher runs first, -1000 to 1000. Default: 10 for uploads, 5 for --delete, 0 for --refresh.")
     var priority: Int?
 
-    @Option(help: "Attempts before a job that keeps failing transiently (unreadable file, timeout) is dead.")
+    @Option(help: "Attempts (1–50) before a job that keeps failing transiently (unreadable file, timeout) is dead.")
     var maxAttempts: Int = JobRequest.defaultMaxAttempts
 
     @Flag(help: "Re-read the named assets from their origins and run the pipeline again.")
@@ -61,7 +61,8 @@ struct EnqueueCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !items.isEmpty else { throw ValidationError("name at least one FILE (or asset, with --refresh/--delete)") }
-        guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
+        guard JobRequest.attemptCounts.contains(maxAttempts) else { throw ValidationError("--max-attempts must be 1–50") }
+        if let priority, !JobRequest.priorities.contains(priority) { throw ValidationError("--priority must be -1000 to 1000") }
         if refresh && delete { throw ValidationError("--refresh and --delete cannot be combined; queue them separately") }
         if refresh || delete {
             let flag = refresh ? "--refresh" : "--delete"

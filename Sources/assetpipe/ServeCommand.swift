@@ -25,15 +25,25 @@ struct ServeCommand: AsyncParsableCommand {
 
             Every flag has an environment variable (ASSETPIPE_PORT, ASSETPIPE_CACHE_SIZE, ...). Secrets only \
             from the environment or a file: ASSETPIPE_SIGNING_KEYS (comma-separated; render URLs then need \
-            `s`) or --signing-key-file, and ASSETPIPE_API_TOKEN (POST calls then need `Authorization: Bearer \
-            TOKEN`) or --api-token-file.
+            `s`, and records, renditions and jobs need `s` or the token) or --signing-key-file, and \
+            ASSETPIPE_API_TOKEN (POST calls need `Authorization: Bearer TOKEN`) or --api-token-file. A \
+            secrets source that is given but holds nothing stops the server from starting.
+
+            Secure by default: without a token the server takes no writes (POST answers 403) unless \
+            --insecure; it will not listen on a non-loopback address without a token unless --insecure; \
+            POST /v1/jobs catalogues only files under an --origin-root; on loopback it answers only for \
+            localhost names (DNS rebinding) unless --allowed-host says otherwise. Each render is costed \
+            before it starts (422 past the limit) and stopped at --render-timeout. See the README's \
+            Security section, and how to run behind a proxy.
 
             SIGTERM or SIGINT: stop accepting connections, finish requests (and, with --workers, running \
             jobs within --grace), exit 0.
 
             Examples:
               assetpipe serve --port 8080
-              assetpipe serve --workers 2 --database postgres://assets@db/assets
+              ASSETPIPE_API_TOKEN=$(cat token) assetpipe serve --origin-root /srv/uploads --workers 2
+              assetpipe serve --host 0.0.0.0 --api-token-file /run/secrets/token --allowed-host img.example.com \\
+                --database postgres://assets@db/assets
             """)
 
     @OptionGroup var catalog: CatalogOptions
@@ -73,8 +83,28 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Signing keys, one per line: render URLs then need `s`.", valueName: "FILE"))
     var signingKeyFile: String?
 
-    @Option(help: ArgumentHelp("A file holding the bearer token POST calls need.", valueName: "FILE"))
+    @Option(help: ArgumentHelp("A file of bearer tokens, one per line, that POST calls need (# lines are comments).", valueName: "FILE"))
     var apiTokenFile: String?
+
+    @Option(name: .customLong("origin-root"), help: ArgumentHelp(
+        "Folder whose files POST /v1/jobs may catalogue (repeatable; ASSETPIPE_ORIGIN_ROOTS, colon-separated). Default: none.",
+        valueName: "DIR"))
+    var originRoots: [String] = (ProcessInfo.processInfo.environment["ASSETPIPE_ORIGIN_ROOTS"] ?? "")
+        .split(separator: ":").map(String.init)
+
+    @Option(name: .customLong("allowed-host"), help: ArgumentHelp(
+        "Host name clients reach the server by (repeatable; ASSETPIPE_ALLOWED_HOSTS, comma-separated); other Host headers get 403. "
+            + "Default: localhost names on a loopback address, any name otherwise.",
+        valueName: "NAME"))
+    var allowedHosts: [String] = (ProcessInfo.processInfo.environment["ASSETPIPE_ALLOWED_HOSTS"] ?? "")
+        .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+
+    @Flag(help: "Take writes without a token and listen beyond loopback without one (ASSETPIPE_INSECURE=1). Trusted networks only.")
+    var insecure = ProcessInfo.processInfo.environment["ASSETPIPE_INSECURE"] == "1"
+
+    @Option(help: ArgumentHelp("Most work one render may cost, in millions of units (ASSETPIPE_MAX_RENDER_WORK); "
+                               + "see the README. Past it: 422.", valueName: "MILLIONS"))
+    var maxRenderWork: Int = Int(ProcessInfo.processInfo.environment["ASSETPIPE_MAX_RENDER_WORK"] ?? "") ?? 6000
 
     @Option(help: ArgumentHelp("With --workers: seconds running jobs get after SIGTERM.", valueName: "SECONDS"))
     var grace: Double = 30
@@ -94,6 +124,13 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--render-wait and --grace must not be negative, --render-timeout must be positive")
         }
         guard (1...65535).contains(maxOutputSide) else { throw ValidationError("--max-output-side must be 1–65535") }
+        guard (1...1_000_000).contains(maxRenderWork) else { throw ValidationError("--max-render-work must be 1–1000000 (millions)") }
+    }
+
+    /// Whether `host` is a loopback address or name: what may run without a token.
+    static func isLoopback(_ host: String) -> Bool {
+        let name = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return name == "localhost" || name == "::1" || name.hasPrefix("127.")
     }
 
     func run() async throws {
@@ -113,11 +150,27 @@ struct ServeCommand: AsyncParsableCommand {
         settings.limits.maxOutputSide = maxOutputSide
         settings.renderFromRenditions = renditionSources
         settings.limits.maxSourcePixels = Int(definition.limits.maxPixels)
+        settings.limits.maxWork = maxRenderWork * 1_000_000
         do {
             settings.signer = try URLSigner.configured(keyFile: signingKeyFile)
-            settings.bearerToken = try Self.token(file: apiTokenFile)
+            settings.tokens = try Secrets.load(variable: "ASSETPIPE_API_TOKEN", file: apiTokenFile).flatMap(APITokens.init)
         } catch {
-            throw ValidationError("cannot read a secrets file: \(error.localizedDescription)")
+            throw ValidationError("cannot start with these secrets: \(error)")
+        }
+        settings.insecure = insecure
+        if settings.tokens == nil && !Self.isLoopback(host) && !insecure {
+            throw ValidationError("refusing to listen on \(host) without an API token: anyone who reaches it could read and queue. "
+                                  + "Set ASSETPIPE_API_TOKEN or --api-token-file, or pass --insecure on a trusted network")
+        }
+        do {
+            settings.originRoots = try OriginRoots(originRoots)
+        } catch {
+            throw ValidationError(error.message)
+        }
+        if !allowedHosts.isEmpty {
+            settings.allowedHosts = Set(allowedHosts.map { $0.lowercased() })
+        } else if Self.isLoopback(host) {
+            settings.allowedHosts = AccessControl.loopbackNames
         }
 
         let (store, queue) = try await catalog.openQueue()
@@ -156,15 +209,6 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// The API token: the file's first line, else ASSETPIPE_API_TOKEN; nil for none.
-    static func token(file: String?) throws -> String? {
-        if let file {
-            let text = try String(contentsOfFile: file, encoding: .utf8)
-            return text.split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) }
-        }
-        let token = ProcessInfo.processInfo.environment["ASSETPIPE_API_TOKEN"] ?? ""
-        return token.isEmpty ? nil : token
-    }
 }
 
 /// Queue workers as a service of the server's group: a graceful shutdown

@@ -5,12 +5,14 @@ import Foundation
 struct SignCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign",
-        abstract: "Sign a render URL for a server that requires signatures.",
+        abstract: "Sign a render, record or rendition URL for a server that requires signatures.",
         discussion: """
             Prints URL with its query in canonical form (parameters in alphabetical order, values \
             normalised) and `s`, the signature, appended: the lowercase hex HMAC-SHA256, under the first \
-            signing key, of the path, "?" and that canonical query. The parameters are checked as the \
-            server checks them, so a URL it would refuse is refused here.
+            signing key, of the path, "?" and that canonical query. For a render URL (a path ending in \
+            /render) the parameters are checked as the server checks them, so a URL it would refuse is \
+            refused here. With signing on, the server also wants `s` (or the API token) on records \
+            (/v1/assets/ID), renditions (/v1/assets/ID/renditions/NAME) and jobs.
 
             Keys come from ASSETPIPE_SIGNING_KEYS (comma-separated) and --signing-key-file (one per line), \
             as for the server; the first one signs.
@@ -18,6 +20,7 @@ struct SignCommand: ParsableCommand {
             Examples:
               ASSETPIPE_SIGNING_KEYS=secret assetpipe sign '/v1/assets/3f2a…/render?w=400&fit=cover'
               assetpipe sign --signing-key-file keys.txt 'https://img.example.com/v1/assets/3f2a…/render?w=400'
+              assetpipe sign '/v1/assets/3f2a…/renditions/preview'
             """)
 
     @Option(help: ArgumentHelp("A file of signing keys, one per line (lines starting with # are skipped).", valueName: "FILE"))
@@ -36,20 +39,23 @@ struct SignCommand: ParsableCommand {
         } catch let error as ValidationError {
             throw error
         } catch {
-            throw ValidationError("cannot read --signing-key-file \(signingKeyFile ?? ""): \(error.localizedDescription)")
+            throw ValidationError("cannot read the signing keys: \(error)")
         }
         guard let components = URLComponents(string: url), !components.percentEncodedPath.isEmpty else {
             throw ValidationError("'\(url)' is not a URL or a path with a query")
         }
-        let parameters: RenderParameters
-        do {
-            parameters = try RenderParameters(queryString: components.percentEncodedQuery ?? "")
-        } catch {
-            throw ValidationError("bad render parameter \(error.description)")
-        }
         let path = components.percentEncodedPath
-        let canonical = parameters.canonicalQuery
-        let signature = signer.signature(path: path, parameters: parameters)
+        let canonical: String
+        if path.hasSuffix("/render") {
+            do {
+                canonical = try RenderParameters(queryString: components.percentEncodedQuery ?? "").canonicalQuery
+            } catch {
+                throw ValidationError("bad render parameter \(error.description)")
+            }
+        } else {
+            canonical = URLSigner.canonicalQuery(of: (components.queryItems ?? []).map { (name: $0.name, value: $0.value ?? "") })
+        }
+        let signature = signer.signature(path: path, canonicalQuery: canonical)
         var signed = components
         signed.percentEncodedQuery = (canonical.isEmpty ? "" : canonical + "&") + "\(RenderParameters.signatureParameter)=\(signature)"
         Terminal.standardOutput.write((signed.string ?? url) + "\n")

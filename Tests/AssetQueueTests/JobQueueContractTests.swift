@@ -229,7 +229,7 @@ import Testing
     }
 
     /// A job whose workers keep dying is not run forever: when the lease of
-    /// its last attempt expires it becomes dead, with reason lease_expired.
+    /// its last attempt expires it becomes dead, with reason crashed.
     @Test(arguments: QueueDriver.all)
     func jobThatOutlivesItsLastLeaseIsDead(_ driver: QueueDriver) async throws {
         let (queue, clock) = try await freshQueue(driver)
@@ -240,7 +240,7 @@ import Testing
         clock.advance(.seconds(31))
         #expect(try await queue.claim(worker: "c", lease: Self.lease) == nil)
         let dead = try #require(try await queue.job(id))
-        #expect(dead.state == .dead && dead.lastError?.reason == .leaseExpired && dead.leaseOwner == nil)
+        #expect(dead.state == .dead && dead.lastError?.reason == .crashed && dead.leaseOwner == nil)
         #expect(try await queue.complete(id, worker: "b", outcome: .succeeded) == nil)
     }
 

@@ -205,12 +205,12 @@ import Testing
     @Test func jobsAreQueuedWithTheTokenAndReadBack() async throws {
         let fixture = try Fixture()
         let photo = try #require(fixture.ids["photo"])
-        try await fixture.application { $0.bearerToken = "t0ken" }.test(.router) { client in
+        try await fixture.application { $0.tokens = APITokens(["t0ken"]) }.test(.router) { client in
             let body = ByteBuffer(string: #"{"kind": "refresh", "asset_id": "\#(photo)"}"#)
-            try await client.execute(uri: "/v1/jobs", method: .post, body: body) { response async throws in
+            try await client.execute(uri: "/v1/jobs", method: .post, headers: [.contentType: "application/json"], body: body) { response async throws in
                 #expect(response.status == .unauthorized)
             }
-            let id = try await client.execute(uri: "/v1/jobs", method: .post, headers: [.authorization: "Bearer t0ken"], body: body) { response async throws in
+            let id = try await client.execute(uri: "/v1/jobs", method: .post, headers: [.authorization: "Bearer t0ken", .contentType: "application/json"], body: body) { response async throws in
                 #expect(response.status == .accepted)
                 let job = try json(response.body)
                 #expect(job["kind"] as? String == "refresh" && job["state"] as? String == "queued")
@@ -220,7 +220,7 @@ import Testing
                 #expect(try response.status == .ok && (try json(response.body))["id"] as? String == id)
             }
             #expect(try await fixture.queue.job(id)?.payload.assetID == photo)
-            try await client.execute(uri: "/v1/jobs", method: .post, headers: [.authorization: "Bearer t0ken"],
+            try await client.execute(uri: "/v1/jobs", method: .post, headers: [.authorization: "Bearer t0ken", .contentType: "application/json"],
                                      body: ByteBuffer(string: #"{"kind": "explode"}"#)) { response async throws in
                 #expect(response.status == .badRequest)
             }
@@ -228,7 +228,7 @@ import Testing
                 #expect(response.status == .notFound)
             }
             let huge = ByteBuffer(string: #"{"kind": "refresh", "asset_id": ""# + String(repeating: "x", count: 2 << 20) + #""}"#)
-            try await client.execute(uri: "/v1/jobs", method: .post, headers: [.authorization: "Bearer t0ken"], body: huge) { response async throws in
+            try await client.execute(uri: "/v1/jobs", method: .post, headers: [.authorization: "Bearer t0ken", .contentType: "application/json"], body: huge) { response async throws in
                 #expect(response.status == .contentTooLarge)
                 #expect(try error(response.body)["code"] as? String == "body_too_large")
             }
@@ -300,8 +300,9 @@ import Testing
     }
 
     private func post(_ body: String, to id: String, _ fixture: ServerTests.Fixture) async throws -> (HTTPResponse.Status, [String: Any]) {
-        try await fixture.application().test(.router) { client in
-            try await client.execute(uri: "/v1/assets/\(id)/edits", method: .post, body: ByteBuffer(string: body)) { response async throws in
+        try await fixture.application { $0.insecure = true }.test(.router) { client in
+            try await client.execute(uri: "/v1/assets/\(id)/edits", method: .post, headers: [.contentType: "application/json"],
+                                     body: ByteBuffer(string: body)) { response async throws in
                 (response.status, try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any] ?? [:])
             }
         }
@@ -352,12 +353,15 @@ import Testing
         #expect(try await fixture.queue.counts()[.queued] == 0)
     }
 
-    @Test func anEditThatCannotApplyFailsWithoutRetrying() async throws {
+    @Test func anEditThatCannotApplyIsRefusedAtOnceOrFailsWithoutRetrying() async throws {
         let fixture = try ServerTests.Fixture()
         let photo = try #require(fixture.ids["photo"])
-        // Valid alone, but past the edge of this photo: found out when rendering.
-        let (_, job) = try await post(#"{"ops": {"rect": "0,0,99999,10"}}"#, to: photo, fixture)
-        let result = try await run(job, fixture)
+        // Valid alone, but past the edge of this photo: the route plans it against the record and refuses it.
+        let (status, body) = try await post(#"{"ops": {"rect": "0,0,99999,10"}}"#, to: photo, fixture)
+        #expect(status == .badRequest && (body["error"] as? [String: Any])?["param"] as? String == "rect")
+        // Queued some other way (the asset may have changed since), the worker refuses it for good.
+        let queued = try await fixture.queue.enqueue([.edit(assetID: photo, ops: "rect=0,0,99999,10")])[0]
+        let result = try await run(["id": queued.id], fixture)
         guard case .failed(let error) = result.outcome else {
             Issue.record("expected a failure, got \(result)")
             return

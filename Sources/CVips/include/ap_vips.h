@@ -15,6 +15,10 @@
 /// untrusted (ImageMagick, PDF, SVG, ...), which are not fuzzed for hostile input.
 int ap_vips_start(const char *program_name, int block_untrusted);
 
+/// Makes `image`'s computations stop once the calling thread's current
+/// cancel flag (ap_cancel.h) is set; nothing when the thread has none.
+void ap_vips_watch(VipsImage *image);
+
 /// Opens an image header-only: pixels are decoded only if later asked for.
 VipsImage *ap_vips_open_header_fd(int fd);
 

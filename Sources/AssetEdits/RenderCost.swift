@@ -1,0 +1,97 @@
+import AssetMedia
+
+/// What a render will cost, estimated from its plan before any pixel is
+/// decoded, in *work units*: a unit is about a nanosecond of one core.
+/// Each operation costs the pixels it touches times its weight. A request
+/// whose estimate passes `RenderLimits.maxWork` is refused (HTTP 422), so no
+/// single request can hold a CPU for minutes; the time limit is the second
+/// line, for what the estimate misses.
+///
+/// The weights are nanoseconds per pixel measured with libvips 8.14's own
+/// command line, one thread, on worst-case content (Gaussian noise, which
+/// no encoder compresses): 12 MP encoded as JPEG in 0.17 s with its decode,
+/// PNG 5.3 s, WebP 3.0 s, AVIF 24.8 s; Gaussian blur 1.0 s at sigma 10;
+/// resize 0.24 s; an attention smartcrop 0.2 s; PNG decode 0.32 s; a 25 MP
+/// Pango text mask 0.19 s. They only need to be right to within a factor
+/// of two or so.
+public struct RenderCost: Sendable, Equatable, CustomStringConvertible {
+    /// Pixels decoded (after shrink-on-load).
+    public var decode: Int
+    /// Pixels resampled to the output size, and the crop of `cover`.
+    public var resize: Int
+    /// Gaussian blur: its mask, and so its cost, grows with sigma.
+    public var blur: Int
+    /// Pixelation, smart crops, overlays: whole-output passes.
+    public var filters: Int
+    /// Pango's text mask, estimated from its characters and size.
+    public var text: Int
+    /// Encoding the output: AVIF and WebP cost many times JPEG.
+    public var encode: Int
+
+    public var total: Int {
+        [decode, resize, blur, filters, text, encode].reduce(0) { sum, part in
+            let (added, overflow) = sum.addingReportingOverflow(part)
+            return overflow ? .max : added
+        }
+    }
+
+    /// The largest part, for the message that refuses a request.
+    public var dominant: String {
+        let parts = [("decoding the source", decode), ("resizing", resize), ("blur", blur), ("filters and overlays", filters),
+                     ("text", text), ("encoding", encode)]
+        return parts.max { $0.1 < $1.1 }?.0 ?? "rendering"
+    }
+
+    public var description: String {
+        "decode \(decode), resize \(resize), blur \(blur), filters \(filters), text \(text), encode \(encode): total \(total)"
+    }
+
+    /// Work units per output pixel for each format's encoder, at the
+    /// efforts the renderer uses.
+    static func encodeWeight(_ format: EncodedFormat) -> Int {
+        switch format {
+        case .jpeg: 10
+        case .png: 450
+        case .webp: 250
+        case .avif: 2000
+        }
+    }
+
+    /// The estimated pixel area of the text mask: Pango's glyphs are at most
+    /// about as wide as they are tall, and lines are 1.3 × the size apart.
+    static func textMaskArea(scalars: Int, size: Int) -> Int {
+        Renderer.area(Renderer.area(scalars, size), Renderer.rounded(Double(size) * 1.3))
+    }
+
+    static func times(_ pixels: Int, _ weight: Int) -> Int { Renderer.area(pixels, weight) }
+}
+
+extension Renderer {
+    /// The cost of rendering `parameters` by `plan`.
+    func cost(of plan: Plan, _ parameters: RenderParameters, sourceHasAlpha: Bool) -> RenderCost {
+        let resized = Self.area(plan.resized.width, plan.resized.height)
+        let output = Self.area(plan.output.width, plan.output.height)
+        let decodeScale = Double(plan.decodeLongSide) / Double(max(plan.upright.width, plan.upright.height))
+        let decoded = Self.area(Self.rounded(Double(plan.upright.width) * decodeScale),
+                                Self.rounded(Double(plan.upright.height) * decodeScale))
+        let sigma = (parameters.blur ?? 0) * plan.dpr
+        let blur = sigma > 0 ? RenderCost.times(resized, Self.rounded(sigma * 9)) : 0
+        var filters = 0
+        if parameters.pixelate != nil { filters += RenderCost.times(output, 10) }
+        if parameters.gravity == .entropy || parameters.gravity == .attention { filters += RenderCost.times(resized, 20) }
+        if parameters.mark != nil { filters += RenderCost.times(output, 20) }
+        let text = parameters.text.map { text in
+            RenderCost.times(RenderCost.textMaskArea(scalars: text.unicodeScalars.count, size: textSize(parameters, plan)), 8)
+        } ?? 0
+        let encode = RenderCost.times(output, RenderCost.encodeWeight(parameters.outputFormat(sourceHasAlpha: sourceHasAlpha)))
+        // Decoding touches every source pixel (JPEG's shrink-on-load only
+        // skips part of the work) and writes the decoded ones.
+        let decode = RenderCost.times(Self.area(plan.upright.width, plan.upright.height), 2) + RenderCost.times(decoded, 25)
+        return RenderCost(decode: decode, resize: RenderCost.times(resized, 20), blur: blur, filters: filters, text: text, encode: encode)
+    }
+
+    /// The text's height in output pixels.
+    func textSize(_ parameters: RenderParameters, _ plan: Plan) -> Int {
+        Self.rounded(Double(parameters.textSize ?? 32) * plan.dpr)
+    }
+}
