@@ -39,12 +39,12 @@ struct AssetPipeCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch let error as FatalError {
-            Terminal.standardError.write("assetpipe: \(error.message)\n")
+            Terminal.standardError.write("assetpipe: \(Terminal.printable(error.message))\n")
             Foundation.exit(1)
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
-                Terminal.standardError.write(fullMessage(for: error) + "\n")
+                Terminal.standardError.write(Terminal.printable(fullMessage(for: error)) + "\n")
                 Foundation.exit(2)
             }
             exit(withError: error)

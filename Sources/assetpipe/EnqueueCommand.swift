@@ -103,7 +103,7 @@ struct EnqueueCommand: AsyncParsableCommand {
     private func fileRequests() throws -> [JobRequest] {
         let inputs = InputWalker.walk(items)
         for problem in inputs.problems {
-            Terminal.standardError.write("warning: \(problem)\n")
+            Terminal.standardError.write("warning: \(Terminal.printable(problem))\n")
         }
         guard !inputs.files.isEmpty else { throw FatalError(message: "no files found under \(items.joined(separator: ", "))") }
         return inputs.files.map { file in

@@ -48,7 +48,7 @@ struct ProcessCommand: AsyncParsableCommand {
 
         let inputs = InputWalker.walk(paths)
         for problem in inputs.problems {
-            Terminal.standardError.write("warning: \(problem)\n")
+            Terminal.standardError.write("warning: \(Terminal.printable(problem))\n")
         }
         let batch = Batch(runner: Runner(definition: definition), sink: store, concurrency: jobs)
         let output = RecordOutput(json: json, total: inputs.files.count)

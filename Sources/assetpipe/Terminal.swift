@@ -18,4 +18,20 @@ enum Terminal {
 
     static let standardOutput = Stream(handle: .standardOutput, descriptor: STDOUT_FILENO)
     static let standardError = Stream(handle: .standardError, descriptor: STDERR_FILENO)
+
+    /// `text` with its control characters (C0, DEL, C1) written as `\xHH` or
+    /// `\u{HHHH}`: a file name is data, and an ESC in one must not move the
+    /// cursor, recolour or retitle the terminal it is printed on.
+    static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            if scalar.properties.generalCategory == .control {
+                result += scalar.value < 0x100 ? String(format: "\\x%02X", scalar.value) : String(format: "\\u{%04X}", scalar.value)
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
 }
