@@ -64,17 +64,10 @@ public struct JobRequest: Sendable, Equatable {
         guard Self.attemptCounts.contains(maxAttempts) else {
             throw refuse("max_attempts \(maxAttempts) is outside \(Self.attemptCounts.lowerBound)...\(Self.attemptCounts.upperBound)")
         }
-        switch kind {
-        case .process:
-            guard let origin = payload.origin, origin.hasPrefix("/"), !origin.utf8.contains(0) else {
-                throw refuse("a process job needs `origin`, the file's absolute path")
-            }
-        case .refresh, .delete:
-            guard payload.assetID?.isEmpty == false else { throw refuse("a \(kind.rawValue) job needs `asset_id`") }
-        case .edit:
-            guard payload.assetID?.isEmpty == false, payload.ops?.isEmpty == false else {
-                throw refuse("an edit job needs `asset_id` and `ops`")
-            }
+        do {
+            _ = try JobWork(kind: kind, payload: payload)
+        } catch {
+            throw refuse(error.description)
         }
         return self
     }

@@ -10,10 +10,8 @@ import Foundation
 /// pipeline (metadata, palette, renditions), with an `edited` history entry
 /// that keeps the parameters.
 extension JobExecutor {
-    func executeEdit(_ job: Job, source: ChangeSource, mayCommit: () -> Bool) -> JobResult {
-        guard let assetID = job.payload.assetID, let ops = job.payload.ops else {
-            return JobResult(outcome: .failed(AssetError(.internalError, "the edit job names no asset or no ops")), summary: "bad payload")
-        }
+    func executeEdit(_ job: Job, assetID: String, ops: String, saveAs: String?, onConflict: ConflictPolicy?,
+                     source: ChangeSource, mayCommit: () -> Bool) -> JobResult {
         let existing: AssetRecord?
         do {
             existing = try catalog.record(idOrPath: assetID)
@@ -74,8 +72,8 @@ extension JobExecutor {
         if let retry = retryUnlessLast(processed, job) { return retry }
         guard mayCommit() else { return JobResult(outcome: .released, summary: "abandoned before commit") }
         let note = ["ops": ops, "edited_from": "\(assetID) v\(existing.version ?? 1)"]
-        let target = job.payload.target ?? existing.path
-        let policy = job.payload.target == nil ? ConflictPolicy.version : job.payload.onConflict ?? runner.definition.onConflict
+        let target = saveAs ?? existing.path
+        let policy = saveAs == nil ? ConflictPolicy.version : onConflict ?? runner.definition.onConflict
         return result(of: {
             try catalog.place(processed, at: target, origin: path, onConflict: policy, source: source, action: .edited, note: note)
         })

@@ -45,23 +45,22 @@ public struct JobExecutor: Sendable {
     /// its lease, shutting down), whose result then no longer matters.
     public func execute(_ job: Job, mayCommit: () -> Bool) -> JobResult {
         let source = ChangeSource(actor: actor, effectKey: job.effectKey)
-        switch job.kind {
-        case .process:
-            guard let origin = job.payload.origin else {
-                return JobResult(outcome: .failed(AssetError(.internalError, "the process job has no origin file")), summary: "bad payload")
-            }
+        let work: JobWork
+        do {
+            work = try job.work
+        } catch {
+            return JobResult(outcome: .failed(AssetError(.internalError, "bad payload: \(error)")), summary: "bad payload")
+        }
+        switch work {
+        case .process(let origin, let target, let onConflict):
             let processed = runner.process(SourceFile(path: origin))
             if let retry = retryUnlessLast(processed, job) { return retry }
             guard mayCommit() else { return JobResult(outcome: .released, summary: "abandoned before commit") }
-            let target = job.payload.target ?? origin
             return result(of: {
-                try catalog.place(processed, at: target, origin: origin,
-                                  onConflict: job.payload.onConflict ?? runner.definition.onConflict, source: source)
+                try catalog.place(processed, at: target ?? origin, origin: origin,
+                                  onConflict: onConflict ?? runner.definition.onConflict, source: source)
             })
-        case .refresh:
-            guard let assetID = job.payload.assetID else {
-                return JobResult(outcome: .failed(AssetError(.internalError, "the refresh job names no asset")), summary: "bad payload")
-            }
+        case .refresh(let assetID):
             let existing: AssetRecord?
             do {
                 existing = try catalog.record(idOrPath: assetID)
@@ -76,14 +75,11 @@ public struct JobExecutor: Sendable {
             if let retry = retryUnlessLast(processed, job) { return retry }
             guard mayCommit() else { return JobResult(outcome: .released, summary: "abandoned before commit") }
             return result(of: { try catalog.refresh(assetID: assetID, with: processed, source: source) })
-        case .delete:
-            guard let assetID = job.payload.assetID else {
-                return JobResult(outcome: .failed(AssetError(.internalError, "the delete job names no asset")), summary: "bad payload")
-            }
+        case .delete(let assetID):
             guard mayCommit() else { return JobResult(outcome: .released, summary: "abandoned before commit") }
             return result(of: { try catalog.delete(assetID: assetID, source: source) })
-        case .edit:
-            return executeEdit(job, source: source, mayCommit: mayCommit)
+        case .edit(let assetID, let ops, let saveAs, let onConflict):
+            return executeEdit(job, assetID: assetID, ops: ops, saveAs: saveAs, onConflict: onConflict, source: source, mayCommit: mayCommit)
         }
     }
 

