@@ -67,8 +67,8 @@ import Testing
         let image = try Renderer().render(try SourceFile(path: RendererTests.white).open(), try RenderParameters(queryString: query))
         let path = try Package.temporaryDirectory("markup") + "/out.png"
         try Data(image.bytes).write(to: URL(fileURLWithPath: path))
-        #expect(try Self.darkest(path, x: 0, y: 0, width: 400, height: 40) < 100, "the text was not drawn")
-        #expect(try Self.darkest(path, x: 0, y: 60, width: 400, height: 240) == 255, "ink far below one line of 12 px text")
+        #expect(try RendererTests.darkest(path, x: 0, y: 0, width: 400, height: 40) < 100, "the text was not drawn")
+        #expect(try RendererTests.darkest(path, x: 0, y: 60, width: 400, height: 240) == 255, "ink far below one line of 12 px text")
     }
 
     @Test func fontNamesCarryNoMarkupOrSizes() throws {
@@ -101,15 +101,6 @@ import Testing
             return true
         }
         #expect(ContinuousClock.now - started < .milliseconds(1200), "the render went on after its cancellation")
-    }
-
-    static func darkest(_ path: String, x: Int, y: Int, width: Int, height: Int) throws -> Double {
-        let area = try Package.temporaryDirectory("render-area") + "/area.v"
-        guard try Command.run("vips", ["crop", path, area, "\(x)", "\(y)", "\(width)", "\(height)"]).status == 0 else {
-            throw TestFailure("vips crop failed")
-        }
-        let result = try Command.run("vips", ["min", area])
-        return try #require(Double(result.output.trimmingCharacters(in: .whitespacesAndNewlines)))
     }
 }
 

@@ -63,7 +63,7 @@ import Testing
     }
 
     /// The darkest value in an area (`vips crop` then `vips min`).
-    private func darkest(_ path: String, x: Int, y: Int, width: Int, height: Int) throws -> Double {
+    static func darkest(_ path: String, x: Int, y: Int, width: Int, height: Int) throws -> Double {
         let area = try Package.temporaryDirectory("render-area") + "/area.v"
         guard try Command.run("vips", ["crop", path, area, "\(x)", "\(y)", "\(width)", "\(height)"]).status == 0 else {
             throw TestFailure("vips crop failed")
@@ -147,8 +147,8 @@ import Testing
     @Test(arguments: ["top-left", "bottom-right"])
     func textLandsInTheRequestedCorner(align: String) throws {
         let (path, _) = try render(Self.white, "txt=MMMM&txt-size=40&txt-color=000000&txt-align=\(align)&fm=png")
-        let topLeft = try darkest(path, x: 0, y: 0, width: 200, height: 100)
-        let bottomRight = try darkest(path, x: 200, y: 200, width: 200, height: 100)
+        let topLeft = try Self.darkest(path, x: 0, y: 0, width: 200, height: 100)
+        let bottomRight = try Self.darkest(path, x: 200, y: 200, width: 200, height: 100)
         let (inked, blank) = align == "top-left" ? (topLeft, bottomRight) : (bottomRight, topLeft)
         #expect(inked < 60, "no dark glyph pixels where the text should be")
         #expect(blank == 255, "ink where no text was asked for")
@@ -165,7 +165,7 @@ import Testing
                 for round in 0..<3 {
                     do {
                         let (path, _) = try self.render(Self.white, "txt=W\(index)W\(round)&txt-size=48&txt-align=center&fm=png")
-                        let value = try self.darkest(path, x: 100, y: 100, width: 200, height: 100)
+                        let value = try Self.darkest(path, x: 100, y: 100, width: 200, height: 100)
                         darkness.withLock { $0.append(value) }
                     } catch {
                         failures.withLock { $0.append("\(error)") }
