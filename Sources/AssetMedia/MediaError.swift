@@ -6,6 +6,8 @@ public struct MediaError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
         /// The file could not be opened or read (permissions, vanished, I/O, symlink loop).
         case unreadable
+        /// A FIFO, socket or device: never read, since it could block or never end.
+        case notRegularFile
         /// The bytes are in a known format but cannot be decoded.
         case corrupt
         /// No enabled decoder accepts these bytes.

@@ -41,9 +41,12 @@ public struct SourceFile: Sendable, Hashable {
     }
 
     /// Opens the file read-only. Errors carry the OS reason and the path.
+    /// Only regular files open: the open itself never blocks (O_NONBLOCK,
+    /// so a FIFO with no writer does not hang the caller), and a FIFO,
+    /// socket or device is refused before anything is read from it.
     public func open() throws(MediaError) -> OpenedFile {
         let cPath = pathBytes.map { CChar(bitPattern: $0) } + [0]
-        let fd = Glibc.open(cPath, O_RDONLY | O_CLOEXEC)
+        let fd = Glibc.open(cPath, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         if fd < 0 {
             throw MediaError(.unreadable, "cannot open \(displayPath): \(String(cString: strerror(errno)))")
         }
@@ -106,11 +109,25 @@ public final class OpenedFile: @unchecked Sendable {
             Glibc.close(descriptor)
             throw MediaError(.unreadable, "\(displayPath) is a directory")
         }
+        if (info.st_mode & S_IFMT) != S_IFREG {
+            Glibc.close(descriptor)
+            throw MediaError(.notRegularFile, "\(displayPath) is a \(Self.kind(of: info.st_mode)), not a regular file; it is not read")
+        }
         self.size = Int64(info.st_size)
     }
 
     deinit {
         Glibc.close(descriptor)
+    }
+
+    static func kind(of mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: "FIFO"
+        case S_IFSOCK: "socket"
+        case S_IFCHR: "character device"
+        case S_IFBLK: "block device"
+        default: "special file"
+        }
     }
 
     /// Reads up to `count` bytes at `offset`, without moving the file offset.

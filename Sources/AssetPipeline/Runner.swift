@@ -16,6 +16,10 @@ public struct Runner: Sendable {
         let file: OpenedFile
         do {
             file = try source.open()
+        } catch where error.kind == .notRegularFile {
+            record.status = .errored
+            record.error = AssetError(.notRegularFile, error.message)
+            return ProcessedAsset(record: record, renditions: [])
         } catch {
             record.status = .errored
             record.error = AssetError(.inaccessible, "\(error.message); check that the file exists and is readable by this user")

@@ -58,6 +58,7 @@ extension AssetError {
     init(_ error: MediaError) {
         switch error.kind {
         case .unreadable: self.init(.inaccessible, error.message)
+        case .notRegularFile: self.init(.notRegularFile, error.message)
         case .corrupt: self.init(.corrupt, error.message)
         case .unsupported: self.init(.unsupportedFormat, error.message)
         case .timeout: self.init(.timeout, error.message)
