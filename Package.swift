@@ -74,6 +74,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                // The PostgreSQL driver's connections run as a Service of the command's group.
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The edit vocabulary: render parameters, their canonical form, URL signing.
@@ -108,6 +110,13 @@ let package = Package(
             name: "queue-bench",
             dependencies: ["AssetQueue", "AssetWorker", .product(name: "Logging", package: "swift-log")]
         ),
+        // Fuzz targets for every parser of outside input, with their seeded generators and mutators.
+        .target(
+            name: "AssetFuzz",
+            dependencies: ["AssetEdits", "AssetMedia", "AssetPipeline", "AssetQueue", "AssetServer"]
+        ),
+        // `fuzz TARGET|all`: runs the fuzz targets in-process (`make fuzz`); with -DLIBFUZZER, a libFuzzer driver.
+        .executableTarget(name: "fuzz", dependencies: ["AssetFuzz"]),
         .executableTarget(
             name: "assetpipe",
             dependencies: [
@@ -145,11 +154,13 @@ let package = Package(
         .testTarget(
             name: "AssetWorkerTests",
             dependencies: [
-                "AssetWorker", "AssetQueue", "AssetCatalog", "TestSupport",
+                "AssetWorker", "AssetQueue", "AssetCatalog", "AssetMedia", "TestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
         .testTarget(name: "assetpipeTests", dependencies: ["AssetCatalog", "TestSupport"]),
+        // A bounded run of every fuzz target, so `swift test` covers them.
+        .testTarget(name: "AssetFuzzTests", dependencies: ["AssetFuzz", "AssetEdits"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -40,4 +40,8 @@ public final class Cancellation: @unchecked Sendable {
 
     /// Whether the calling thread's current flag, if it has one, is set.
     static var currentIsSet: Bool { ap_cancel_current_is_set() != 0 }
+
+    /// `currentIsSet` for work outside libvips and FFmpeg (a loop in Swift,
+    /// a job's own steps) to stop at its next check, as the C work does.
+    public static var isCurrentCancelled: Bool { currentIsSet }
 }

@@ -142,21 +142,27 @@ struct TagTable {
         exif.lens = text(.exif, 0xA434)
         exif.takenAt = ExifDate.iso8601(
             dateTime: text(.exif, 0x9003),
-            subSeconds: text(.exif, 0x9291) ?? number(.exif, 0x9291).map { String(Int($0)) },
+            subSeconds: text(.exif, 0x9291) ?? wholeNumber(number(.exif, 0x9291)).map { String($0) },
             offset: text(.exif, 0x9011))
         exif.exposureTime = positive(number(.exif, 0x829A))
         exif.fNumber = positive(number(.exif, 0x829D))
         // ISOSpeedRatings (0x8827); newer files may carry only RecommendedExposureIndex-style PhotographicSensitivity (same tag).
-        exif.iso = positive(number(.exif, 0x8827)).map { Int($0) }
+        exif.iso = wholeNumber(positive(number(.exif, 0x8827)))
         exif.focalLength = positive(number(.exif, 0x920A))
         exif.focalLength35mm = positive(number(.exif, 0xA405))
-        exif.flash = number(.exif, 0x9209).map { Int($0) }
+        exif.flash = wholeNumber(number(.exif, 0x9209))
         exif.gps = gpsPosition()
         return exif
     }
 
     func raw() -> [String: MetadataValue] {
         Dictionary(values.map { key, value in ("\(key.ifd.name).\(Self.tagName(key))", value) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The whole part of `value`; nil when an Int cannot hold it (a FLOAT
+    /// or DOUBLE tag can say 1e300, which `Int(_:)` would trap on).
+    private func wholeNumber(_ value: Double?) -> Int? {
+        value.flatMap { Int(exactly: $0.rounded(.towardZero)) }
     }
 
     private func positive(_ value: Double?) -> Double? {
@@ -250,7 +256,8 @@ struct EntryDecoder {
                 return nil
             }
         }
-        if case .double(let number)? = values.first, values.count == 1, !number.isFinite { return nil }
+        // NaN and infinities have no JSON form, and the record is JSON: such an entry is unreadable.
+        if values.contains(where: { if case .double(let number) = $0 { !number.isFinite } else { false } }) { return nil }
         return values.count == 1 ? values[0] : .list(values)
     }
 

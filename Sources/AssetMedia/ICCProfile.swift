@@ -39,7 +39,8 @@ public enum ICCProfile {
               let length = reader.uint32(at: offset + 20).map(Int.init),
               let start = reader.uint32(at: offset + 24).map(Int.init),
               start + length <= size else { return nil }
-        let bytes = reader.bytes(at: offset + start, count: length)
+        // An Array, indexed from 0: the slice `bytes(at:count:)` returns keeps the profile's indices.
+        let bytes = Array(reader.bytes(at: offset + start, count: length))
         var units: [UInt16] = []
         var index = 0
         while index + 1 < bytes.count {

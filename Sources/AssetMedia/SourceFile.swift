@@ -46,11 +46,23 @@ public struct SourceFile: Sendable, Hashable {
     /// socket or device is refused before anything is read from it.
     public func open() throws(MediaError) -> OpenedFile {
         let cPath = pathBytes.map { CChar(bitPattern: $0) } + [0]
+        // Looked at before opening too: opening a device can itself do
+        // something (a tape rewinds), and a socket cannot be opened at all
+        // (ENXIO), which would read as a transient `unreadable`.
+        var info = stat()
+        if stat(cPath, &info) == 0, Self.isSpecial(info.st_mode) {
+            throw MediaError(.notRegularFile, "\(displayPath) is a \(OpenedFile.kind(of: info.st_mode)), not a regular file; it is not read")
+        }
         let fd = Glibc.open(cPath, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         if fd < 0 {
             throw MediaError(.unreadable, "cannot open \(displayPath): \(String(cString: strerror(errno)))")
         }
         return try OpenedFile(descriptor: fd, displayPath: displayPath)
+    }
+
+    /// Neither a regular file nor a directory (which fails as unreadable, as it always has).
+    static func isSpecial(_ mode: mode_t) -> Bool {
+        mode & S_IFMT != S_IFREG && mode & S_IFMT != S_IFDIR
     }
 
     static func escapedText(_ bytes: [UInt8]) -> String {

@@ -22,6 +22,7 @@ public struct XMPPacket: Sendable, Equatable {
         // Packets are padded with spaces and sometimes NULs after </x:xmpmeta>.
         let end = bytes.lastIndex { $0 != 0 && $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
         guard let end else { return nil }
+        guard isSafeForXMLParser(bytes[...end]) else { return nil }
         let collector = DublinCoreCollector()
         let parser = XMLParser(data: Data(bytes[...end]))
         parser.shouldProcessNamespaces = true
@@ -31,6 +32,33 @@ public struct XMPPacket: Sendable, Equatable {
         let packet = collector.packet
         guard packet.title != nil || packet.description != nil || !packet.subject.isEmpty else { return nil }
         return packet
+    }
+}
+
+extension XMPPacket {
+    /// Whether Foundation's XMLParser can be given `bytes` without crashing
+    /// the process. It traps on names that are not UTF-8 (libxml2, recovering,
+    /// hands them on), and dereferences NULL for a processing instruction
+    /// without data (`<?x?>`) and for the optional parts of DTD declarations
+    /// (`<!ATTLIST a b CDATA #IMPLIED>`). XMP is UTF-8 and has no DTD, so a
+    /// packet with any of these is not parsed at all.
+    static func isSafeForXMLParser(_ bytes: ArraySlice<UInt8>) -> Bool {
+        guard String(validating: bytes, as: UTF8.self) != nil else { return false }
+        let less = UInt8(ascii: "<"), bang = UInt8(ascii: "!"), question = UInt8(ascii: "?")
+        var index = bytes.startIndex
+        while let open = bytes[index...].firstIndex(of: less) {
+            let rest = bytes[(open + 1)...]
+            if rest.first == bang, !rest.starts(with: "!--".utf8), !rest.starts(with: "![CDATA[".utf8) {
+                return false // a DTD declaration
+            }
+            if rest.first == question {
+                // The target, then whitespace and data; straight to `?>` is no data.
+                let target = rest.dropFirst().prefix { ![0x20, 0x09, 0x0A, 0x0D, question].contains($0) }
+                if rest.dropFirst(1 + target.count).first == question { return false }
+            }
+            index = open + 1
+        }
+        return true
     }
 }
 

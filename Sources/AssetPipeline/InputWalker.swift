@@ -5,15 +5,26 @@ import Glibc
 #endif
 
 /// Lists the files under the paths a user gives, recursively, by the exact
-/// bytes of their names. Symlinks are followed; a directory reached twice
-/// (a symlink loop) is walked once. A symlink that cannot be resolved is
-/// still listed, so it is catalogued with the reason it cannot be read.
+/// bytes of their names. Symlinks found on the way are followed as `symlinks`
+/// says (by default only those that stay inside the given folders); a
+/// directory reached twice (a symlink loop) is walked once. A symlink that
+/// cannot be resolved is still listed, so it is catalogued with the reason
+/// it cannot be read. The paths given themselves are always taken: the user
+/// named them.
 public struct InputWalker {
     /// The files found, in a stable order (byte order of paths).
     public private(set) var files: [SourceFile] = []
-    /// Directories that could not be listed, with why; the batch reports them.
+    /// Directories that could not be listed and links not followed out of
+    /// the roots, with why; the batch reports them.
     public private(set) var problems: [String] = []
     private var visitedDirectories: Set<FileIdentity> = []
+    private let symlinks: SymlinkPolicy
+    private let roots: SymlinkRoots
+
+    private init(symlinks: SymlinkPolicy, roots: SymlinkRoots) {
+        self.symlinks = symlinks
+        self.roots = roots
+    }
 
     private struct FileIdentity: Hashable {
         let device: UInt64
@@ -21,10 +32,11 @@ public struct InputWalker {
     }
 
     /// Walks `paths` (files or directories; relative to the working directory unless absolute).
-    public static func walk(_ paths: [String]) -> InputWalker {
-        var walker = InputWalker()
-        for path in paths {
-            walker.visit(Array(absolutePath(path).utf8))
+    public static func walk(_ paths: [String], symlinks: SymlinkPolicy = .within) -> InputWalker {
+        let absolute = paths.map { Array(absolutePath($0).utf8) }
+        var walker = InputWalker(symlinks: symlinks, roots: SymlinkRoots(absolute))
+        for path in absolute {
+            walker.visit(path)
         }
         return walker
     }
@@ -65,7 +77,30 @@ public struct InputWalker {
         }
         closedir(directory)
         for name in names.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            visit(path + [UInt8(ascii: "/")] + name)
+            let entry = path + [UInt8(ascii: "/")] + name
+            if follows(entry) { visit(entry) }
+        }
+    }
+
+    /// Whether to take a directory entry: anything but a symlink, and a
+    /// symlink as the policy says. A link leading out of the roots is
+    /// reported, so the user learns why its files are missing.
+    private mutating func follows(_ entry: [UInt8]) -> Bool {
+        var info = stat()
+        let cPath = entry.map { CChar(bitPattern: $0) } + [0]
+        guard lstat(cPath, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK else { return true }
+        switch symlinks {
+        case .follow:
+            return true
+        case .skip:
+            return false
+        case .within:
+            // A link that resolves to nothing is listed, so the runner records why it cannot be read.
+            guard SymlinkRoots.realPath(entry) != nil else { return true }
+            if roots.contains(entry) { return true }
+            problems.append("not following \(SourceFile(pathBytes: entry).displayPath): the link leads outside the folders given "
+                            + "(--symlinks follow to follow it)")
+            return false
         }
     }
 }

@@ -292,7 +292,9 @@ private struct DefinitionReader {
             "": 1, "b": 1, "k": 1e3, "kb": 1e3, "m": 1e6, "mb": 1e6, "g": 1e9, "gb": 1e9,
             "kib": 1024, "mib": 1_048_576, "gib": 1_073_741_824,
         ]
-        guard let number = Double(digits), let multiplier = multipliers[unit], number * multiplier >= 1 else {
+        // Below 2^63 (Int64.max rounds up to it as a Double), so the conversion cannot trap.
+        guard let number = Double(digits), let multiplier = multipliers[unit], number * multiplier >= 1,
+              number * multiplier < Double(Int64.max) else {
             throw error(at: node, "\(place) is '\(text)'; give a size such as 500MB, 2GB, 64MiB or a number of bytes")
         }
         return Int64(number * multiplier)

@@ -3,6 +3,7 @@ import AssetPipeline
 import Foundation
 import Logging
 import PostgresNIO
+import ServiceLifecycle
 import Synchronization
 
 /// The job queue on PostgreSQL, for workers on many hosts. Claims take the
@@ -11,14 +12,17 @@ import Synchronization
 /// (`waitForWork`) instead of them polling. Jobs move through the same
 /// lifecycle as in SQLite (`Job`'s steps, applied inside each transaction),
 /// and pass the same contract tests.
-public final class PostgresJobQueue: JobQueue {
+///
+/// The queue is a `Service`: its connection pool and its LISTEN connection
+/// live in `run()`, which the command's ServiceGroup runs (first, so that it
+/// shuts down last, after the workers have handed back their jobs). Queue
+/// calls made while `run()` is not running wait for it.
+public final class PostgresJobQueue: JobQueue, Service {
     /// The channel enqueues notify and idle workers listen on: one per
     /// schema, since notifications are database-wide and each schema is a queue.
     private let channel: String
 
     private let client: PostgresClient
-    private let runTask: Task<Void, Never>
-    private let listenTask: Task<Void, Never>
     private let clock: QueueClock
     private let backoff: Backoff
     private let logger: Logger
@@ -27,7 +31,8 @@ public final class PostgresJobQueue: JobQueue {
     public let location: String
 
     /// Connects to the database at `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`,
-    /// optionally `?search_path=SCHEMA`) and applies the queue's migrations.
+    /// optionally `?search_path=SCHEMA`) and applies the queue's migrations,
+    /// over a connection of their own: the pool starts with `run()`.
     public static func connect(url: String, clock: QueueClock = .system, backoff: Backoff = .standard,
                                logger: Logger = Logger(label: "assetpipe.postgres")) async throws(QueueError) -> PostgresJobQueue {
         let target: PostgresURL
@@ -36,16 +41,20 @@ public final class PostgresJobQueue: JobQueue {
         } catch {
             throw QueueError(.storage, operation: error.operation, reason: error.reason, hint: error.hint)
         }
-        let queue = PostgresJobQueue(target, clock: clock, backoff: backoff, logger: logger)
         do {
-            try await queue.client.withConnection { connection in
+            let connection = try await PostgresConnection.connect(configuration: target.connectionConfiguration, id: 0, logger: logger)
+            do {
                 try await PostgresMigrations.apply(Self.migrations, inSchema: target.schema, on: connection, logger: logger)
+            } catch {
+                try? await connection.close()
+                throw error
             }
+            try? await connection.close()
         } catch {
             throw QueueError(operation: "set up the job queue in \(target.location)", underlying: PostgresFailure(error),
                              hint: "check that PostgreSQL is running there and the user may create tables")
         }
-        return queue
+        return PostgresJobQueue(target, clock: clock, backoff: backoff, logger: logger)
     }
 
     private init(_ target: PostgresURL, clock: QueueClock, backoff: Backoff, logger: Logger) {
@@ -60,25 +69,47 @@ public final class PostgresJobQueue: JobQueue {
         self.backoff = backoff
         self.logger = logger
         self.location = target.location
-        let channel = "assetpipe_jobs" + (target.schema.map { "_" + $0 } ?? "")
-        self.channel = channel
-        runTask = Task { await client.run() }
-        let wakeups = self.wakeups
-        // One connection listens for as long as the queue is open; a broken
-        // one is replaced, and workers fall back to their periodic claim meanwhile.
-        listenTask = Task {
-            while !Task.isCancelled {
-                do {
-                    try await client.withConnection { connection in
-                        try await connection.listen(on: channel) { notifications in
-                            for try await _ in notifications { wakeups.signal() }
-                        }
+        channel = "assetpipe_jobs" + (target.schema.map { "_" + $0 } ?? "")
+    }
+
+    /// Runs the connection pool and the LISTEN connection until a graceful
+    /// shutdown or cancellation.
+    public func run() async {
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.client.run() }
+                group.addTask { await self.listen() }
+            }
+        }
+    }
+
+    /// Runs `body` while `run()` runs beside it, then stops the connections:
+    /// for commands that make a few queue calls and exit.
+    public func whileRunning<T>(isolation: isolated (any Actor)? = #isolation,
+                                _ body: () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self, returning: T.self, isolation: isolation) { group in
+            group.addTask { await self.run() }
+            defer { group.cancelAll() }
+            return try await body()
+        }
+    }
+
+    /// One connection listens for as long as the queue runs; a broken one is
+    /// replaced, and workers fall back to their periodic claim meanwhile.
+    private func listen() async {
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: self.channel) { notifications in
+                        for try await _ in notifications { self.wakeups.signal() }
                     }
-                } catch {
-                    if Task.isCancelled { return }
-                    logger.warning("lost the LISTEN connection; reconnecting", metadata: ["error": "\(PostgresFailure(error))"])
-                    try? await Task.sleep(for: .seconds(1))
                 }
+            } catch {
+                // Waited out before a word is said: at shutdown the pool closes
+                // this connection a moment before this task hears it is cancelled.
+                try? await Task.sleep(for: .seconds(1))
+                if Task.isCancelled { return }
+                logger.warning("lost the LISTEN connection; reconnecting", metadata: ["error": "\(PostgresFailure(error))"])
             }
         }
     }
@@ -114,11 +145,6 @@ public final class PostgresJobQueue: JobQueue {
             "CREATE INDEX job_claim_order ON job (state, priority DESC, seq)",
         ]),
     ]
-
-    deinit {
-        listenTask.cancel()
-        runTask.cancel()
-    }
 
     public func enqueue(_ requests: [JobRequest]) async throws(QueueError) -> [Job] {
         let now = clock.now()
@@ -300,15 +326,37 @@ final class Wakeups: Sendable {
         for waiter in waiters { waiter.resume(returning: true) }
     }
 
+    /// True when woken by `signal()` within `timeout`. The wait and its time
+    /// limit race as two child tasks; the loser is cancelled.
     func wait(upTo timeout: Duration) async -> Bool {
-        let id = UUID()
-        return await withCheckedContinuation { continuation in
-            state.withLock { $0.waiters[id] = continuation }
-            // Registered first, so the timeout always finds the waiter unless a signal took it.
-            Task {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await self.waitForSignal(UUID()) }
+            group.addTask {
                 try? await Task.sleep(for: timeout)
-                self.state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: false)
+                return false
             }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            // A signal may have landed while the timeout won: it counts.
+            var woken = first
+            while let next = await group.next() { woken = woken || next }
+            return woken
+        }
+    }
+
+    /// True once signalled; false when cancelled first.
+    private func waitForSignal(_ id: UUID) async -> Bool {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let cancelled = state.withLock { state -> Bool in
+                    if Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if cancelled { continuation.resume(returning: false) }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: false)
         }
     }
 }

@@ -1,3 +1,4 @@
+import AssetPipeline
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -9,11 +10,15 @@ import Glibc
 /// `settle`, each once, so a file still being copied in is not read
 /// half-written. A file rewritten later (a new signature) is returned again
 /// once it settles; one that vanishes is forgotten. Dot-files and
-/// dot-folders (temporary files of uploaders) are skipped, and symlinked
-/// folders are not followed (no loops).
+/// dot-folders (temporary files of uploaders) are skipped. Symlinks are
+/// followed as `symlinks` says (by default only those that stay inside the
+/// watched folder); a folder reached twice in one listing is listed once.
+/// Only regular files are returned: a FIFO or device dropped in is ignored.
 public struct DirectoryWatcher {
     public let directory: String
     public let settle: Duration
+    public let symlinks: SymlinkPolicy
+    private let roots: SymlinkRoots
     /// Files the caller already has (catalogued, or queued before a restart):
     /// asked only when a file is about to be returned.
     private let isKnown: (String) -> Bool
@@ -38,10 +43,18 @@ public struct DirectoryWatcher {
     }
 
     private var sightings: [String: Sighting] = [:]
+    /// Links not followed at the last poll, so that each is reported once.
+    private var refused: Set<String> = []
+    /// The links that the last poll found leading out of the folder for the
+    /// first time (`--symlinks within`), for the caller to report.
+    public private(set) var newlyRefusedLinks: [String] = []
 
-    public init(directory: String, settle: Duration = .seconds(2), isKnown: @escaping (String) -> Bool = { _ in false }) {
+    public init(directory: String, settle: Duration = .seconds(2), symlinks: SymlinkPolicy = .within,
+                isKnown: @escaping (String) -> Bool = { _ in false }) {
         self.directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         self.settle = settle
+        self.symlinks = symlinks
+        self.roots = SymlinkRoots([Array(self.directory.utf8)])
         self.isKnown = isKnown
     }
 
@@ -55,7 +68,11 @@ public struct DirectoryWatcher {
             throw WatchError(message: "cannot watch \(directory): not a folder; pass a folder to --watch")
         }
         var seen: [String: Signature] = [:]
-        list(directory, into: &seen)
+        var folders: Set<FolderIdentity> = [FolderIdentity(info)]
+        var refusedNow: Set<String> = []
+        list(directory, into: &seen, folders: &folders, refused: &refusedNow)
+        newlyRefusedLinks = refusedNow.subtracting(refused).sorted()
+        refused = refusedNow
 
         var ready: [String] = []
         var next: [String: Sighting] = [:]
@@ -73,24 +90,50 @@ public struct DirectoryWatcher {
         return ready.sorted()
     }
 
-    /// Regular files (or symlinks to them) under `folder`, recursively.
-    private func list(_ folder: String, into seen: inout [String: Signature]) {
+    /// A folder by device and inode, to list each once however many links lead to it.
+    private struct FolderIdentity: Hashable {
+        let device: UInt64
+        let inode: UInt64
+
+        init(_ info: stat) {
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+        }
+    }
+
+    /// Regular files (or symlinks to them, as the policy allows) under `folder`, recursively.
+    private func list(_ folder: String, into seen: inout [String: Signature], folders: inout Set<FolderIdentity>,
+                      refused: inout Set<String>) {
         // An unreadable subfolder is skipped; the rest of the tree is still watched.
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
-        for name in names where !name.hasPrefix(".") {
+        // Sorted, so a folder reached by two names is always listed under the same one.
+        for name in names.sorted() where !name.hasPrefix(".") {
             let path = folder + "/" + name
-            var link = stat()
-            guard lstat(path, &link) == 0 else { continue }
-            switch link.st_mode & S_IFMT {
-            case S_IFDIR:
-                list(path, into: &seen)
-            case S_IFREG:
-                seen[path] = Signature(size: Int64(link.st_size), modified: link.st_mtim, inode: UInt64(link.st_ino))
-            case S_IFLNK:
-                var target = stat()
-                if stat(path, &target) == 0, (target.st_mode & S_IFMT) == S_IFREG {
-                    seen[path] = Signature(size: Int64(target.st_size), modified: target.st_mtim, inode: UInt64(target.st_ino))
+            var info = stat()
+            guard lstat(path, &info) == 0 else { continue }
+            if (info.st_mode & S_IFMT) == S_IFLNK {
+                // The link is queued under its own path; the worker opens it through the link.
+                switch symlinks {
+                case .skip:
+                    continue
+                case .follow:
+                    break
+                case .within:
+                    // A dangling link has nothing to queue yet; one leading out is reported.
+                    let bytes = Array(path.utf8)
+                    guard SymlinkRoots.realPath(bytes) != nil else { continue }
+                    guard roots.contains(bytes) else {
+                        refused.insert(path)
+                        continue
+                    }
                 }
+                guard stat(path, &info) == 0 else { continue }
+            }
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR:
+                if folders.insert(FolderIdentity(info)).inserted { list(path, into: &seen, folders: &folders, refused: &refused) }
+            case S_IFREG:
+                seen[path] = Signature(size: Int64(info.st_size), modified: info.st_mtim, inode: UInt64(info.st_ino))
             default:
                 continue
             }

@@ -1,3 +1,4 @@
+import AssetMedia
 import AssetPipeline
 import AssetQueue
 import Foundation
@@ -89,15 +90,21 @@ public final class Worker: Sendable {
             "worker": "\(settings.name)", "concurrency": "\(settings.concurrency)",
             "lease_s": "\(settings.lease.seconds)", "job_timeout_s": "\(settings.jobTimeout.seconds)",
         ])
-        await withTaskGroup(of: Void.self) { group in
-            for slot in 1...max(1, settings.concurrency) {
-                group.addTask { await self.slotLoop(name: "\(self.settings.name)/\(slot)", stop: stop) }
+        await withTaskCancellationHandler {
+            await withDiscardingTaskGroup { group in
+                // The queue depth and the grace run beside the slots, and end with them.
+                group.addTask { await self.reportQueueDepth() }
+                group.addTask { await self.enforceGrace(stop: stop) }
+                await withDiscardingTaskGroup { slots in
+                    for slot in 1...max(1, settings.concurrency) {
+                        slots.addTask { await self.slotLoop(name: "\(self.settings.name)/\(slot)", stop: stop) }
+                    }
+                }
+                group.cancelAll()
             }
-            let depth = Task { await self.reportQueueDepth(stop: stop) }
-            let grace = Task { await self.enforceGrace(stop: stop) }
-            await group.waitForAll()
-            depth.cancel()
-            grace.cancel()
+        } onCancel: {
+            // Cancelled (the process is going down hard): no grace; running jobs are handed back.
+            stop.hurry()
         }
         let result = summary.withLock { $0 }
         logger.info("worker stopped", metadata: [
@@ -143,24 +150,48 @@ public final class Worker: Sendable {
         let attempt = JobAttempt()
         running.withLock { $0[job.id] = attempt }
         defer { _ = running.withLock { $0.removeValue(forKey: job.id) } }
-        let heartbeatLog = log
-        let heartbeat = Task { await keepLease(job, worker: worker, attempt: attempt, log: heartbeatLog) }
-        let timeout = Task {
-            try? await Task.sleep(for: settings.jobTimeout)
-            if !Task.isCancelled { attempt.end(.timedOut) }
-        }
         if stop.isHurried { attempt.end(.graceExpired) }
         let perform = self.perform
+        // Stops the attempt's libvips and FFmpeg work when it is given up,
+        // so its thread ends within moments instead of running on.
+        let cancellation = Cancellation()
+        let threadDone = JobAttempt.Finish()
         let thread = Thread {
-            let result = perform(job) { attempt.isOpen }
+            let result = cancellation.run { perform(job) { attempt.isOpen } }
             attempt.end(.finished(result))
+            threadDone.signal()
         }
         // Decoders recurse deeply on some files; the default 512 KiB is not enough.
         thread.stackSize = 8 << 20
         thread.start()
-        let end = await attempt.wait()
-        heartbeat.cancel()
-        timeout.cancel()
+        // The heartbeat and the job timeout are child tasks of the attempt, ended with it.
+        let heartbeatLog = log
+        let end = await withDiscardingTaskGroup(returning: JobAttempt.End.self) { group in
+            group.addTask { await self.keepLease(job, worker: worker, attempt: attempt, log: heartbeatLog) }
+            group.addTask {
+                try? await Task.sleep(for: self.settings.jobTimeout)
+                if !Task.isCancelled { attempt.end(.timedOut) }
+            }
+            let end = await withTaskCancellationHandler {
+                await attempt.wait()
+            } onCancel: {
+                attempt.end(.graceExpired)
+            }
+            group.cancelAll()
+            return end
+        }
+        if case .finished = end {} else {
+            cancellation.cancel()
+            let cancelled = ContinuousClock.now
+            // Bounded: C code outside libvips and FFmpeg cannot be stopped; such a thread is left, and logged.
+            if await threadDone.wait(upTo: .seconds(5)) {
+                let stopSeconds = String(format: "%.3f", cancelled.duration(to: .now).seconds)
+                log[metadataKey: "stopped_in_s"] = "\(stopSeconds)"
+                log.debug("the attempt's thread stopped", metadata: ["stopped_in_s": "\(stopSeconds)"])
+            } else {
+                log.warning("the attempt's thread did not stop within 5 s of being cancelled; it is left to finish")
+            }
+        }
 
         let outcome: JobOutcome?
         switch end {
@@ -169,8 +200,8 @@ public final class Worker: Sendable {
             log[metadataKey: "result"] = "\(result.summary)"
             outcome = result.outcome
         case .timedOut:
-            // The thread cannot be interrupted inside C; it is left to finish, and its result is dropped.
-            outcome = .retry(AssetError(.timeout, "the job ran longer than the worker's job timeout of \(Int(settings.jobTimeout.seconds)) s"))
+            // The work was stopped (above); its result, if any, is dropped.
+            outcome = .retry(AssetError(.timeout, "the job ran longer than the worker's job timeout of \(String(format: "%g", settings.jobTimeout.seconds)) s"))
         case .graceExpired:
             outcome = .released
         case .leaseLost:
@@ -273,7 +304,7 @@ public final class Worker: Sendable {
         }
     }
 
-    private func reportQueueDepth(stop: StopSignal) async {
+    private func reportQueueDepth() async {
         while !Task.isCancelled {
             if let counts = try? await queue.counts() { metrics.queueDepth(counts) }
             try? await Task.sleep(for: .seconds(5))
@@ -298,6 +329,26 @@ public final class Worker: Sendable {
 
 /// One attempt at a job, which ends once, in the first of four ways.
 final class JobAttempt: Sendable {
+    /// Set once by the attempt's thread as it returns; awaited, with a limit, after a cancellation.
+    final class Finish: Sendable {
+        private let done = Atomic<Bool>(false)
+
+        func signal() {
+            done.store(true, ordering: .releasing)
+        }
+
+        /// True when the thread finished within `limit`. Polled: a thread ends
+        /// within milliseconds of a cancellation, and only given-up attempts wait.
+        func wait(upTo limit: Duration) async -> Bool {
+            let deadline = ContinuousClock.now + limit
+            while ContinuousClock.now < deadline {
+                if done.load(ordering: .acquiring) { return true }
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            return done.load(ordering: .acquiring)
+        }
+    }
+
     enum End: Sendable {
         case finished(JobResult)
         case timedOut

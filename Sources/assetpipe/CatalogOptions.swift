@@ -2,6 +2,7 @@ import ArgumentParser
 import AssetCatalog
 import AssetQueue
 import Foundation
+import ServiceLifecycle
 
 /// Where the catalog, the queue and the rendition files are: options every
 /// catalog command shares.
@@ -68,6 +69,24 @@ struct CatalogOptions: ParsableArguments {
     func openExistingQueue() async throws -> (Catalog, any JobQueue) {
         try requireExistingFile()
         return try await openQueue()
+    }
+
+    /// What must run, in the command's ServiceGroup and ahead of everything
+    /// that uses the queue, while `queue` is in use: the PostgreSQL driver's
+    /// connections; nothing for SQLite.
+    static func services(of queue: any JobQueue) -> [any Service] {
+        (queue as? PostgresJobQueue).map { [$0] } ?? []
+    }
+
+    /// Opens the catalog and the queue (an existing catalog only, with
+    /// `existing`) and runs `body` with them, and with the queue's
+    /// connections running beside it: for the commands that make a few
+    /// queue calls and exit.
+    func withQueue<T>(existing: Bool = false, isolation: isolated (any Actor)? = #isolation,
+                      _ body: (Catalog, any JobQueue) async throws -> T) async throws -> T {
+        let (catalog, queue) = existing ? try await openExistingQueue() : try await openQueue()
+        guard let postgres = queue as? PostgresJobQueue else { return try await body(catalog, queue) }
+        return try await postgres.whileRunning { try await body(catalog, queue) }
     }
 
     private func requireExistingFile() throws {

@@ -53,6 +53,10 @@ struct EnqueueCommand: AsyncParsableCommand {
     @Flag(help: "Remove the named assets (their origins are gone) and their renditions.")
     var delete = false
 
+    @Option(help: ArgumentHelp("Symlinks found in the folders: within (follow those that stay inside the given paths), "
+                               + "follow (all) or skip (none).", valueName: "POLICY"))
+    var symlinks: SymlinkPolicy = .within
+
     @Flag(help: "Print one JSON job per line instead of job ids.")
     var json = false
 
@@ -83,13 +87,13 @@ struct EnqueueCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (store, queue) = try await catalog.openQueue()
-        let requests = refresh || delete ? try assetRequests(store) : try fileRequests()
-        let jobs: [Job]
-        do {
-            jobs = try await queue.enqueue(requests)
-        } catch {
-            throw error.fatal
+        let (store, jobs) = try await catalog.withQueue { store, queue in
+            let requests = refresh || delete ? try assetRequests(store) : try fileRequests()
+            do throws(QueueError) {
+                return (store, try await queue.enqueue(requests))
+            } catch {
+                throw error.fatal
+            }
         }
         let encoder = AssetRecord.makeEncoder()
         var output = ""
@@ -101,7 +105,7 @@ struct EnqueueCommand: AsyncParsableCommand {
     }
 
     private func fileRequests() throws -> [JobRequest] {
-        let inputs = InputWalker.walk(items)
+        let inputs = InputWalker.walk(items, symlinks: symlinks)
         for problem in inputs.problems {
             Terminal.standardError.write("warning: \(Terminal.printable(problem))\n")
         }

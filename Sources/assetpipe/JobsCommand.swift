@@ -35,14 +35,12 @@ struct JobsCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let (_, queue) = try await catalog.openExistingQueue()
-            let jobs: [Job]
-            let counts: [Job.State: Int]
-            do {
-                jobs = try await queue.list(state: state, limit: max(0, limit))
-                counts = try await queue.counts()
-            } catch {
-                throw error.fatal
+            let (jobs, counts) = try await catalog.withQueue(existing: true) { _, queue in
+                do throws(QueueError) {
+                    return (try await queue.list(state: state, limit: max(0, limit)), try await queue.counts())
+                } catch {
+                    throw error.fatal
+                }
             }
             if json {
                 let encoder = AssetRecord.makeEncoder()
@@ -73,13 +71,14 @@ struct JobsCommand: AsyncParsableCommand {
         var id: String
 
         func run() async throws {
-            let (_, queue) = try await catalog.openExistingQueue()
-            do {
-                let job = try await queue.retry(id)
-                Terminal.standardOutput.write("\(job.id) \(job.state.rawValue)\n")
-            } catch {
-                throw error.fatal
+            let job = try await catalog.withQueue(existing: true) { _, queue in
+                do throws(QueueError) {
+                    return try await queue.retry(id)
+                } catch {
+                    throw error.fatal
+                }
             }
+            Terminal.standardOutput.write("\(job.id) \(job.state.rawValue)\n")
         }
     }
 
@@ -93,13 +92,14 @@ struct JobsCommand: AsyncParsableCommand {
         var id: String
 
         func run() async throws {
-            let (_, queue) = try await catalog.openExistingQueue()
-            do {
-                let job = try await queue.cancel(id)
-                Terminal.standardOutput.write("\(job.id) \(job.state.rawValue)\n")
-            } catch {
-                throw error.fatal
+            let job = try await catalog.withQueue(existing: true) { _, queue in
+                do throws(QueueError) {
+                    return try await queue.cancel(id)
+                } catch {
+                    throw error.fatal
+                }
             }
+            Terminal.standardOutput.write("\(job.id) \(job.state.rawValue)\n")
         }
     }
 }

@@ -10,7 +10,8 @@ struct ProcessCommand: AsyncParsableCommand {
         commandName: "process",
         abstract: "Catalogue every file under the given paths.",
         discussion: """
-            Folders are walked recursively (symlinks followed, loops walked once). Any file is catalogued: \
+            Folders are walked recursively; a symlink found there is followed only if it leads to something \
+            inside the given paths (--symlinks), and a folder reached twice is walked once. Any file is catalogued: \
             images get metadata and EXIF; other files their type, size and SHA-256. A file that cannot be \
             processed becomes an asset with status "errored" and a reason (corrupt, empty, inaccessible, \
             unsupported_format, too_large); the batch goes on. Processing the same path again updates its \
@@ -27,6 +28,10 @@ struct ProcessCommand: AsyncParsableCommand {
 
     @Option(help: "Files processed at once. Default: the number of cores.")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: ArgumentHelp("Symlinks found in the folders: within (follow those that stay inside the given paths), "
+                               + "follow (all) or skip (none).", valueName: "POLICY"))
+    var symlinks: SymlinkPolicy = .within
 
     @Flag(help: "Print one JSON asset record per line on stdout; the summary goes to stderr.")
     var json = false
@@ -46,7 +51,7 @@ struct ProcessCommand: AsyncParsableCommand {
         try Startup.startLibvips(parallel: jobs)
         let store = try await catalog.openCatalog()
 
-        let inputs = InputWalker.walk(paths)
+        let inputs = InputWalker.walk(paths, symlinks: symlinks)
         for problem in inputs.problems {
             Terminal.standardError.write("warning: \(Terminal.printable(problem))\n")
         }
@@ -72,7 +77,7 @@ struct ProcessCommand: AsyncParsableCommand {
             text += "  errored:   \(errored) (\(reasons.joined(separator: ", ")))\n"
         }
         if problems > 0 {
-            text += "  folders not listed: \(problems) (see warnings above)\n"
+            text += "  not walked: \(problems) (folders not listed, links leading out; see warnings above)\n"
         }
         text += "catalog: \(catalog)\n"
         return text
@@ -109,3 +114,5 @@ private final class RecordOutput: Sendable {
         progress.withLock { bar in bar?.finish() }
     }
 }
+
+extension SymlinkPolicy: ExpressibleByArgument {}

@@ -187,7 +187,8 @@ struct ServeCommand: AsyncParsableCommand {
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "assetpipe"),
             onServerRunning: { _ in logger.notice("listening on http://\(host):\(port)") }, logger: logger)
 
-        var services: [any Service] = [application]
+        // The queue's connections first: the group shuts down in reverse, so they close last.
+        var services: [any Service] = CatalogOptions.services(of: queue) + [application]
         if workers > 0 {
             var workerSettings = WorkerSettings()
             workerSettings.concurrency = workers
@@ -209,19 +210,4 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-}
-
-/// Queue workers as a service of the server's group: a graceful shutdown
-/// stops their claiming and lets running jobs finish within the grace.
-struct WorkerService: Service {
-    let worker: Worker
-
-    func run() async throws {
-        let stop = StopSignal()
-        await withGracefulShutdownHandler {
-            _ = await worker.run(stop: stop)
-        } onGracefulShutdown: {
-            stop.requestStop()
-        }
-    }
 }

@@ -6,6 +6,7 @@ import AssetQueue
 import AssetWorker
 import Foundation
 import Logging
+import ServiceLifecycle
 
 struct WorkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,6 +28,9 @@ struct WorkCommand: AsyncParsableCommand {
             SIGTERM or SIGINT: no new jobs are claimed, running ones get --grace seconds to finish, \
             those still running are handed back to the queue (their attempt not counted), and the \
             worker exits 0. A second signal ends the grace at once.
+
+            --watch queues only regular files, and follows a symlink in the folder only when it leads inside \
+            it (--symlinks within, the default; follow: all; skip: none).
 
             Logs go to stderr, one line per job outcome, with the job and asset ids.
 
@@ -53,10 +57,14 @@ struct WorkCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("With --watch: seconds a file's size and time must stay unchanged before it is queued.", valueName: "SECONDS"))
     var settle: Double = 2
 
+    @Option(help: ArgumentHelp("With --watch: symlinks in the folder: within (follow those that stay inside it), "
+                               + "follow (all) or skip (none).", valueName: "POLICY"))
+    var symlinks: SymlinkPolicy = .within
+
     @Option(help: ArgumentHelp("Seconds a claim holds a job between heartbeats; a killed worker's jobs run again after this.", valueName: "SECONDS"))
     var lease: Double = 30
 
-    @Option(help: ArgumentHelp("Seconds one attempt may run before it is given up as a timeout (and retried).", valueName: "SECONDS"))
+    @Option(help: ArgumentHelp("Seconds one attempt may run before its work is stopped as a timeout (and retried).", valueName: "SECONDS"))
     var jobTimeout: Double = 600
 
     @Option(help: ArgumentHelp("Seconds running jobs get to finish after SIGTERM/SIGINT before they are handed back.", valueName: "SECONDS"))
@@ -102,47 +110,25 @@ struct WorkCommand: AsyncParsableCommand {
         let worker = Worker(queue: queue, settings: settings, logger: logger) { job, mayCommit in
             executor.execute(job, mayCommit: mayCommit)
         }
-        let stop = StopSignal()
-        stop.handleSignals { number in
-            logger.notice("received \(number == SIGTERM ? "SIGTERM" : "SIGINT"); finishing running jobs, claiming no more")
-        }
-        let watcher = watch.map { directory in
-            Task { await Self.watch(directory, settle: settle, queue: queue, catalog: store, stop: stop, logger: logger) }
-        }
-        _ = await worker.run(stop: stop)
-        watcher?.cancel()
-    }
 
-    /// Polls `directory` once a second and queues each file whose size has
-    /// settled, once: files with an asset at their path or a job waiting for
-    /// them (from before a restart) are left alone.
-    static func watch(_ directory: String, settle: Double, queue: any JobQueue, catalog: Catalog,
-                      stop: StopSignal, logger: Logger) async {
-        var pending = Set<String>()
-        for state in [Job.State.queued, .running] {
-            for job in (try? await queue.list(state: state, limit: 1_000_000)) ?? [] {
-                if let origin = job.payload.origin { pending.insert(origin) }
-            }
+        // Shut down in reverse: the watch stops queueing, the worker drains,
+        // then the queue's connections close and the signal watcher goes.
+        let stop = StopSignal()
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] =
+            [.init(service: SecondSignalService(stop: stop, logger: logger))]
+            + CatalogOptions.services(of: queue).map { .init(service: $0) }
+        // A worker that ran out of work (--until-empty) ends the group as a signal would.
+        services.append(.init(service: WorkerService(worker: worker, stop: stop), successTerminationBehavior: .gracefullyShutdownGroup))
+        if let watch {
+            services.append(.init(service: WatchService(directory: watch, settle: settle, symlinks: symlinks, queue: queue,
+                                                        catalog: store, logger: logger)))
         }
-        let known = pending
-        var watcher = DirectoryWatcher(directory: InputWalker.absolutePath(directory),
-                                       settle: .milliseconds(Int64(settle * 1000))) { path in
-            known.contains(path) || ((try? catalog.record(atPath: path)) ?? nil) != nil
-        }
-        logger.info("watching for new files", metadata: ["folder": "\(directory)", "settle_s": "\(settle)"])
-        while !Task.isCancelled && !stop.isStopping {
-            do {
-                let ready = try watcher.poll(now: .now)
-                if !ready.isEmpty {
-                    let jobs = try await queue.enqueue(ready.map { JobRequest.process(origin: $0, priority: 10) })
-                    for job in jobs {
-                        logger.info("queued a new file", metadata: ["job": "\(job.id)", "origin": "\(job.payload.origin ?? "")"])
-                    }
-                }
-            } catch {
-                logger.error("watch: \(error)")
-            }
-            try? await Task.sleep(for: .seconds(1))
+        var group = ServiceGroupConfiguration(services: services, logger: logger)
+        group.gracefulShutdownSignals = [.sigterm, .sigint]
+        do {
+            try await ServiceGroup(configuration: group).run()
+        } catch {
+            throw FatalError(message: "the worker stopped: \(error)")
         }
     }
 }

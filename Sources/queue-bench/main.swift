@@ -19,25 +19,32 @@ struct QueueBench {
         let arguments = Array(CommandLine.arguments.dropFirst())
         guard arguments.count == 3 else { usage() }
         do {
-            // A postgres:// URL (a schema of the run's own) or a data directory.
-            let queue: any JobQueue = arguments[1].hasPrefix("postgres")
-                ? try await PostgresJobQueue.connect(url: arguments[1])
-                : try SQLiteJobQueue(dataDirectory: arguments[1])
-            switch arguments[0] {
-            case "enqueue":
-                guard let count = Int(arguments[2]), count > 0 else { usage() }
-                try await enqueue(count, into: queue)
-            case "work":
-                try await work(queue, name: arguments[2])
-            case "check":
-                guard let count = Int(arguments[2]) else { usage() }
-                try await check(queue, expecting: count)
-            default:
-                usage()
+            // A postgres:// URL (a schema of the run's own), whose connections
+            // run beside the command, or a data directory.
+            if arguments[1].hasPrefix("postgres") {
+                let queue = try await PostgresJobQueue.connect(url: arguments[1])
+                try await queue.whileRunning { try await command(arguments, queue) }
+            } else {
+                try await command(arguments, try SQLiteJobQueue(dataDirectory: arguments[1]))
             }
         } catch {
             FileHandle.standardError.write(Data("queue-bench: \(error)\n".utf8))
             exit(1)
+        }
+    }
+
+    static func command(_ arguments: [String], _ queue: any JobQueue) async throws {
+        switch arguments[0] {
+        case "enqueue":
+            guard let count = Int(arguments[2]), count > 0 else { usage() }
+            try await enqueue(count, into: queue)
+        case "work":
+            try await work(queue, name: arguments[2])
+        case "check":
+            guard let count = Int(arguments[2]) else { usage() }
+            try await check(queue, expecting: count)
+        default:
+            usage()
         }
     }
 

@@ -52,6 +52,20 @@ import Testing
         }
     }
 
+    /// Found by the fuzzer: parts of a cost that each saturate at Int.max
+    /// (a huge source, a large mark, a smart crop) once overflowed when added.
+    @Test func costsOfHugeSourcesSaturateInsteadOfTrapping() throws {
+        var limits = RenderLimits()
+        limits.maxSourcePixels = .max
+        let parameters = try RenderParameters(queryString: "w=100&h=100&fit=cover&gravity=attention&mark=m&px=4")
+        #expect {
+            _ = try Renderer(limits: limits).check(from: (Int.max / 2, Int.max / 2), parameters)
+        } throws: { error in
+            guard case RenderError.tooCostly = error else { return false }
+            return true
+        }
+    }
+
     @Test func everydayRendersAreWithinTheLimit() throws {
         for query in ["w=400&h=300&fit=cover&fm=webp", "w=4096&fm=webp", "w=2000&blur=5", "w=1024&txt=Hello%20world&txt-size=64&dpr=2",
                       "w=1600&h=1600&fit=cover&gravity=attention", "w=1600&fm=avif", "w=6000&q=90", "w=2000&fm=png"] {

@@ -81,6 +81,35 @@ import Testing
         #expect(Exif.parse([]) == nil)
         #expect(Exif.parse(Array("Exif\0\0".utf8)) == nil)
     }
+
+    /// A FLOAT or DOUBLE where a whole number belongs can hold 1e300: once
+    /// a trap converting it to Int (found by `fuzz exif`); now absent.
+    @Test func hugeNumbersForWholeNumberTagsAreAbsent() throws {
+        let huge = TinyExif.double(1e300)
+        let parsed = try #require(Exif.parse(TinyExif.block(exifIFDEntries: [
+            (0x8827, 12, 1, huge), // ISOSpeedRatings
+            (0x9209, 11, 1, TinyExif.le32(Float.greatestFiniteMagnitude.bitPattern)), // Flash
+            (0x9003, 2, 20, Array("2024:05:06 07:08:09\0".utf8)), // DateTimeOriginal
+            (0x9291, 12, 1, huge), // SubSecTimeOriginal
+        ])))
+        #expect(parsed.exif.iso == nil)
+        #expect(parsed.exif.flash == nil)
+        #expect(parsed.exif.takenAt == "2024-05-06T07:08:09")
+    }
+
+    /// The record is JSON, which has no NaN: a list holding one (found by
+    /// `fuzz exif`) made the asset impossible to store. Such a tag is skipped.
+    @Test func listsWithNaNOrInfinityAreSkipped() throws {
+        let parsed = try #require(Exif.parse(TinyExif.block(exifIFDEntries: [
+            (0x920A, 12, 2, TinyExif.double(4.5) + TinyExif.double(.nan)), // FocalLength
+            (0x829D, 11, 2, TinyExif.le32(Float(2.8).bitPattern) + TinyExif.le32(Float.infinity.bitPattern)), // FNumber
+            (0xA434, 2, 5, Array("Lens\0".utf8)), // LensModel
+        ])))
+        #expect(parsed.exif.focalLength == nil && parsed.exif.fNumber == nil)
+        #expect(parsed.exif.lens == "Lens")
+        #expect(!parsed.raw.keys.contains { $0.hasSuffix(".FocalLength") || $0.hasSuffix(".FNumber") })
+        _ = try JSONEncoder().encode(parsed.raw)
+    }
 }
 
 /// ISO 8601 formatting goes through the public parser with a synthetic block.
@@ -93,30 +122,41 @@ enum ExifDateProbe {
     }
 }
 
-/// Builds minimal little-endian EXIF blocks: IFD0 pointing at an Exif IFD of ASCII entries.
+/// Builds minimal little-endian EXIF blocks: IFD0 pointing at an Exif IFD of ASCII or typed entries.
 enum TinyExif {
     static func block(exifIFDStrings entries: [(UInt16, String)]) -> [UInt8] {
+        block(exifIFDEntries: entries.map { tag, text in
+            let bytes = Array(text.utf8) + [0]
+            return (tag, 2, UInt32(bytes.count), bytes)
+        })
+    }
+
+    /// IFD0 pointing at an Exif IFD of (tag, type, count, value bytes) entries.
+    static func block(exifIFDEntries entries: [(tag: UInt16, type: UInt16, count: UInt32, bytes: [UInt8])]) -> [UInt8] {
         var tiff: [UInt8] = Array("II".utf8) + le16(42) + le32(8)
-        // IFD0: one entry, ExifIFDPointer (0x8769, LONG).
         let exifIFDOffset = 8 + 2 + 12 + 4
         tiff += le16(1) + le16(0x8769) + le16(4) + le32(1) + le32(UInt32(exifIFDOffset)) + le32(0)
         var data: [UInt8] = []
         let dataStart = exifIFDOffset + 2 + entries.count * 12 + 4
         var directory = le16(UInt16(entries.count))
-        for (tag, text) in entries {
-            let bytes = Array(text.utf8) + [0]
-            directory += le16(tag) + le16(2) + le32(UInt32(bytes.count))
-            if bytes.count <= 4 {
-                directory += bytes + [UInt8](repeating: 0, count: 4 - bytes.count)
+        for entry in entries {
+            directory += le16(entry.tag) + le16(entry.type) + le32(entry.count)
+            if entry.bytes.count <= 4 {
+                directory += entry.bytes + [UInt8](repeating: 0, count: 4 - entry.bytes.count)
             } else {
                 directory += le32(UInt32(dataStart + data.count))
-                data += bytes
+                data += entry.bytes
             }
         }
         tiff += directory + le32(0) + data
         return Array("Exif".utf8) + [0, 0] + tiff
     }
 
-    private static func le16(_ value: UInt16) -> [UInt8] { [UInt8(value & 0xFF), UInt8(value >> 8)] }
-    private static func le32(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8((value >> ($0 * 8)) & 0xFF) } }
+    /// A DOUBLE as libexif reads it in Intel order: the low word first.
+    static func double(_ value: Double) -> [UInt8] {
+        le32(UInt32(truncatingIfNeeded: value.bitPattern)) + le32(UInt32(truncatingIfNeeded: value.bitPattern >> 32))
+    }
+
+    static func le16(_ value: UInt16) -> [UInt8] { [UInt8(value & 0xFF), UInt8(value >> 8)] }
+    static func le32(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8((value >> ($0 * 8)) & 0xFF) } }
 }

@@ -27,6 +27,9 @@ import Testing
         ("stages: [detect\nlimits: {}\n", 2, "not valid YAML"),
         ("limits:\n  max_pixels: 5\n", 1, "missing 'stages'"),
         ("stages: [detect]\nversion: 2\n", 2, "unsupported version"),
+        // Past Int64: once a trap in the conversion to bytes (found by `fuzz pipeline-yaml`).
+        ("stages: [detect]\nlimits:\n  max_file_size: 99999999999999999999GB\n", 3, "give a size such as"),
+        ("stages: [detect]\nlimits:\n  max_file_size: 9223372036854775808\n", 3, "give a size such as"),
     ])
     func badFilesNameTheLine(text: String, line: Int, problem: String) {
         do {

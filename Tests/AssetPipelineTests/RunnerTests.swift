@@ -50,6 +50,34 @@ import Testing
         #expect(vanished.error?.message.contains("No such file") == true)
     }
 
+    /// A job timeout cancels the attempt's `Cancellation`: whichever stage
+    /// is running then stops, and the asset's reason is `timeout` (retried),
+    /// not the stage's own reason for a failure.
+    @Test(arguments: [
+        "version: 1\nstages: [detect, hash]\n",
+        "version: 1\nstages: [detect, metadata, decode, thumbnails]\n",
+    ])
+    func aCancelledStageEndsAsTimeout(pipeline: String) throws {
+        let runner = Runner(definition: try PipelineDefinition.parse(pipeline, file: "test.yaml"))
+        let cancellation = Cancellation()
+        cancellation.cancel()
+        let record = cancellation.run { runner.process(SourceFile(path: Package.sample("formats/cmyk-icc.jpg"))).record }
+        #expect(record.status == .errored)
+        #expect(record.error?.reason == .timeout, "\(String(describing: record.error))")
+    }
+
+    /// A socket cannot even be opened (ENXIO); it is still named for what it
+    /// is, a file that is never read, rather than a transient `inaccessible`.
+    @Test func aSocketIsNotARegularFile() throws {
+        let path = try Package.temporaryDirectory("socket") + "/photo.jpg"
+        let made = try Command.run("python3", ["-c", "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", path])
+        try #require(made.status == 0, "\(made.summary)")
+        let record = runner.process(SourceFile(path: path)).record
+        #expect(record.status == .errored)
+        #expect(record.error?.reason == .notRegularFile)
+        #expect(record.error?.message.contains("socket") == true, "\(String(describing: record.error))")
+    }
+
     @Test func extensionThatLiesIsNotedAndBytesWin() {
         let record = process("bad/not-really.png")
         #expect(record.status == .processed)

@@ -15,8 +15,8 @@ struct PostgresJobQueueTests {
 
     @Test func anEnqueueWakesAnIdleWorker() async throws {
         let url = try schemaURL()
-        let worker = try await PostgresJobQueue.connect(url: url)
-        let producer = try await PostgresJobQueue.connect(url: url)
+        let worker = RunningQueue(try await PostgresJobQueue.connect(url: url))
+        let producer = RunningQueue(try await PostgresJobQueue.connect(url: url))
         // Nothing enqueued: the wait runs out.
         #expect(await worker.waitForWork(upTo: .milliseconds(300)) == false)
         let started = ContinuousClock.now
@@ -32,13 +32,28 @@ struct PostgresJobQueueTests {
     /// tables; the advisory lock makes them take turns.
     @Test func manyProcessesSettingUpAtOnceAllSucceed() async throws {
         let url = try schemaURL()
-        let queues = try await withThrowingTaskGroup(of: PostgresJobQueue.self) { group in
-            for _ in 0..<6 { group.addTask { try await PostgresJobQueue.connect(url: url) } }
+        let queues = try await withThrowingTaskGroup(of: RunningQueue.self) { group in
+            for _ in 0..<6 { group.addTask { RunningQueue(try await PostgresJobQueue.connect(url: url)) } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(queues.count == 6)
         _ = try await queues[0].enqueue([.process(origin: "/uploads/a.jpg")])
         #expect(try await queues[5].counts()[.queued] == 1)
+    }
+
+    /// A command's queue runs as a Service: `whileRunning` runs the
+    /// connections beside a body and stops them after it, and a wait for
+    /// work ends at its time limit without a task left behind.
+    @Test func whileRunningServesTheBodyAndAWaitEndsAtItsLimit() async throws {
+        let queue = try await PostgresJobQueue.connect(url: try schemaURL())
+        let counts = try await queue.whileRunning {
+            _ = try await queue.enqueue([.process(origin: "/uploads/a.jpg")])
+            return try await queue.counts()
+        }
+        #expect(counts[.queued] == 1)
+        let started = ContinuousClock.now
+        #expect(await queue.waitForWork(upTo: .milliseconds(200)) == false)
+        #expect(started.duration(to: .now) < .seconds(5))
     }
 
     @Test func aBadURLSaysHowToWriteIt() async throws {

@@ -29,7 +29,7 @@ struct QueueDriver: Sendable, CustomTestStringConvertible {
             let schema = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
             let separator = url.contains("?") ? "&" : "?"
             let schemaURL = url + separator + "search_path=\(schema)&pool_size=4"
-            return QueueStore { try await PostgresJobQueue.connect(url: schemaURL, clock: clock, backoff: backoff) }
+            return QueueStore { RunningQueue(try await PostgresJobQueue.connect(url: schemaURL, clock: clock, backoff: backoff)) }
         }
     }
 
@@ -39,6 +39,38 @@ struct QueueDriver: Sendable, CustomTestStringConvertible {
         let directory = try Package.temporaryDirectory("queue")
         return QueueStore { try SQLiteJobQueue(dataDirectory: directory, clock: clock, backoff: backoff) }
     }
+}
+
+/// A PostgreSQL queue whose `run()` (its connections) goes on for as long
+/// as the test holds the queue, as a command's ServiceGroup would run it
+/// for as long as the command: the task is cancelled when the test lets go.
+final class RunningQueue: JobQueue {
+    let queue: PostgresJobQueue
+    private let running: Task<Void, Never>
+
+    init(_ queue: PostgresJobQueue) {
+        self.queue = queue
+        running = Task { await queue.run() }
+    }
+
+    deinit {
+        running.cancel()
+    }
+
+    func enqueue(_ requests: [JobRequest]) async throws(QueueError) -> [Job] { try await queue.enqueue(requests) }
+    func claim(worker: String, lease: Duration) async throws(QueueError) -> Job? { try await queue.claim(worker: worker, lease: lease) }
+    func heartbeat(_ id: String, worker: String, lease: Duration) async throws(QueueError) -> Bool {
+        try await queue.heartbeat(id, worker: worker, lease: lease)
+    }
+    func complete(_ id: String, worker: String, outcome: JobOutcome) async throws(QueueError) -> Job? {
+        try await queue.complete(id, worker: worker, outcome: outcome)
+    }
+    func retry(_ id: String) async throws(QueueError) -> Job { try await queue.retry(id) }
+    func cancel(_ id: String) async throws(QueueError) -> Job { try await queue.cancel(id) }
+    func job(_ id: String) async throws(QueueError) -> Job? { try await queue.job(id) }
+    func list(state: Job.State?, limit: Int) async throws(QueueError) -> [Job] { try await queue.list(state: state, limit: limit) }
+    func counts() async throws(QueueError) -> [Job.State: Int] { try await queue.counts() }
+    func waitForWork(upTo timeout: Duration) async -> Bool { await queue.waitForWork(upTo: timeout) }
 }
 
 /// One queue's storage, which any number of connections can share.

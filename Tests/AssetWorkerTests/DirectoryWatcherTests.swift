@@ -2,6 +2,9 @@ import AssetWorker
 import Foundation
 import TestSupport
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The watch logic with a clock moved by hand: files are returned once they
 /// have settled, once, and again only when rewritten.
@@ -78,5 +81,47 @@ import Testing
         } catch {
             #expect(error.message.contains("No such file or directory") && error.message.contains("--watch"))
         }
+    }
+
+    /// The watched folder holds a link to a folder outside it (another
+    /// folder of the test standing in for /etc), a link to a folder inside
+    /// it, and a link to a file inside it.
+    private func linksInAndOut() throws -> String {
+        let outside = try Package.temporaryDirectory("watch-outside")
+        try Data(repeating: 1, count: 5).write(to: URL(fileURLWithPath: outside + "/secret.txt"))
+        try write("inbox/a.jpg", bytes: 5)
+        let manager = FileManager.default
+        try manager.createSymbolicLink(atPath: folder + "/out", withDestinationPath: outside)
+        try manager.createSymbolicLink(atPath: folder + "/mirror", withDestinationPath: "inbox")
+        try manager.createSymbolicLink(atPath: folder + "/latest.jpg", withDestinationPath: "inbox/a.jpg")
+        return outside
+    }
+
+    @Test func byDefaultOnlyLinksInsideTheFolderAreFollowed() throws {
+        _ = try linksInAndOut()
+        var watcher = DirectoryWatcher(directory: folder, settle: .zero)
+        _ = try watcher.poll(now: at(0))
+        #expect(watcher.newlyRefusedLinks == [folder + "/out"])
+        // `mirror` and `inbox` are one folder: listed once, under the name met first.
+        #expect(try watcher.poll(now: at(1)) == [folder + "/inbox/a.jpg", folder + "/latest.jpg"])
+        #expect(watcher.newlyRefusedLinks == [], "a refused link is reported once")
+    }
+
+    @Test func skipAndFollow() throws {
+        _ = try linksInAndOut()
+        var skipping = DirectoryWatcher(directory: folder, settle: .zero, symlinks: .skip)
+        _ = try skipping.poll(now: at(0))
+        #expect(try skipping.poll(now: at(1)) == [folder + "/inbox/a.jpg"])
+        var following = DirectoryWatcher(directory: folder, settle: .zero, symlinks: .follow)
+        _ = try following.poll(now: at(0))
+        #expect(try following.poll(now: at(1)) == [folder + "/inbox/a.jpg", folder + "/latest.jpg", folder + "/out/secret.txt"])
+    }
+
+    @Test func aFIFOIsNeverReturned() throws {
+        try write("a.jpg", bytes: 5)
+        #expect(mkfifo(folder + "/pipe.jpg", 0o644) == 0)
+        var watcher = DirectoryWatcher(directory: folder, settle: .zero)
+        _ = try watcher.poll(now: at(0))
+        #expect(try watcher.poll(now: at(1)) == [folder + "/a.jpg"])
     }
 }

@@ -1,3 +1,4 @@
+import AssetMedia
 import AssetPipeline
 import AssetQueue
 import AssetWorker
@@ -133,6 +134,38 @@ import Testing
         #expect(summary.retried == 1 && summary.dead == 1 && summary.succeeded == 0)
         try await Task.sleep(for: .milliseconds(100))
         #expect(lateCommits.load(ordering: .relaxed) == 0, "an attempt given up on still committed")
+    }
+
+    /// The timeout stops the work rather than abandoning it: the attempt's
+    /// thread sees its `Cancellation` set, returns, and only then is the job
+    /// completed, so no thread is left running.
+    @Test func aTimedOutJobIsStoppedThroughItsCancellationAndItsThreadEnds() async throws {
+        let queue = try queue()
+        let id = try #require(try await queue.enqueue(uploads(1, maxAttempts: 1)).first?.id)
+        let stoppedByCancellation = Atomic<Bool>(false)
+        let returned = Atomic<Bool>(false)
+        let started = ContinuousClock.now
+        let summary = await worker(queue, settings { $0.jobTimeout = .milliseconds(200); $0.untilEmpty = true }) { _, _ in
+            defer { returned.store(true, ordering: .releasing) }
+            // Work that checks its flag as libvips does at each tile; uncancelled it runs 30 s.
+            let giveUp = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < giveUp {
+                if Cancellation.isCurrentCancelled {
+                    stoppedByCancellation.store(true, ordering: .relaxed)
+                    break
+                }
+                Thread.sleep(forTimeInterval: 0.005)
+            }
+            return JobResult(outcome: .succeeded, summary: "")
+        }.run(stop: StopSignal())
+        let threadReturned = returned.load(ordering: .acquiring)
+        let sawCancellation = stoppedByCancellation.load(ordering: .relaxed)
+        #expect(threadReturned, "the job was completed while its thread still ran")
+        #expect(sawCancellation)
+        #expect(started.duration(to: .now) < .seconds(20), "the stop took \(started.duration(to: .now))")
+        #expect(summary == WorkerSummary(dead: 1))
+        let job = try #require(try await queue.job(id))
+        #expect(job.state == .dead && job.lastError?.reason == .timeout)
     }
 
     /// SIGTERM's path: running jobs finish within the grace, queued ones stay queued.

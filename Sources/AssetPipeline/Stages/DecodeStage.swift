@@ -13,7 +13,7 @@ struct DecodeStage: Stage {
         do {
             context.decoded = try Image.decode(context.file, maxSize: maxSize, damage: damage)
         } catch {
-            throw AssetError(.corrupt, error.message)
+            throw AssetError(error, otherwise: .corrupt)
         }
     }
 }

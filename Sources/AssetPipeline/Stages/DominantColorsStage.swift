@@ -18,7 +18,7 @@ struct DominantColorsStage: Stage {
             guard sample.bands == 3 || sample.bands == 4 else { return }
             palette = ColorPalette.compute(pixels: try sample.pixelBytes(), bands: sample.bands, count: settings.count)
         } catch {
-            throw AssetError(.internalError, "cannot sample colours: \(error.message)")
+            throw AssetError(error, otherwise: .internalError, "cannot sample colours: \(error.message)")
         }
         guard let palette else { return }
         context.record.color?.dominant = DominantColor.list(palette)

@@ -6,7 +6,7 @@ struct HashStage: Stage {
         do {
             context.record.sha256 = try context.file.sha256()
         } catch {
-            throw AssetError(.inaccessible, error.message)
+            throw AssetError(error, otherwise: .inaccessible)
         }
     }
 }

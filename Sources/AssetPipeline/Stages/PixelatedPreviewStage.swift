@@ -24,7 +24,7 @@ struct PixelatedPreviewStage: Stage {
                 name: "pixelated", role: .pixelated, width: mosaic.width, height: mosaic.height,
                 format: settings.format, bytes: bytes))
         } catch {
-            throw AssetError(.internalError, "cannot make the pixelated preview: \(error.message)")
+            throw AssetError(error, otherwise: .internalError, "cannot make the pixelated preview: \(error.message)")
         }
     }
 }

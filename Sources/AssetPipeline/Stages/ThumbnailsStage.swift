@@ -18,7 +18,7 @@ struct ThumbnailsStage: Stage {
                     name: settings.name, role: .thumbnail, width: image.width, height: image.height,
                     format: settings.format, bytes: bytes))
             } catch {
-                throw AssetError(.internalError, "cannot make rendition '\(settings.name)': \(error.message)")
+                throw AssetError(error, otherwise: .internalError, "cannot make rendition '\(settings.name)': \(error.message)")
             }
         }
     }

@@ -1,0 +1,98 @@
+import AssetEdits
+import AssetQueue
+import AssetServer
+import Foundation
+
+/// The JSON bodies of the POST routes, as `AssetServer` decodes them:
+/// `POST /v1/jobs` (`{"kind", "origin", "as", ...}`) and
+/// `POST /v1/assets/{id}/edits` (`{"ops": {"w": 400}, "save_as", ...}`).
+///
+/// Properties, for every input:
+/// - decoding either body, and explaining why it does not decode, never traps;
+/// - an explanation names no Swift type (it is shown to clients);
+/// - the ops of an edit body go through the render parser without a trap,
+///   and when accepted their canonical form parses back to the same value,
+///   which is what the edit job stores.
+public struct JSONBodyTarget: FuzzTarget {
+    public let name = "json-body"
+    let grammar = JSONGrammar(keys: [
+        ("kind", Job.Kind.allCases.map { "\"\($0.rawValue)\"" }),
+        ("origin", [#""/srv/photos/a.jpg""#, #""/etc/shadow""#, #""/srv/../etc/passwd""#, #""relative""#]),
+        ("as", [#""/catalog/a.jpg""#, #""folder/""#]),
+        ("on_conflict", ConflictValues.all),
+        ("asset_id", [#""0f8fad5b-d9cb-469f-a165-70867728950e""#]),
+        ("priority", ["0", "10", "-1000", "1000", "1001", "9223372036854775807"]),
+        ("max_attempts", ["1", "5", "50", "51", "0", "9223372036854775807"]),
+        ("ops", [#"{"w": 400}"#, #"{"w": "400", "fit": "cover"}"#, #"{"dpr": 2.5}"#, #"{"rect": "9223372036854775807,0,1,1"}"#,
+                 #"{"bg": "\uff10\uff10\uff10"}"#, #"{"txt": "<span font=\"sans 200\">x</span>"}"#, #"{"w": 1e308}"#,
+                 #"{"w": 9223372036854775808}"#, #"{"w": true}"#, #"{"w": null}"#, #"{"s": "x"}"#, #"{"nope": 1}"#, "{}"]),
+        ("save_as", [#""/catalog/b.jpg""#]),
+    ] + RenderVocabulary.parameters.map { parameter in
+        // Render parameter names as keys too, so that nested `ops` objects get them.
+        (parameter.name, JSONBodyTarget.jsonValues(of: parameter.kind))
+    })
+
+    public init() {}
+
+    static func jsonValues(of kind: RenderVocabulary.Kind) -> [String] {
+        var random = FuzzRandom(seed: 12)
+        return (0..<12).map { _ in
+            let value = RenderVocabulary.value(of: kind, &random)
+            if Double(value) != nil, random.chance(0.5), value.allSatisfy({ $0.isASCII }) { return value } // as a JSON number, when it is one
+            let data = (try? JSONEncoder().encode(value)) ?? Data("\"\"".utf8)
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
+
+    public var seeds: [[UInt8]] {
+        [
+            #"{"kind": "process", "origin": "/srv/a.jpg", "as": "/a.jpg", "on_conflict": "reject", "priority": 10}"#,
+            #"{"kind": "refresh", "asset_id": "0f8fad5b", "max_attempts": 3}"#, #"{"kind": "delete", "asset_id": "x"}"#,
+            #"{"ops": {"w": 400, "fit": "cover", "dpr": 2.5}, "save_as": "/b.jpg", "on_conflict": "version"}"#,
+            #"{"ops": {"rect": "9223372036854775807,0,1,1"}}"#, #"{"ops": {"bg": "０００"}}"#, "{}", "", "null",
+        ].map { Array($0.utf8) }
+    }
+
+    public var dictionary: [[UInt8]] { grammar.dictionary }
+
+    public func generate(_ random: inout FuzzRandom) -> [UInt8] {
+        grammar.generate(&random)
+    }
+
+    public func run(_ input: [UInt8]) throws(PropertyFailure) -> Verdict {
+        let body = Data(input)
+        var accepted = false
+        do throws(APIRequestBodies.Refusal) {
+            let job = try APIRequestBodies.job(body)
+            accepted = true
+            _ = JobRequest(kind: job.kind, payload: JobPayload(origin: job.origin, assetID: job.assetID),
+                           priority: job.priority ?? 0, maxAttempts: job.maxAttempts ?? JobRequest.defaultMaxAttempts)
+        } catch {
+            try Self.checkExplanation(error.explanation)
+        }
+        let edit: APIRequestBodies.EditFields?
+        do throws(APIRequestBodies.Refusal) {
+            edit = try APIRequestBodies.edit(body)
+        } catch {
+            edit = nil
+            try Self.checkExplanation(error.explanation)
+        }
+        if let edit {
+            accepted = true
+            if let parameters = try? RenderParameters(query: edit.operations) {
+                try RenderQueryTarget.checkCanonicalForm(of: parameters, from: "")
+            }
+        }
+        return accepted ? .accepted : .refused
+    }
+
+    /// Clients see the explanation: no Swift type names, no bodies echoed at length.
+    static func checkExplanation(_ explanation: String) throws(PropertyFailure) {
+        for leak in ["Swift.", "AssetAPI", "JobBody", "EditBody", "ParameterValue", "Foundation."] where explanation.contains(leak) {
+            throw PropertyFailure("the 400 explanation names a Swift type: \(explanation)")
+        }
+        guard explanation.count <= 2000 else {
+            throw PropertyFailure("the 400 explanation is \(explanation.count) characters long")
+        }
+    }
+}
