@@ -62,6 +62,12 @@ public struct RenderCost: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// WebP and AVIF encode the whole picture in their own libraries, which
+    /// libvips's kill flag does not reach; JPEG and PNG pull it row by row.
+    static func encoderIsUnstoppable(_ format: EncodedFormat) -> Bool {
+        format == .webp || format == .avif
+    }
+
     /// Work units per output pixel and unit of sigma of a Gaussian blur.
     /// libvips convolves masks up to about sigma 16 on its vector path
     /// (12 MP, 3 bands, one thread: 0.8 s at sigma 10, 1.3 s at 15); past

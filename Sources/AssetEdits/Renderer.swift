@@ -85,9 +85,12 @@ public struct Renderer: Sendable {
     /// pixels: the output is the same size as from the image itself.
     ///
     /// Run it inside `Cancellation.run` to be able to stop it: it then
-    /// throws `.stopped` soon after the cancellation.
+    /// throws `.stopped` soon after the cancellation. WebP and AVIF encoders
+    /// cannot be stopped once started, so with a `deadline` they start only
+    /// when their estimated time fits before it (else `.stopped` at once).
     public func render(_ source: OpenedFile, _ parameters: RenderParameters, mark: OpenedFile? = nil,
-                       uprightSize known: (width: Int, height: Int)? = nil) throws(RenderError) -> RenderedImage {
+                       uprightSize known: (width: Int, height: Int)? = nil,
+                       deadline: ContinuousClock.Instant? = nil) throws(RenderError) -> RenderedImage {
         let upright: (width: Int, height: Int)
         // For the cost of the default format; a caller that knows the size
         // from the record has checked the cost with the record's alpha.
@@ -115,7 +118,7 @@ public struct Renderer: Sendable {
             if let mark {
                 image = try overlayMark(mark, on: image, parameters, dpr: plan.dpr)
             }
-            return try encode(image, parameters, sourceHasAlpha: sourceHasAlpha)
+            return try encode(image, parameters, sourceHasAlpha: sourceHasAlpha, deadline: deadline)
         } catch where error.kind == .timeout {
             throw .stopped
         } catch {
@@ -313,8 +316,10 @@ public struct Renderer: Sendable {
         let spareX = image.width - size.width, spareY = image.height - size.height
         let x: Int, y: Int
         switch gravity {
-        case .entropy: return try image.smartCropped(width: size.width, height: size.height, interest: .entropy)
-        case .attention: return try image.smartCropped(width: size.width, height: size.height, interest: .attention)
+        // A smart crop reads its whole input in one region, where libvips does
+        // not look at the kill flag: computed first, tile by tile, it stays stoppable.
+        case .entropy: return try image.inMemory().smartCropped(width: size.width, height: size.height, interest: .entropy)
+        case .attention: return try image.inMemory().smartCropped(width: size.width, height: size.height, interest: .attention)
         case .center: (x, y) = (spareX / 2, spareY / 2)
         case .north: (x, y) = (spareX / 2, 0)
         case .south: (x, y) = (spareX / 2, spareY)
@@ -332,6 +337,10 @@ public struct Renderer: Sendable {
         var result = image
         if let sigma = parameters.blur { result = try result.blurred(sigma: sigma * dpr) }
         if let block = parameters.pixelate {
+            // Pixelation's shrink asks for the whole blurred picture in one
+            // region, which libvips computes without looking at its kill
+            // flag; computed first, tile by tile, the blur stays stoppable.
+            if parameters.blur != nil { result = try result.inMemory() }
             let size = max(1, Self.rounded(Double(block) * dpr))
             let width = result.width, height = result.height
             // Each block the average of the pixels beneath it, then blown up and trimmed to size.
@@ -366,7 +375,8 @@ public struct Renderer: Sendable {
         return try image.composited(with: mark, x: x, y: y)
     }
 
-    private func encode(_ image: Image, _ parameters: RenderParameters, sourceHasAlpha: Bool) throws(MediaError) -> RenderedImage {
+    private func encode(_ image: Image, _ parameters: RenderParameters, sourceHasAlpha: Bool,
+                        deadline: ContinuousClock.Instant?) throws(MediaError) -> RenderedImage {
         let format = parameters.outputFormat(sourceHasAlpha: sourceHasAlpha)
         let background = parameters.background ?? RenderParameters.HexColor(red: 255, green: 255, blue: 255)
         var result = image
@@ -375,6 +385,15 @@ public struct Renderer: Sendable {
         } else if !sourceHasAlpha && background.alpha == 255 {
             // Overlays add an alpha band; an opaque picture does not need one.
             result = try result.flattened(onto: background.rgb)
+        }
+        if let deadline, RenderCost.encoderIsUnstoppable(format) {
+            // The pixels first, where the kill flag is looked at; then the
+            // encoder, which libvips cannot stop, only if it fits the time left.
+            result = try result.inMemory()
+            let estimate = Duration.nanoseconds(RenderCost.times(Self.area(result.width, result.height), RenderCost.encodeWeight(format)))
+            guard ContinuousClock.now + estimate <= deadline else {
+                throw MediaError(.timeout, "stopped: encoding would outlast the time limit")
+            }
         }
         let bytes = try result.encoded(as: format, quality: parameters.quality ?? 80)
         return RenderedImage(bytes: bytes, format: format, width: result.width, height: result.height)

@@ -47,6 +47,12 @@ extension Image {
         return try Image.wrap(ap_vips_flatten(pointer, Double(background.red), Double(background.green), Double(background.blue)), "flatten")
     }
 
+    /// Computed now, into memory: later operations read pixels instead of
+    /// recomputing them, and the computation is stoppable tile by tile.
+    public func inMemory() throws(MediaError) -> Image {
+        try Image.wrap(vips_image_copy_memory(pointer), "compute into memory")
+    }
+
     /// The pixels, band-interleaved, row by row: 8-bit images only.
     public func pixelBytes() throws(MediaError) -> [UInt8] {
         guard vips_image_get_format(pointer) == VIPS_FORMAT_UCHAR else {

@@ -57,18 +57,24 @@ extension AssetAPI {
         }
         Counter(label: "assetpipe_render_cache_misses_total").increment()
 
+        // The time limit counts from the request's arrival, the wait for a
+        // slot included: no answer comes later than it (and a moment).
+        let deadline = started + settings.renderTimeout
         let renderer = self.renderer, markPath = mark?.path
         let cancellation = Cancellation()
         let render: @Sendable () throws -> RenderedImage = {
             try renderer.render(try SourceFile(path: source.path).open(), parameters,
-                                mark: try markPath.map { try SourceFile(path: $0).open() }, uprightSize: source.uprightSize)
+                                mark: try markPath.map { try SourceFile(path: $0).open() }, uprightSize: source.uprightSize,
+                                deadline: deadline)
         }
         // nil: no render slot came free in time; .some(nil): the render outran its time limit and was stopped.
         let outcome: RenderedImage??
         do {
-            outcome = try await gate.run {
-                try await Self.value(of: { try await self.renderPool.run(cancellation, render) },
-                                     within: self.settings.renderTimeout, stopping: cancellation)
+            outcome = try await gate.run(waitingAtMost: deadline - ContinuousClock.now) {
+                let left = deadline - ContinuousClock.now
+                guard left > .zero else { return nil }
+                return try await Self.value(of: { try await self.renderPool.run(cancellation, render) },
+                                            within: left, stopping: cancellation)
             }
         } catch let error as RenderError {
             throw Self.apiError(error)
@@ -78,7 +84,7 @@ extension AssetAPI {
         guard let rendered = outcome ?? nil else {
             var busy = APIError(.serviceUnavailable, "busy", outcome == nil
                                 ? "every render slot is taken; try again shortly"
-                                : "the render took longer than \(settings.renderTimeout) and was stopped; ask for less, or try again later")
+                                : "the render could not finish within \(settings.renderTimeout) of the request and was stopped; ask for less, or try again later")
             busy.retryAfter = 1
             throw busy
         }

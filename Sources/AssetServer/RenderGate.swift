@@ -20,23 +20,24 @@ public final class RenderGate: Sendable {
         self.maxWait = maxWait
     }
 
-    /// Runs `body` when a turn is free within `maxWait`; nil when none was.
-    public func run<T: Sendable>(_ body: () async throws -> T) async throws -> T? {
-        guard await enter() else { return nil }
+    /// Runs `body` when a turn is free within `maxWait` (or `waitingAtMost`,
+    /// when that is shorter); nil when none was.
+    public func run<T: Sendable>(waitingAtMost limit: Duration? = nil, _ body: () async throws -> T) async throws -> T? {
+        guard await enter(waitingAtMost: min(maxWait, limit ?? maxWait)) else { return nil }
         defer { leave() }
         return try await body()
     }
 
     /// A turn now, or the first one to come free within `maxWait`. The wait
     /// and its time limit race as two child tasks; the loser is cancelled.
-    private func enter() async -> Bool {
+    private func enter(waitingAtMost maxWait: Duration) async -> Bool {
         let admittedAtOnce = state.withLock { state -> Bool in
             guard state.running < capacity else { return false }
             state.running += 1
             return true
         }
         if admittedAtOnce { return true }
-        let maxWait = self.maxWait
+        guard maxWait > .zero else { return false }
         return await withTaskGroup(of: Bool.self) { group in
             let id = UUID()
             group.addTask { await self.waitInLine(id) }

@@ -107,7 +107,7 @@ struct JobsCommand: AsyncParsableCommand {
 /// Columns padded to their widest cell, two spaces apart.
 enum Table {
     static func render(_ rows: [[String]]) -> String {
-        let rows = rows.map { $0.map(Terminal.printable) }
+        let rows = rows.map { $0.map { Terminal.printable($0, keepingLineBreaks: false) } }
         guard let columns = rows.map(\.count).max() else { return "" }
         var widths = Array(repeating: 0, count: columns)
         for row in rows {

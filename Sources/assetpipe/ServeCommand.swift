@@ -123,6 +123,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard renderWait >= 0, renderTimeout > 0, grace >= 0 else {
             throw ValidationError("--render-wait and --grace must not be negative, --render-timeout must be positive")
         }
+        try SecondsOption.checkBounded(["--render-wait": renderWait, "--render-timeout": renderTimeout, "--grace": grace])
         guard (1...65535).contains(maxOutputSide) else { throw ValidationError("--max-output-side must be 1–65535") }
         guard (1...1_000_000).contains(maxRenderWork) else { throw ValidationError("--max-render-work must be 1–1000000 (millions)") }
     }

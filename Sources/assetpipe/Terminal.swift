@@ -19,14 +19,18 @@ enum Terminal {
     static let standardOutput = Stream(handle: .standardOutput, descriptor: STDOUT_FILENO)
     static let standardError = Stream(handle: .standardError, descriptor: STDERR_FILENO)
 
-    /// `text` with its control characters (C0, DEL, C1) written as `\xHH` or
-    /// `\u{HHHH}`: a file name is data, and an ESC in one must not move the
-    /// cursor, recolour or retitle the terminal it is printed on.
-    static func printable(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+    /// `text` with its control characters (C0, DEL, C1) but line breaks and
+    /// tabs written as `\xHH` or `\u{HHHH}`: a file name is data, and an ESC
+    /// in one must not move the cursor, recolour or retitle the terminal it
+    /// is printed on. Table cells escape line breaks too (`keepingLineBreaks: false`).
+    static func printable(_ text: String, keepingLineBreaks: Bool = true) -> String {
+        func escaped(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.properties.generalCategory == .control && !(keepingLineBreaks && (scalar == "\n" || scalar == "\t"))
+        }
+        guard text.unicodeScalars.contains(where: escaped) else { return text }
         var result = ""
         for scalar in text.unicodeScalars {
-            if scalar.properties.generalCategory == .control {
+            if escaped(scalar) {
                 result += scalar.value < 0x100 ? String(format: "\\x%02X", scalar.value) : String(format: "\\u{%04X}", scalar.value)
             } else {
                 result.unicodeScalars.append(scalar)

@@ -77,6 +77,7 @@ struct WorkCommand: AsyncParsableCommand {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
         guard jobTimeout > 0, grace >= 0, settle >= 0 else { throw ValidationError("--job-timeout must be positive; --grace and --settle not negative") }
+        try SecondsOption.checkBounded(["--lease": lease, "--job-timeout": jobTimeout, "--grace": grace, "--settle": settle])
         if let watch {
             guard !untilEmpty else { throw ValidationError("--until-empty and --watch cannot be combined: a watch never runs out of work") }
             var isDirectory: ObjCBool = false

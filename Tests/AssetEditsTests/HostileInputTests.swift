@@ -116,6 +116,26 @@ import Testing
         }
         #expect(ContinuousClock.now - started < .milliseconds(1200), "the render went on after its cancellation")
     }
+
+    /// libvips cannot stop a WebP or AVIF encoder once it runs: with too
+    /// little time left before the deadline for its estimate, it never starts.
+    @Test(arguments: ["fm=webp", "fm=avif"])
+    func anEncoderThatCannotBeStoppedStartsOnlyWhenItFits(format: String) throws {
+        let parameters = try RenderParameters(queryString: "w=1000&h=750&fit=fill&" + format)
+        let source = try SourceFile(path: RendererTests.quadrants).open()
+        let soon = ContinuousClock.now + .milliseconds(50)
+        let started = ContinuousClock.now
+        #expect {
+            _ = try Renderer().render(source, parameters, deadline: soon)
+        } throws: { error in
+            guard case RenderError.stopped = error else { return false }
+            return true
+        }
+        #expect(ContinuousClock.now - started < .seconds(1), "the encoder ran past its deadline")
+        // Given the time, the same render is made.
+        let rendered = try Renderer().render(source, parameters, deadline: .now + .seconds(600))
+        #expect((rendered.width, rendered.height) == (1000, 750))
+    }
 }
 
 /// Secrets files and variables are read strictly: a source that is given
