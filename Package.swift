@@ -54,10 +54,16 @@ let package = Package(
             name: "AssetPipeline",
             dependencies: ["AssetMedia", "Yams"]
         ),
+        // The query language: text or JSON into one query value. No SQL.
+        .target(
+            name: "AssetQuery",
+            dependencies: ["AssetMedia"]
+        ),
         // The catalog on SQLite (GRDB) or PostgreSQL (postgres-nio): the only module that writes SQL for assets.
         .target(
             name: "AssetCatalog",
             dependencies: [
+                "AssetQuery",
                 "AssetPipeline",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -87,6 +93,7 @@ let package = Package(
         .target(
             name: "AssetServer",
             dependencies: [
+                "AssetQuery",
                 "AssetEdits", "AssetCatalog", "AssetQueue", "AssetPipeline", "AssetMedia",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -113,14 +120,14 @@ let package = Package(
         // Fuzz targets for every parser of outside input, with their seeded generators and mutators.
         .target(
             name: "AssetFuzz",
-            dependencies: ["AssetEdits", "AssetMedia", "AssetPipeline", "AssetQueue", "AssetServer"]
+            dependencies: ["AssetEdits", "AssetMedia", "AssetPipeline", "AssetQuery", "AssetQueue", "AssetServer"]
         ),
         // `fuzz TARGET|all`: runs the fuzz targets in-process (`make fuzz`); with -DLIBFUZZER, a libFuzzer driver.
         .executableTarget(name: "fuzz", dependencies: ["AssetFuzz"]),
         .executableTarget(
             name: "assetpipe",
             dependencies: [
-                "AssetPipeline", "AssetCatalog", "AssetMedia", "AssetQueue", "AssetWorker", "AssetEdits", "AssetServer",
+                "AssetPipeline", "AssetCatalog", "AssetMedia", "AssetQuery", "AssetQueue", "AssetWorker", "AssetEdits", "AssetServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -143,7 +150,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AssetEditsTests", dependencies: ["AssetEdits", "AssetMedia", "TestSupport"]),
-        .testTarget(name: "AssetCatalogTests", dependencies: ["AssetCatalog", "TestSupport"]),
+        .testTarget(name: "AssetCatalogTests", dependencies: ["AssetCatalog", "AssetQuery", "AssetMedia", "AssetPipeline", "TestSupport"]),
         .testTarget(
             name: "AssetQueueTests",
             dependencies: [

@@ -1,4 +1,5 @@
 import AssetPipeline
+import AssetQuery
 import Foundation
 
 /// The catalog of assets: records, their rendition files and their history,
@@ -83,6 +84,13 @@ public final class Catalog: AssetSink, Sendable {
     public func countByStatus() throws(CatalogError) -> [AssetRecord.Status: Int] {
         try run("count assets", hint: readHint) {
             try database.read { transaction in try transaction.countByStatus() }
+        }
+    }
+
+    /// One page of the assets that match `request`, with its count and facets when asked.
+    public func find(_ request: FindRequest) throws(CatalogError) -> FindPage<AssetRecord> {
+        try run("search the catalog", hint: readHint) {
+            try database.read { transaction in try transaction.find(request) }
         }
     }
 

@@ -1,4 +1,5 @@
 import AssetPipeline
+import AssetQuery
 import Foundation
 
 /// Where a catalog keeps its rows: the embedded SQLite file
@@ -46,6 +47,10 @@ public protocol CatalogTransaction {
     /// this path, oldest first.
     func events(idOrPath key: String) throws -> [AssetEvent]
     func countByStatus() throws -> [AssetRecord.Status: Int]
+    /// One page of the assets that match, in the request's order.
+    func find(_ request: FindRequest) throws -> FindPage<AssetRecord>
+    /// `find`'s page as ids only, no record decoded.
+    func findIDs(_ request: FindRequest) throws -> FindPage<String>
 }
 
 /// An asset row as a change reads it: the record, and the bookkeeping the

@@ -67,6 +67,64 @@ enum CatalogSchema {
                     FROM asset WHERE status != 'processing';
                 """)
         }
+        migrator.registerMigration("v3: search") { db in
+            // What `find` filters and sorts by: columns (instants as
+            // milliseconds), keywords and palettes as rows, and the folded
+            // words of the keyword search in FTS5 (rowid = the asset's).
+            try db.execute(sql: """
+                ALTER TABLE asset ADD COLUMN search_created INTEGER;
+                ALTER TABLE asset ADD COLUMN search_updated INTEGER;
+                ALTER TABLE asset ADD COLUMN search_taken INTEGER;
+                ALTER TABLE asset ADD COLUMN duration REAL;
+                ALTER TABLE asset ADD COLUMN orientation INTEGER;
+                ALTER TABLE asset ADD COLUMN animated INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE asset ADD COLUMN exif_make TEXT;
+                ALTER TABLE asset ADD COLUMN exif_model TEXT;
+                ALTER TABLE asset ADD COLUMN exif_lens TEXT;
+                ALTER TABLE asset ADD COLUMN exif_iso INTEGER;
+                ALTER TABLE asset ADD COLUMN exif_f_number REAL;
+                ALTER TABLE asset ADD COLUMN exif_focal_length REAL;
+                ALTER TABLE asset ADD COLUMN gps_lat REAL;
+                ALTER TABLE asset ADD COLUMN gps_lon REAL;
+                CREATE INDEX asset_by_created ON asset(search_created, id);
+                CREATE INDEX asset_by_updated ON asset(search_updated, id);
+                CREATE INDEX asset_by_taken ON asset(search_taken, id);
+                CREATE INDEX asset_by_size ON asset(size, id);
+                CREATE INDEX asset_by_name ON asset(name, id);
+                CREATE INDEX asset_by_width ON asset(width, id);
+                CREATE INDEX asset_by_height ON asset(height, id);
+                CREATE INDEX asset_by_duration ON asset(duration, id);
+                CREATE INDEX asset_by_format ON asset(format);
+                CREATE INDEX asset_by_camera ON asset(exif_make, exif_model);
+                CREATE INDEX asset_by_model ON asset(exif_model);
+                CREATE INDEX asset_by_lens ON asset(exif_lens);
+                CREATE INDEX asset_by_iso ON asset(exif_iso);
+                CREATE INDEX asset_by_gps ON asset(gps_lat);
+                CREATE TABLE asset_keyword (
+                    asset_id TEXT NOT NULL,
+                    keyword TEXT NOT NULL,
+                    PRIMARY KEY (asset_id, keyword)
+                ) WITHOUT ROWID;
+                CREATE INDEX asset_keyword_by_keyword ON asset_keyword(keyword, asset_id);
+                CREATE TABLE asset_color (
+                    asset_id TEXT NOT NULL,
+                    l REAL NOT NULL,
+                    a REAL NOT NULL,
+                    b REAL NOT NULL,
+                    weight REAL NOT NULL
+                );
+                CREATE INDEX asset_color_by_asset ON asset_color(asset_id);
+                CREATE INDEX asset_color_by_lightness ON asset_color(l);
+                CREATE VIRTUAL TABLE asset_text USING fts5(
+                    name, path, title, description, keywords, make, model, lens,
+                    tokenize = 'unicode61 remove_diacritics 2'
+                );
+                """)
+            // Catalogs made before: every stored record indexed now.
+            for path in try String.fetchAll(db, sql: "SELECT path FROM asset") {
+                try SQLiteSearch.reindex(path: path, in: db)
+            }
+        }
         return migrator
     }
 }

@@ -1,4 +1,5 @@
 import AssetPipeline
+import AssetQuery
 import Foundation
 import Logging
 import NIOCore
@@ -223,6 +224,17 @@ struct PostgresCatalogTransaction: CatalogTransaction {
                               jobID: try cells["job_id"].decode(String?.self))
         }
     }
+
+    func find(_ request: FindRequest) throws -> FindPage<AssetRecord> {
+        throw Self.searchNotBuilt
+    }
+
+    func findIDs(_ request: FindRequest) throws -> FindPage<String> {
+        throw Self.searchNotBuilt
+    }
+
+    static let searchNotBuilt = CatalogError(operation: "search the catalog", reason: "search is not built for the PostgreSQL catalog yet",
+                                             hint: "search a SQLite catalog (--data without --database) for now")
 
     func countByStatus() throws -> [AssetRecord.Status: Int] {
         var counts: [AssetRecord.Status: Int] = [:]

@@ -1,4 +1,5 @@
 import AssetPipeline
+import AssetQuery
 import Foundation
 import GRDB
 
@@ -30,6 +31,7 @@ public final class SQLiteCatalogDatabase: CatalogDatabase {
         configuration.busyMode = .timeout(30)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            SQLiteSearch.registerFunctions(db)
         }
         // One migrator for the whole file: GRDB applies, in order, what it
         // knows and has not applied, so a catalog migration added later still
@@ -154,11 +156,12 @@ struct SQLiteCatalogTransaction: CatalogTransaction {
                 attempts = excluded.attempts, record = excluded.record,
                 updated_at = excluded.updated_at, processed_at = excluded.processed_at
             """, arguments: arguments)
+        try SQLiteSearch.index(record, atPath: record.path, in: db)
     }
 
     func beginAsset(_ placeholder: AssetRow) throws -> String {
         let now = Timestamp.format(placeholder.createdAt)
-        return try String.fetchOne(db, sql: """
+        let id = try String.fetchOne(db, sql: """
             INSERT INTO asset (id, path, name, status, attempts, record, created_at, updated_at)
             VALUES (?, ?, ?, 'processing', 0, ?, ?, ?)
             ON CONFLICT(path) DO UPDATE SET
@@ -166,10 +169,21 @@ struct SQLiteCatalogTransaction: CatalogTransaction {
             RETURNING id
             """, arguments: [placeholder.id, placeholder.record.path, placeholder.record.name, placeholder.json, now, now])
             ?? placeholder.id
+        try SQLiteSearch.reindex(path: placeholder.record.path, in: db)
+        return id
     }
 
     func deleteAsset(id: String) throws {
+        try SQLiteSearch.removeFromIndex(id: id, in: db)
         try db.execute(sql: "DELETE FROM asset WHERE id = ?", arguments: [id])
+    }
+
+    func find(_ request: FindRequest) throws -> FindPage<AssetRecord> {
+        try SQLiteSearch.find(request, in: db)
+    }
+
+    func findIDs(_ request: FindRequest) throws -> FindPage<String> {
+        try SQLiteSearch.findIDs(request, in: db)
     }
 
     func insert(_ event: AssetEvent) throws {

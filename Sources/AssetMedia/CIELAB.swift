@@ -18,6 +18,48 @@ public struct LabColor: Sendable, Equatable {
         squaredDistance(to: other).squareRoot()
     }
 
+    /// CIEDE2000 (Sharma, Wu and Dalal's formulation, kL = kC = kH = 1):
+    /// the difference colour search ranks by; about 1 is just noticeable,
+    /// and it weighs hue and chroma as the eye does, which ΔE76 does not.
+    public func ciede2000(to other: LabColor) -> Double {
+        let radiansPerDegree = Double.pi / 180
+        let c1 = (a * a + b * b).squareRoot(), c2 = (other.a * other.a + other.b * other.b).squareRoot()
+        let meanC = (c1 + c2) / 2
+        let meanC7 = pow(meanC, 7)
+        let g = 0.5 * (1 - (meanC7 / (meanC7 + pow(25, 7))).squareRoot())
+        let a1 = (1 + g) * a, a2 = (1 + g) * other.a
+        let c1p = (a1 * a1 + b * b).squareRoot(), c2p = (a2 * a2 + other.b * other.b).squareRoot()
+        func hue(_ b: Double, _ a: Double) -> Double {
+            guard b != 0 || a != 0 else { return 0 }
+            let degrees = atan2(b, a) / radiansPerDegree
+            return degrees < 0 ? degrees + 360 : degrees
+        }
+        let h1 = hue(b, a1), h2 = hue(other.b, a2)
+        let deltaL = other.l - l, deltaC = c2p - c1p
+        var deltaH = 0.0
+        if c1p * c2p != 0 {
+            deltaH = h2 - h1
+            if deltaH > 180 { deltaH -= 360 } else if deltaH < -180 { deltaH += 360 }
+        }
+        let deltaBigH = 2 * (c1p * c2p).squareRoot() * sin(deltaH / 2 * radiansPerDegree)
+        let meanL = (l + other.l) / 2, meanCp = (c1p + c2p) / 2
+        var meanH = h1 + h2
+        if c1p * c2p != 0 {
+            if abs(h1 - h2) <= 180 { meanH /= 2 } else if h1 + h2 < 360 { meanH = (meanH + 360) / 2 } else { meanH = (meanH - 360) / 2 }
+        }
+        let t = 1 - 0.17 * cos((meanH - 30) * radiansPerDegree) + 0.24 * cos(2 * meanH * radiansPerDegree)
+            + 0.32 * cos((3 * meanH + 6) * radiansPerDegree) - 0.20 * cos((4 * meanH - 63) * radiansPerDegree)
+        let deltaTheta = 30 * exp(-pow((meanH - 275) / 25, 2))
+        let meanCp7 = pow(meanCp, 7)
+        let rc = 2 * (meanCp7 / (meanCp7 + pow(25, 7))).squareRoot()
+        let lOffset = (meanL - 50) * (meanL - 50)
+        let sl = 1 + 0.015 * lOffset / (20 + lOffset).squareRoot()
+        let sc = 1 + 0.045 * meanCp, sh = 1 + 0.015 * meanCp * t
+        let rt = -sin(2 * deltaTheta * radiansPerDegree) * rc
+        let lTerm = deltaL / sl, cTerm = deltaC / sc, hTerm = deltaBigH / sh
+        return max(0, lTerm * lTerm + cTerm * cTerm + hTerm * hTerm + rt * cTerm * hTerm).squareRoot()
+    }
+
     func squaredDistance(to other: LabColor) -> Double {
         let dl = l - other.l, da = a - other.a, db = b - other.b
         return dl * dl + da * da + db * db

@@ -91,7 +91,9 @@ public struct RGBColor: Sendable, Equatable, Hashable {
     /// Parses "#rrggbb" or "rrggbb".
     public init?(hex: String) {
         let digits = hex.hasPrefix("#") ? hex.dropFirst() : Substring(hex)
-        guard digits.count == 6, let value = UInt32(digits, radix: 16) else { return nil }
+        // ASCII hex digits only: UInt32(radix:) would also take a sign.
+        guard digits.count == 6, digits.allSatisfy({ $0.isASCII && $0.isHexDigit }),
+              let value = UInt32(digits, radix: 16) else { return nil }
         self.init(red: UInt8(value >> 16), green: UInt8((value >> 8) & 0xFF), blue: UInt8(value & 0xFF))
     }
 

@@ -9,6 +9,8 @@ public struct APIError: Error, Sendable {
     public let param: String?
     /// Seconds to wait before trying again (503).
     public var retryAfter: Int?
+    /// Where in `param`'s text the error is (a query's character offset).
+    public var position: Int?
 
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, param: String? = nil) {
         self.status = status
@@ -17,10 +19,15 @@ public struct APIError: Error, Sendable {
         self.param = param
     }
 
+    private struct Body: Encodable {
+        var code: String
+        var message: String
+        var param: String?
+        var position: Int?
+    }
+
     var response: Response {
-        var body: [String: String] = ["code": code, "message": message]
-        body["param"] = param
-        var response = JSONResponse.make(["error": body], status: status)
+        var response = JSONResponse.make(["error": Body(code: code, message: message, param: param, position: position)], status: status)
         if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
         return response
     }
@@ -31,6 +38,7 @@ public struct APIError: Error, Sendable {
     var redacted: APIError {
         var copy = APIError(status, code, PathRedaction.redacted(message), param: param)
         copy.retryAfter = retryAfter
+        copy.position = position
         return copy
     }
 }

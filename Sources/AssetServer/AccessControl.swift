@@ -105,6 +105,16 @@ public struct AccessControl: Sendable {
         }
     }
 
+    /// A search sent as a body (`POST /v1/assets/search`): with signing on,
+    /// only the token opens it, since a signature covers no body.
+    func authorizeSearchBody(_ request: Request) throws(APIError) {
+        guard signer != nil else { return }
+        guard let tokens, tokens.authorize(request) else {
+            throw APIError(.forbidden, "token_required", "with signing on, a search body needs Authorization: Bearer TOKEN; "
+                           + "or sign GET /v1/assets?q=... (see `assetpipe sign`)")
+        }
+    }
+
     /// What a signature of a non-render URL signs: `URLSigner.canonicalQuery`.
     static func canonicalQuery(of request: Request) -> String {
         URLSigner.canonicalQuery(of: request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) })

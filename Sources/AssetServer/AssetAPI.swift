@@ -61,7 +61,16 @@ public struct AssetAPI: Sendable {
         router.get("/v1/assets") { request, _ in
             await answer {
                 try access.authorizeRead(request)
-                return try await assetAtPath(request)
+                if request.uri.queryParameters.get("path") != nil { return try await assetAtPath(request) }
+                return try await search(try Self.findRequest(fromQueryOf: request))
+            }
+        }
+        router.post("/v1/assets/search") { request, _ in
+            await answer {
+                try access.authorizeSearchBody(request)
+                let body = try await decodeBody(request, as: SearchBody.self,
+                                                shape: #"{"q": "...", "sort": "-created_at", "limit": 50, "cursor": "...", "count": true, "facets": ["format"]}"#)
+                return try await search(try body.findRequest())
             }
         }
         router.get("/v1/assets/:id") { request, context in
@@ -181,7 +190,7 @@ public struct AssetAPI: Sendable {
 
     /// The request's JSON body as `Body`: 413 past 1 MiB, 400 when it does
     /// not decode (`shape` tells what was expected).
-    private func decodeBody<Body: Decodable>(_ request: Request, as _: Body.Type, shape: String) async throws -> Body {
+    func decodeBody<Body: Decodable>(_ request: Request, as _: Body.Type, shape: String) async throws -> Body {
         try AccessControl.requireJSON(request)
         var request = request
         let bytes: ByteBuffer

@@ -20,12 +20,13 @@ struct AssetPipeCommand: AsyncParsableCommand {
               assetpipe process ~/Pictures                 catalogue a folder into ./assetpipe-data
               assetpipe process --json photos/ > out.jsonl one JSON record per line
               assetpipe show photos/IMG_0001.jpg           print one asset's record
+              assetpipe find 'exif.make = "Canon" AND size > "5mb"' --sort -taken_at
               assetpipe enqueue uploads/ && assetpipe work --until-empty
               assetpipe jobs --state failed                what did not go through, and why
               assetpipe history photos/IMG_0001.jpg        versions, refreshes, deletion
             """,
         version: "assetpipe 0.1.0 (" + MediaLibraries.versions.map { "\($0.name) \($0.version)" }.joined(separator: ", ") + ")",
-        subcommands: [ProcessCommand.self, ShowCommand.self, EnqueueCommand.self, WorkCommand.self,
+        subcommands: [ProcessCommand.self, ShowCommand.self, FindCommand.self, EnqueueCommand.self, WorkCommand.self,
                       JobsCommand.self, HistoryCommand.self, ServeCommand.self, SignCommand.self])
 
     /// Runs the command line with the exit statuses the README promises:

@@ -104,14 +104,22 @@ struct JobsCommand: AsyncParsableCommand {
     }
 }
 
-/// Columns padded to their widest cell, two spaces apart.
+/// Columns padded to their widest cell, two spaces apart. With `fitting`,
+/// the last column is cut from the left ("…" and its end, the telling part
+/// of a path) so each line fits that many columns.
 enum Table {
-    static func render(_ rows: [[String]]) -> String {
-        let rows = rows.map { $0.map { Terminal.printable($0, keepingLineBreaks: false) } }
+    static func render(_ rows: [[String]], fitting width: Int? = nil) -> String {
+        var rows = rows.map { $0.map { Terminal.printable($0, keepingLineBreaks: false) } }
         guard let columns = rows.map(\.count).max() else { return "" }
         var widths = Array(repeating: 0, count: columns)
         for row in rows {
             for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
+        }
+        if let width, columns > 0 {
+            let room = max(8, width - widths.dropLast().reduce(0) { $0 + $1 + 2 })
+            for index in rows.indices where rows[index].count == columns && rows[index][columns - 1].count > room {
+                rows[index][columns - 1] = "…" + String(rows[index][columns - 1].suffix(room - 1))
+            }
         }
         return rows.map { row in
             row.enumerated().map { index, cell in

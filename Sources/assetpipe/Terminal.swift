@@ -19,6 +19,15 @@ enum Terminal {
     static let standardOutput = Stream(handle: .standardOutput, descriptor: STDOUT_FILENO)
     static let standardError = Stream(handle: .standardError, descriptor: STDERR_FILENO)
 
+    /// The width of the terminal standard output is, or nil when it is not
+    /// one (a pipe or a file takes whole lines).
+    static var columns: Int? {
+        guard standardOutput.isInteractive else { return nil }
+        var size = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "").flatMap { $0 > 0 ? $0 : nil }
+    }
+
     /// `text` with its control characters (C0, DEL, C1) but line breaks and
     /// tabs written as `\xHH` or `\u{HHHH}`: a file name is data, and an ESC
     /// in one must not move the cursor, recolour or retitle the terminal it

@@ -188,8 +188,25 @@ import Testing
             try await client.execute(uri: "/v1/assets?path=%2Ftest%2Fphoto", method: .get) { response async throws in
                 #expect(try response.status == .ok && (try json(response.body))["id"] as? String == photo)
             }
+            // Without `path`, a search: every asset, newest first.
             try await client.execute(uri: "/v1/assets", method: .get) { response async throws in
+                let page = try json(response.body)
+                #expect(response.status == .ok)
+                #expect((page["assets"] as? [[String: Any]])?.contains { $0["id"] as? String == photo } == true)
+                #expect(page.keys.contains("next_cursor"))
+            }
+            try await client.execute(uri: "/v1/assets?path=", method: .get) { response async throws in
                 #expect(try response.status == .badRequest && (try error(response.body))["param"] as? String == "path")
+            }
+            try await client.execute(uri: "/v1/assets?q=width%20%3E%3E%201", method: .get) { response async throws in
+                let failure = try error(response.body)
+                #expect(response.status == .badRequest && failure["code"] as? String == "bad_query" && failure["position"] as? Int == 7)
+            }
+            try await client.execute(uri: "/v1/assets/search", method: .post, headers: [.contentType: "application/json"],
+                                     body: ByteBuffer(string: #"{"q": "kind = image", "count": true, "facets": "format"}"#)) { response async throws in
+                let page = try json(response.body)
+                #expect(response.status == .ok && (page["count"] as? Int ?? 0) >= 1)
+                #expect((page["facets"] as? [String: Any])?["format"] != nil)
             }
             let thumb = try #require(record.renditions?.first { $0.name == "thumb" })
             try await client.execute(uri: "/v1/assets/\(photo)/renditions/thumb", method: .get) { response async throws in

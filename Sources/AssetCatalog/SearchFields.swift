@@ -1,0 +1,76 @@
+import AssetPipeline
+import AssetQuery
+import Foundation
+
+/// What the search index holds for one record, derived once here for
+/// every driver: the columns that filter and sort, keywords and palette
+/// rows, and the folded words of the keyword search.
+struct SearchFields: Sendable {
+    var createdMilliseconds: Int64
+    var updatedMilliseconds: Int64
+    var takenMilliseconds: Int64?
+    var duration: Double?
+    var orientation: Int?
+    var animated: Bool
+    var exifMake: String?
+    var exifModel: String?
+    var exifLens: String?
+    var exifISO: Int?
+    var exifFNumber: Double?
+    var exifFocalLength: Double?
+    var latitude: Double?
+    var longitude: Double?
+    var keywords: [String]
+    var palette: [(l: Double, a: Double, b: Double, weight: Double)]
+    /// Folded words, space-separated, per full-text column.
+    var text: [SearchColumn: String]
+
+    /// The full-text columns; `text HAS` searches them all.
+    enum SearchColumn: String, CaseIterable {
+        case name, path, title, description, keywords, make, model, lens
+    }
+
+    /// Formats whose extra frames are an animation (a TIFF's or PDF's are pages).
+    static let animatedFormats: Set<String> = ["gif", "webp", "png", "avif", "heif"]
+
+    init(_ record: AssetRecord) {
+        func milliseconds(_ date: Date?) -> Int64 {
+            Int64(((date ?? Date()).timeIntervalSince1970 * 1000).rounded())
+        }
+        createdMilliseconds = milliseconds(record.createdAt)
+        updatedMilliseconds = milliseconds(record.updatedAt)
+        takenMilliseconds = record.exif?.takenAt.flatMap(Timestamps.parse).map(milliseconds)
+        duration = (record.video?.duration ?? record.audio?.duration).flatMap { $0.isFinite ? $0 : nil }
+        orientation = record.orientation
+        animated = (record.pages ?? 1) > 1 && Self.animatedFormats.contains(record.format ?? "")
+        let exif = record.exif
+        exifMake = exif?.make
+        exifModel = exif?.model
+        exifLens = exif?.lens
+        exifISO = exif?.iso
+        exifFNumber = exif?.fNumber.flatMap { $0.isFinite ? $0 : nil }
+        exifFocalLength = exif?.focalLength.flatMap { $0.isFinite ? $0 : nil }
+        if let latitude = exif?.gps?.latitude, let longitude = exif?.gps?.longitude, latitude.isFinite, longitude.isFinite {
+            (self.latitude, self.longitude) = (latitude, longitude)
+        }
+        var seen = Set<String>()
+        keywords = (record.keywords ?? []).filter { !$0.isEmpty && seen.insert($0).inserted }
+        palette = (record.color?.dominant ?? []).compactMap { color in
+            guard color.lab.count == 3, color.lab.allSatisfy(\.isFinite), color.weight.isFinite else { return nil }
+            return (color.lab[0], color.lab[1], color.lab[2], color.weight)
+        }
+        func folded(_ parts: [String?]) -> String {
+            parts.compactMap { $0 }.flatMap(SearchText.words).joined(separator: " ")
+        }
+        text = [
+            .name: folded([record.name]),
+            .path: folded([record.path]),
+            .title: folded([record.xmp?.title]),
+            .description: folded([record.xmp?.description, exif?.description]),
+            .keywords: folded(keywords),
+            .make: folded([exif?.make]),
+            .model: folded([exif?.model]),
+            .lens: folded([exif?.lens]),
+        ]
+    }
+}

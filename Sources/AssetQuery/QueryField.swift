@@ -1,0 +1,123 @@
+/// The fields a query can name, and what each holds. One list for the
+/// parser, the catalog's compilers and the documentation.
+public enum QueryField: String, Sendable, CaseIterable, Codable {
+    /// Keyword search over name, path, title, description, keywords and the
+    /// camera's make, model and lens (`HAS` only).
+    case text
+    case name, path, kind, format, mime, status
+    case errorReason = "error.reason"
+    case width, height, size, duration, orientation, animated, edited, version
+    case createdAt = "created_at"
+    case updatedAt = "updated_at"
+    case takenAt = "taken_at"
+    case exifMake = "exif.make"
+    case exifModel = "exif.model"
+    case exifLens = "exif.lens"
+    case exifISO = "exif.iso"
+    case exifFNumber = "exif.f_number"
+    case exifFocalLength = "exif.focal_length"
+    case gps, keywords, color
+
+    /// What a field's values are, which decides the operators it takes.
+    public enum ValueType: Sendable, Equatable {
+        /// Words to search (`HAS`).
+        case words
+        /// A string compared exactly (`=`, `IN`, `HAS` for its words, `EXISTS`).
+        case string
+        /// The catalog path: a string that also takes `:` (a folder and its subfolders).
+        case path
+        case integer
+        case decimal
+        /// Bytes: a number or a size such as "5mb".
+        case bytes
+        /// An instant: an ISO 8601 date or time, or a relative one ("7d").
+        case date
+        case boolean
+        /// Many strings per asset: `=` and `IN` match when any one does.
+        case stringList
+        /// A place: `NEAR "lat,lon 5km"`.
+        case position
+        /// Dominant colours: `NEAR "#1e88e5" [WITHIN dE] [WEIGHT >= w]`.
+        case palette
+    }
+
+    public var valueType: ValueType {
+        switch self {
+        case .text: .words
+        case .name, .kind, .format, .mime, .status, .errorReason, .exifMake, .exifModel, .exifLens: .string
+        case .path: .path
+        case .width, .height, .orientation, .version, .exifISO: .integer
+        case .duration, .exifFNumber, .exifFocalLength: .decimal
+        case .size: .bytes
+        case .createdAt, .updatedAt, .takenAt: .date
+        case .animated, .edited: .boolean
+        case .keywords: .stringList
+        case .gps: .position
+        case .color: .palette
+        }
+    }
+
+    /// Whether the field's words are indexed for `HAS` (names, places and
+    /// cameras are; codes such as `kind` or `mime` are compared whole).
+    public var hasWords: Bool {
+        switch self {
+        case .text, .name, .path, .keywords, .exifMake, .exifModel, .exifLens: true
+        default: false
+        }
+    }
+
+    /// The operators this field takes, for the parser and for messages.
+    public var operators: [QueryOperator] {
+        switch valueType {
+        case .words: [.has]
+        case .string: [.equal, .notEqual, .in, .notIn, .exists] + (hasWords ? [.has] : [])
+        case .path: [.equal, .notEqual, .in, .notIn, .has, .exists, .under]
+        case .integer, .decimal, .bytes:
+            [.equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual, .in, .notIn, .exists]
+        case .date: [.less, .lessOrEqual, .greater, .greaterOrEqual, .exists]
+        case .boolean: [.equal, .notEqual]
+        case .stringList: [.equal, .notEqual, .in, .notIn, .has, .exists]
+        case .position: [.near, .exists]
+        case .palette: [.near, .exists]
+        }
+    }
+}
+
+/// A comparison in a term.
+public enum QueryOperator: String, Sendable, CaseIterable, Codable {
+    case equal = "="
+    case notEqual = "!="
+    case less = "<"
+    case lessOrEqual = "<="
+    case greater = ">"
+    case greaterOrEqual = ">="
+    case `in` = "IN"
+    case notIn = "NOT IN"
+    case has = "HAS"
+    case exists = "EXISTS"
+    /// A folder and everything under it.
+    case under = ":"
+    case near = "NEAR"
+}
+
+/// The keys a result can be sorted by. Ties are broken by id, in the same
+/// direction, so an order is total and a cursor is exact.
+public enum SortKey: String, Sendable, CaseIterable, Codable {
+    case createdAt = "created_at"
+    case updatedAt = "updated_at"
+    case size, name
+    case takenAt = "taken_at"
+    case width, height, duration
+    /// Best matches first: the most `HAS` words' weight (bm25), or the closest colour.
+    case relevance
+}
+
+/// The fields a result can be counted by (`facets`).
+public enum FacetField: String, Sendable, CaseIterable, Codable {
+    case format, kind, mime, status
+    case errorReason = "error.reason"
+    case exifMake = "exif.make"
+    case exifModel = "exif.model"
+    case exifLens = "exif.lens"
+    case keywords, orientation, animated, edited
+}
