@@ -178,8 +178,16 @@ extension AssetAPI {
         case .unrenderable(let message): APIError(.unprocessableContent, "unrenderable", message)
         case .tooLarge(let message): APIError(.unprocessableContent, "too_large", message)
         case .tooCostly(let message): APIError(.unprocessableContent, "too_costly", message)
-        case .stopped: APIError(.serviceUnavailable, "busy", "the render was stopped at its time limit; try again shortly")
+        case .stopped: busyAfterTheLimit
         }
+    }
+
+    /// A render stopped at its limit, or never started for want of time (an
+    /// encoder libvips cannot stop): 503 with Retry-After, as a full gate is.
+    static var busyAfterTheLimit: APIError {
+        var busy = APIError(.serviceUnavailable, "busy", "the render could not finish within its time limit; ask for less, or try again shortly")
+        busy.retryAfter = 1
+        return busy
     }
 }
 
