@@ -46,7 +46,22 @@ public final class PostgresCatalogDatabase: CatalogDatabase {
             throw CatalogError(operation: "set up the catalog in \(target.location)", reason: PostgresFailure(error).description,
                                hint: "check that PostgreSQL is running there and the user may create tables")
         }
-        return PostgresCatalogDatabase(target, logger: logger)
+        let database = PostgresCatalogDatabase(target, logger: logger)
+        // Rows from before the search migration: indexed now, off the
+        // cooperative threads (the driver blocks), in batches.
+        do {
+            try await NIOThreadPool.singleton.runIfActive { try database.indexUnindexedAssets() }
+        } catch {
+            throw CatalogError(operation: "index the catalog in \(target.location) for search", reason: PostgresFailure(error).description,
+                               hint: "check that PostgreSQL is reachable, then start again: indexing resumes where it stopped")
+        }
+        return database
+    }
+
+    /// Indexes, in write transactions of 500, every asset the search
+    /// migration found; interrupted, the next start goes on from there.
+    func indexUnindexedAssets() throws {
+        while try write({ transaction in try (transaction as? PostgresCatalogTransaction)?.indexSomeUnindexed(batch: 500) ?? 0 }) > 0 {}
     }
 
     private init(_ target: PostgresURL, logger: Logger) {
@@ -179,6 +194,7 @@ struct PostgresCatalogTransaction: CatalogTransaction {
                 attempts = EXCLUDED.attempts, record = EXCLUDED.record,
                 updated_at = EXCLUDED.updated_at, processed_at = EXCLUDED.processed_at
             """)
+        try index(record, atPath: record.path)
     }
 
     func beginAsset(_ placeholder: AssetRow) throws -> String {
@@ -190,10 +206,13 @@ struct PostgresCatalogTransaction: CatalogTransaction {
                 status = 'processing', record = jsonb_set(asset.record, '{status}', '"processing"'), updated_at = EXCLUDED.updated_at
             RETURNING id
             """)
-        return try rows.first?.decode(String.self) ?? placeholder.id
+        let id = try rows.first?.decode(String.self) ?? placeholder.id
+        try reindex(path: placeholder.record.path)
+        return id
     }
 
     func deleteAsset(id: String) throws {
+        try removeFromIndex(id: id)
         _ = try run("DELETE FROM asset WHERE id = \(id)")
     }
 
@@ -224,17 +243,6 @@ struct PostgresCatalogTransaction: CatalogTransaction {
                               jobID: try cells["job_id"].decode(String?.self))
         }
     }
-
-    func find(_ request: FindRequest) throws -> FindPage<AssetRecord> {
-        throw Self.searchNotBuilt
-    }
-
-    func findIDs(_ request: FindRequest) throws -> FindPage<String> {
-        throw Self.searchNotBuilt
-    }
-
-    static let searchNotBuilt = CatalogError(operation: "search the catalog", reason: "search is not built for the PostgreSQL catalog yet",
-                                             hint: "search a SQLite catalog (--data without --database) for now")
 
     func countByStatus() throws -> [AssetRecord.Status: Int] {
         var counts: [AssetRecord.Status: Int] = [:]

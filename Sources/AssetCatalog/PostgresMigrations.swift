@@ -74,6 +74,110 @@ package enum PostgresMigrations {
             "CREATE INDEX asset_event_by_path ON asset_event (path)",
             "CREATE UNIQUE INDEX asset_event_by_job ON asset_event (job_id) WHERE job_id IS NOT NULL",
         ]),
+        // What `find` filters and sorts by, as SQLite's "v3: search" has it;
+        // words as one tsvector of `column_word` lexemes (SearchFields). Rows
+        // already there are indexed by the driver on connecting
+        // (`search_indexed` false), since the words are folded in Swift.
+        Migration(identifier: "catalog v2: search", statements: [
+            """
+            ALTER TABLE asset
+                ADD COLUMN search_created BIGINT, ADD COLUMN search_updated BIGINT, ADD COLUMN search_taken BIGINT,
+                ADD COLUMN duration DOUBLE PRECISION, ADD COLUMN orientation INTEGER,
+                ADD COLUMN animated BOOLEAN NOT NULL DEFAULT FALSE,
+                ADD COLUMN exif_make TEXT, ADD COLUMN exif_model TEXT, ADD COLUMN exif_lens TEXT, ADD COLUMN exif_iso INTEGER,
+                ADD COLUMN exif_f_number DOUBLE PRECISION, ADD COLUMN exif_focal_length DOUBLE PRECISION,
+                ADD COLUMN gps_lat DOUBLE PRECISION, ADD COLUMN gps_lon DOUBLE PRECISION,
+                ADD COLUMN search_words TSVECTOR NOT NULL DEFAULT ''::TSVECTOR,
+                ADD COLUMN search_indexed BOOLEAN NOT NULL DEFAULT FALSE
+            """,
+            "CREATE INDEX asset_by_created ON asset (search_created, id COLLATE \"C\")",
+            "CREATE INDEX asset_by_updated ON asset (search_updated, id COLLATE \"C\")",
+            "CREATE INDEX asset_by_taken ON asset (search_taken, id COLLATE \"C\")",
+            "CREATE INDEX asset_by_size ON asset (size, id COLLATE \"C\")",
+            "CREATE INDEX asset_by_name ON asset (name COLLATE \"C\", id COLLATE \"C\")",
+            "CREATE INDEX asset_by_width ON asset (width, id COLLATE \"C\")",
+            "CREATE INDEX asset_by_height ON asset (height, id COLLATE \"C\")",
+            "CREATE INDEX asset_by_duration ON asset (duration, id COLLATE \"C\")",
+            "CREATE INDEX asset_by_path_bytes ON asset (path COLLATE \"C\")",
+            "CREATE INDEX asset_by_format ON asset (format)",
+            "CREATE INDEX asset_by_camera ON asset (exif_make, exif_model)",
+            "CREATE INDEX asset_by_model ON asset (exif_model)",
+            "CREATE INDEX asset_by_lens ON asset (exif_lens)",
+            "CREATE INDEX asset_by_iso ON asset (exif_iso)",
+            "CREATE INDEX asset_by_gps ON asset (gps_lat)",
+            "CREATE INDEX asset_by_words ON asset USING GIN (search_words)",
+            "CREATE INDEX asset_unindexed ON asset (id) WHERE NOT search_indexed",
+            "CREATE TABLE asset_keyword (asset_id TEXT NOT NULL, keyword TEXT NOT NULL, PRIMARY KEY (asset_id, keyword))",
+            "CREATE INDEX asset_keyword_by_keyword ON asset_keyword (keyword, asset_id)",
+            """
+            CREATE TABLE asset_color (
+                asset_id TEXT NOT NULL, l DOUBLE PRECISION NOT NULL, a DOUBLE PRECISION NOT NULL,
+                b DOUBLE PRECISION NOT NULL, weight DOUBLE PRECISION NOT NULL)
+            """,
+            "CREATE INDEX asset_color_by_asset ON asset_color (asset_id)",
+            "CREATE INDEX asset_color_by_lightness ON asset_color (l)",
+            // GeoCircle.distance, the same haversine step by step.
+            """
+            CREATE FUNCTION ap_geo_distance(lat1 DOUBLE PRECISION, lon1 DOUBLE PRECISION, lat2 DOUBLE PRECISION, lon2 DOUBLE PRECISION)
+            RETURNS DOUBLE PRECISION LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+                SELECT 2 * 6371000 * asin(least(1, sqrt(
+                    sin((lat2 - lat1) * (pi() / 180) / 2) * sin((lat2 - lat1) * (pi() / 180) / 2)
+                    + cos(lat1 * (pi() / 180)) * cos(lat2 * (pi() / 180))
+                      * sin((lon2 - lon1) * (pi() / 180) / 2) * sin((lon2 - lon1) * (pi() / 180) / 2))))
+            $$
+            """,
+            // LabColor.ciede2000, the same formulation step by step.
+            """
+            CREATE FUNCTION ap_ciede2000(l1 DOUBLE PRECISION, a1 DOUBLE PRECISION, b1 DOUBLE PRECISION,
+                                         l2 DOUBLE PRECISION, a2 DOUBLE PRECISION, b2 DOUBLE PRECISION)
+            RETURNS DOUBLE PRECISION LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+            DECLARE
+                rpd DOUBLE PRECISION := pi() / 180;
+                c1 DOUBLE PRECISION := sqrt(a1 * a1 + b1 * b1);
+                c2 DOUBLE PRECISION := sqrt(a2 * a2 + b2 * b2);
+                mean_c7 DOUBLE PRECISION;
+                g DOUBLE PRECISION;
+                a1p DOUBLE PRECISION; a2p DOUBLE PRECISION; c1p DOUBLE PRECISION; c2p DOUBLE PRECISION;
+                h1 DOUBLE PRECISION := 0; h2 DOUBLE PRECISION := 0;
+                dl DOUBLE PRECISION; dc DOUBLE PRECISION; dh DOUBLE PRECISION := 0; dbh DOUBLE PRECISION;
+                mean_l DOUBLE PRECISION; mean_cp DOUBLE PRECISION; mean_h DOUBLE PRECISION;
+                t DOUBLE PRECISION; dtheta DOUBLE PRECISION; mean_cp7 DOUBLE PRECISION; rc DOUBLE PRECISION;
+                l_offset DOUBLE PRECISION; sl DOUBLE PRECISION; sc DOUBLE PRECISION; sh DOUBLE PRECISION; rt DOUBLE PRECISION;
+                lt DOUBLE PRECISION; ct DOUBLE PRECISION; ht DOUBLE PRECISION;
+            BEGIN
+                mean_c7 := power((c1 + c2) / 2, 7);
+                g := 0.5 * (1 - sqrt(mean_c7 / (mean_c7 + power(25, 7))));
+                a1p := (1 + g) * a1; a2p := (1 + g) * a2;
+                c1p := sqrt(a1p * a1p + b1 * b1); c2p := sqrt(a2p * a2p + b2 * b2);
+                IF b1 <> 0 OR a1p <> 0 THEN h1 := atan2(b1, a1p) / rpd; IF h1 < 0 THEN h1 := h1 + 360; END IF; END IF;
+                IF b2 <> 0 OR a2p <> 0 THEN h2 := atan2(b2, a2p) / rpd; IF h2 < 0 THEN h2 := h2 + 360; END IF; END IF;
+                dl := l2 - l1; dc := c2p - c1p;
+                IF c1p * c2p <> 0 THEN
+                    dh := h2 - h1;
+                    IF dh > 180 THEN dh := dh - 360; ELSIF dh < -180 THEN dh := dh + 360; END IF;
+                END IF;
+                dbh := 2 * sqrt(c1p * c2p) * sin(dh / 2 * rpd);
+                mean_l := (l1 + l2) / 2; mean_cp := (c1p + c2p) / 2; mean_h := h1 + h2;
+                IF c1p * c2p <> 0 THEN
+                    IF abs(h1 - h2) <= 180 THEN mean_h := mean_h / 2;
+                    ELSIF h1 + h2 < 360 THEN mean_h := (mean_h + 360) / 2;
+                    ELSE mean_h := (mean_h - 360) / 2; END IF;
+                END IF;
+                t := 1 - 0.17 * cos((mean_h - 30) * rpd) + 0.24 * cos(2 * mean_h * rpd)
+                    + 0.32 * cos((3 * mean_h + 6) * rpd) - 0.20 * cos((4 * mean_h - 63) * rpd);
+                dtheta := 30 * exp(-power((mean_h - 275) / 25, 2));
+                mean_cp7 := power(mean_cp, 7);
+                rc := 2 * sqrt(mean_cp7 / (mean_cp7 + power(25, 7)));
+                l_offset := (mean_l - 50) * (mean_l - 50);
+                sl := 1 + 0.015 * l_offset / sqrt(20 + l_offset);
+                sc := 1 + 0.045 * mean_cp; sh := 1 + 0.015 * mean_cp * t;
+                rt := -sin(2 * dtheta * rpd) * rc;
+                lt := dl / sl; ct := dc / sc; ht := dbh / sh;
+                RETURN sqrt(greatest(0, lt * lt + ct * ct + ht * ht + rt * ct * ht));
+            END
+            $$
+            """,
+        ]),
     ]
 
     /// Applies the migrations `connection`'s database lacks, holding the

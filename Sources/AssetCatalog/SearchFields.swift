@@ -30,6 +30,32 @@ struct SearchFields: Sendable {
         case name, path, title, description, keywords, make, model, lens
     }
 
+    /// PostgreSQL's one tsvector holds every column's words as
+    /// `code_word` lexemes, so a search can name its columns.
+    static func lexeme(_ column: SearchColumn, _ word: String) -> String {
+        let code: String
+        switch column {
+        case .name: code = "n"
+        case .path: code = "p"
+        case .title: code = "t"
+        case .description: code = "d"
+        case .keywords: code = "k"
+        case .make: code = "m"
+        case .model: code = "o"
+        case .lens: code = "l"
+        }
+        return code + "_" + word
+    }
+
+    /// Every lexeme of the record, for PostgreSQL's tsvector.
+    var lexemes: [String] {
+        var all = Set<String>()
+        for (column, words) in text {
+            for word in words.split(separator: " ") { all.insert(Self.lexeme(column, String(word))) }
+        }
+        return all.sorted()
+    }
+
     /// Formats whose extra frames are an animation (a TIFF's or PDF's are pages).
     static let animatedFormats: Set<String> = ["gif", "webp", "png", "avif", "heif"]
 

@@ -6,17 +6,21 @@ import Foundation
 import TestSupport
 import Testing
 
-/// `find` against a brute-force oracle: 2,000 generated records written as
-/// JSON, stored through the catalog, and 500 generated queries (random
+/// `find` against a brute-force oracle, on every driver (SQLite, and
+/// PostgreSQL when `make test` runs one): 2,000 generated records written
+/// as JSON, stored through the catalog, and 500 generated queries (random
 /// trees over every field and operator, every sort, random page sizes)
 /// whose pages, concatenated, must be exactly the oracle's ordered matches.
+/// Equal to the oracle on both, the drivers are equal to each other.
 @Suite(.serialized) struct FindDifferentialTests {
     static let now = Date(timeIntervalSince1970: 1_796_000_000)
+    static let drivers = ["SQLite"] + (CatalogDriver.postgresURL == nil ? [] : ["PostgreSQL"])
 
-    @Test func generatedQueriesMatchTheOracleOnSQLite() throws {
+    @Test(arguments: drivers)
+    func generatedQueriesMatchTheOracle(driver: String) async throws {
         var random = SeededRandom(seed: 13)
         let corpus = try Corpus(count: 2_000, random: &random)
-        let database = try corpus.sqlite()
+        let database = try await corpus.store(on: driver)
         var checked = 0, nonEmpty = 0
         for index in 0..<500 {
             let text = QueryGenerator(corpus: corpus).query(&random, depth: 3)
@@ -42,10 +46,11 @@ import Testing
         #expect(nonEmpty > 250, "only \(nonEmpty) of 500 queries matched anything")
     }
 
-    @Test func facetsCountTheWholeResult() throws {
+    @Test(arguments: drivers)
+    func facetsCountTheWholeResult(driver: String) async throws {
         var random = SeededRandom(seed: 14)
         let corpus = try Corpus(count: 600, random: &random)
-        let database = try corpus.sqlite()
+        let database = try await corpus.store(on: driver)
         for text in ["", "kind = image", "width > 2000 OR keywords = sunset", "NOT status = errored"] {
             let request = try FindRequest(q: text, limit: 5, facets: ["format,keywords,exif.make,status,animated"], now: Self.now)
             let page = try database.read { try $0.find(request) }
@@ -57,10 +62,11 @@ import Testing
         }
     }
 
-    @Test func colourSearchAgreesWithCIEDE2000OverTheStoredPalettes() throws {
+    @Test(arguments: drivers)
+    func colourSearchAgreesWithCIEDE2000OverTheStoredPalettes(driver: String) async throws {
         var random = SeededRandom(seed: 15)
         let corpus = try Corpus(count: 800, random: &random)
-        let database = try corpus.sqlite()
+        let database = try await corpus.store(on: driver)
         for _ in 0..<40 {
             let hex = String(format: "#%02x%02x%02x", random.below(256), random.below(256), random.below(256))
             let within = [2.0, 5, 10, 20][random.below(4)]
@@ -206,10 +212,16 @@ struct Corpus {
         }
     }
 
-    /// A fresh SQLite catalog holding the records, through the catalog's
-    /// own row writes; the edited ones with an `edited` history event.
-    func sqlite() throws -> SQLiteCatalogDatabase {
-        let database = try SQLiteCatalogDatabase(dataDirectory: try Package.temporaryDirectory("find"))
+    /// A fresh catalog of `driver` holding the records, through the
+    /// catalog's own row writes; the edited ones with an `edited` event.
+    func store(on driver: String) async throws -> any CatalogDatabase {
+        let database: any CatalogDatabase
+        if driver == "PostgreSQL", let url = CatalogDriver.postgresURL {
+            let schema = "find_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+            database = try await PostgresCatalogDatabase.connect(url: url + (url.contains("?") ? "&" : "?") + "search_path=\(schema)")
+        } else {
+            database = try SQLiteCatalogDatabase(dataDirectory: try Package.temporaryDirectory("find"))
+        }
         let decoder = AssetRecord.makeDecoder()
         try database.write { transaction in
             for object in records {

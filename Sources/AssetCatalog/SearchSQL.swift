@@ -1,0 +1,287 @@
+import AssetQuery
+import Foundation
+
+/// The two SQL dialects a query is compiled to. Where they differ (the
+/// full-text search, booleans, string order, parameters), the compiler
+/// writes both side by side; everything else is one text for both.
+enum SearchDialect {
+    /// FTS5 over folded words; `?N` parameters; booleans as 0 and 1.
+    case sqlite
+    /// A tsvector of `column_word` lexemes with GIN; `$N` parameters;
+    /// strings ordered by bytes (`COLLATE "C"`), as SQLite does.
+    case postgres
+}
+
+/// A bound value, turned into each driver's own bindings by the caller.
+enum SearchValue: Sendable, Equatable {
+    case text(String)
+    case number(Double)
+    case integer(Int64)
+    case boolean(Bool)
+}
+
+/// A `Query` as SQL over `asset a`: every term an expression that is true
+/// or false, never NULL, so NOT is the exact complement and an asset
+/// without the field is handled once, here. Values are bound as numbered
+/// parameters, collected in `values`.
+struct SearchCompiler {
+    let dialect: SearchDialect
+    private(set) var values: [SearchValue] = []
+
+    init(_ dialect: SearchDialect) {
+        self.dialect = dialect
+    }
+
+    mutating func bind(_ value: SearchValue) -> String {
+        values.append(value)
+        return dialect == .sqlite ? "?\(values.count)" : "$\(values.count)"
+    }
+
+    mutating func bind(_ text: String) -> String { bind(.text(text)) }
+    mutating func bind(_ number: Double) -> String {
+        // PostgreSQL infers a parameter's type from its first use; say it.
+        dialect == .sqlite ? bind(.number(number)) : bind(.number(number)) + "::float8"
+    }
+
+    /// A string column compared by bytes in both databases.
+    func bytewise(_ column: String) -> String {
+        dialect == .sqlite ? column : "\(column) COLLATE \"C\""
+    }
+
+    var alwaysTrue: String { dialect == .sqlite ? "1" : "TRUE" }
+
+    mutating func condition(_ query: Query) -> String {
+        switch query {
+        case .all: return alwaysTrue
+        case .and(let parts): return "(" + parts.map { condition($0) }.joined(separator: " AND ") + ")"
+        case .or(let parts): return "(" + parts.map { condition($0) }.joined(separator: " OR ") + ")"
+        case .not(let inner): return "NOT " + condition(inner)
+        case .term(let term): return condition(term)
+        }
+    }
+
+    static func column(_ field: QueryField) -> String? {
+        switch field {
+        case .name: "a.name"
+        case .path: "a.path"
+        case .kind: "a.kind"
+        case .format: "a.format"
+        case .mime: "a.mime"
+        case .status: "a.status"
+        case .errorReason: "a.error_reason"
+        case .width: "a.width"
+        case .height: "a.height"
+        case .size: "a.size"
+        case .duration: "a.duration"
+        case .orientation: "a.orientation"
+        case .animated: "a.animated"
+        case .version: "a.version"
+        case .createdAt: "a.search_created"
+        case .updatedAt: "a.search_updated"
+        case .takenAt: "a.search_taken"
+        case .exifMake: "a.exif_make"
+        case .exifModel: "a.exif_model"
+        case .exifLens: "a.exif_lens"
+        case .exifISO: "a.exif_iso"
+        case .exifFNumber: "a.exif_f_number"
+        case .exifFocalLength: "a.exif_focal_length"
+        case .gps: "a.gps_lat"
+        case .text, .keywords, .color, .edited: nil
+        }
+    }
+
+    static let editedExpression = "EXISTS (SELECT 1 FROM asset_event e WHERE e.asset_id = a.id AND e.action = 'edited')"
+
+    /// The full-text columns a `HAS` on `field` searches.
+    static func textColumns(_ field: QueryField) -> [SearchFields.SearchColumn] {
+        switch field {
+        case .name: [.name]
+        case .path: [.path]
+        case .keywords: [.keywords]
+        case .exifMake: [.make]
+        case .exifModel: [.model]
+        case .exifLens: [.lens]
+        default: SearchFields.SearchColumn.allCases
+        }
+    }
+
+    /// The full-text query for every word in the columns of `field`: FTS5's
+    /// MATCH syntax, or a tsquery over `column_word` lexemes. Words are
+    /// folded letters and digits only, so quoting them is safe.
+    func textQuery(_ words: [SearchWord], in field: QueryField) -> String {
+        let columns = Self.textColumns(field)
+        switch dialect {
+        case .sqlite:
+            let terms = words.map { "\"\($0.text)\"" + ($0.isPrefix ? " *" : "") }.joined(separator: " AND ")
+            return "{\(columns.map(\.rawValue).joined(separator: " "))} : (\(terms))"
+        case .postgres:
+            return words.map { word in
+                "(" + columns.map { "'\(SearchFields.lexeme($0, word.text))'" + (word.isPrefix ? ":*" : "") }.joined(separator: " | ") + ")"
+            }.joined(separator: " & ")
+        }
+    }
+
+    private mutating func textMatch(_ words: [SearchWord], in field: QueryField) -> String {
+        let query = bind(textQuery(words, in: field))
+        switch dialect {
+        case .sqlite: return "a.rowid IN (SELECT rowid FROM asset_text WHERE asset_text MATCH \(query))"
+        case .postgres: return "a.search_words @@ \(query)::tsquery"
+        }
+    }
+
+    private mutating func value(_ value: QueryValue) -> String {
+        switch value {
+        case .string(let string): bind(string)
+        case .number(let number): bind(number)
+        case .boolean(let flag): bind(.boolean(flag))
+        }
+    }
+
+    private mutating func condition(_ term: QueryTerm) -> String {
+        let field = term.field
+        switch term.condition {
+        case .has(let words):
+            return textMatch(words, in: field)
+        case .exists:
+            switch field {
+            case .keywords: return "EXISTS (SELECT 1 FROM asset_keyword k WHERE k.asset_id = a.id)"
+            case .color: return "EXISTS (SELECT 1 FROM asset_color c WHERE c.asset_id = a.id)"
+            default: return "\(Self.column(field) ?? "NULL") IS NOT NULL"
+            }
+        case .under(let folder):
+            // The folder itself, or a path in the byte range of "folder/": '0' follows '/'.
+            let prefix = folder == "/" ? "/" : folder + "/"
+            let upper = String(prefix.dropLast()) + "0"
+            let path = bytewise("a.path")
+            return "(a.path = \(bind(folder)) OR (\(path) >= \(bind(prefix)) AND \(path) < \(bind(upper))))"
+        case .near(let circle):
+            // A band of latitude first (an index range), then the distance.
+            let band = circle.radius / GeoCircle.earthRadius * 180 / .pi * 1.01
+            return "(a.gps_lat IS NOT NULL AND a.gps_lat BETWEEN \(bind(circle.latitude - band)) AND \(bind(circle.latitude + band)) "
+                + "AND ap_geo_distance(a.gps_lat, a.gps_lon, \(bind(circle.latitude)), \(bind(circle.longitude))) <= \(bind(circle.radius)))"
+        case .color(let match):
+            return "EXISTS (SELECT 1 FROM asset_color c WHERE c.asset_id = a.id AND \(colorCondition(match)))"
+        case .compare(let op, let operand):
+            if field == .keywords {
+                let exists = "EXISTS (SELECT 1 FROM asset_keyword k WHERE k.asset_id = a.id AND k.keyword = \(value(operand)))"
+                return op == .notEqual ? "NOT " + exists : exists
+            }
+            if field == .edited, case .boolean(let flag) = operand {
+                return (flag == (op == .equal)) ? Self.editedExpression : "NOT " + Self.editedExpression
+            }
+            let column = Self.column(field) ?? "NULL"
+            if op == .notEqual { return "(\(column) IS NULL OR \(column) <> \(value(operand)))" }
+            return "(\(column) IS NOT NULL AND \(column) \(op.rawValue) \(value(operand)))"
+        case .oneOf(let operands, let negated):
+            let list = operands.map { value($0) }.joined(separator: ", ")
+            if field == .keywords {
+                let exists = "EXISTS (SELECT 1 FROM asset_keyword k WHERE k.asset_id = a.id AND k.keyword IN (\(list)))"
+                return negated ? "NOT " + exists : exists
+            }
+            let column = Self.column(field) ?? "NULL"
+            return negated ? "(\(column) IS NULL OR \(column) NOT IN (\(list)))" : "(\(column) IS NOT NULL AND \(column) IN (\(list)))"
+        }
+    }
+
+    /// A palette row `c` within the match's distance (and weight). The L
+    /// band is a prefilter that never drops a match: CIEDE2000 is at least
+    /// |ΔL| / SL, and SL is at most 1.75.
+    private mutating func colorCondition(_ match: ColorMatch) -> String {
+        let band = match.within * 1.75
+        var condition = "c.l BETWEEN \(bind(match.lab.l - band)) AND \(bind(match.lab.l + band))"
+        if let weight = match.minimumWeight { condition += " AND c.weight >= \(bind(weight))" }
+        return condition + " AND \(distance(to: match)) <= \(bind(match.within))"
+    }
+
+    private mutating func distance(to match: ColorMatch) -> String {
+        "ap_ciede2000(c.l, c.a, c.b, \(bind(match.lab.l)), \(bind(match.lab.a)), \(bind(match.lab.b)))"
+    }
+
+    /// The value a result is ordered by: a column, or for `relevance` the
+    /// closest colour's distance or the text rank of the first HAS (smaller
+    /// is better in both).
+    mutating func sortExpression(_ sort: QuerySort, _ query: Query) -> String {
+        switch sort.key {
+        case .createdAt: return "a.search_created"
+        case .updatedAt: return "a.search_updated"
+        case .size: return "a.size"
+        case .name: return bytewise("a.name")
+        case .takenAt: return "a.search_taken"
+        case .width: return "a.width"
+        case .height: return "a.height"
+        case .duration: return "a.duration"
+        case .relevance:
+            for term in query.terms {
+                if case .color(let match) = term.condition {
+                    let weight = match.minimumWeight.map { " AND c.weight >= \(bind($0))" } ?? ""
+                    return "(SELECT MIN(\(distance(to: match))) FROM asset_color c WHERE c.asset_id = a.id\(weight))"
+                }
+            }
+            for term in query.terms {
+                if case .has(let words) = term.condition {
+                    let text = bind(textQuery(words, in: term.field))
+                    switch dialect {
+                    case .sqlite:
+                        return "(SELECT bm25(asset_text) FROM asset_text WHERE asset_text MATCH \(text) AND asset_text.rowid = a.rowid)"
+                    case .postgres:
+                        return "(CASE WHEN a.search_words @@ \(text)::tsquery THEN -ts_rank(a.search_words, \(text)::tsquery) END)"
+                    }
+                }
+            }
+            return "a.search_created"
+        }
+    }
+
+    /// `WHERE` for the page after `cursor` in `sort`'s order, nulls last.
+    mutating func keyset(after cursor: QueryCursor?, _ sortValue: String, _ sort: QuerySort) -> String {
+        guard let cursor else { return alwaysTrue }
+        let id = bind(cursor.id), beyond = sort.descending ? "<" : ">"
+        let idColumn = bytewise("a.id")
+        let value: String
+        switch cursor.value {
+        case .none: return "(\(sortValue) IS NULL AND \(idColumn) \(beyond) \(id))"
+        case .number(let number): value = bind(number)
+        case .string(let string): value = bind(string)
+        }
+        return "(\(sortValue) \(beyond) \(value) OR (\(sortValue) = \(value) AND \(idColumn) \(beyond) \(id)) OR \(sortValue) IS NULL)"
+    }
+
+    func orderBy(_ sortValue: String, _ sort: QuerySort) -> String {
+        let direction = sort.descending ? "DESC" : "ASC"
+        return "ORDER BY \(sortValue) \(direction) NULLS LAST, \(bytewise("a.id")) \(direction)"
+    }
+
+    static func facetExpression(_ facet: FacetField) -> String {
+        switch facet {
+        case .format: "a.format"
+        case .kind: "a.kind"
+        case .mime: "a.mime"
+        case .status: "a.status"
+        case .errorReason: "a.error_reason"
+        case .exifMake: "a.exif_make"
+        case .exifModel: "a.exif_model"
+        case .exifLens: "a.exif_lens"
+        case .orientation: "a.orientation"
+        case .animated: "a.animated"
+        case .edited: editedExpression
+        case .keywords: "NULL"
+        }
+    }
+
+    /// Counts per value of `facet` over the matches of `filter`, most first,
+    /// then by value (bytes for strings).
+    func facetSQL(_ facet: FacetField, filter: String, limit: Int) -> String {
+        if facet == .keywords {
+            return """
+                SELECT k.keyword AS value, COUNT(*) AS n FROM asset_keyword k JOIN asset a ON a.id = k.asset_id
+                WHERE \(filter) GROUP BY k.keyword ORDER BY n DESC, \(bytewise("k.keyword")) LIMIT \(limit)
+                """
+        }
+        let expression = Self.facetExpression(facet)
+        let order = [.animated, .edited, .orientation].contains(facet) ? expression : bytewise(expression)
+        return """
+            SELECT \(expression) AS value, COUNT(*) AS n FROM asset a
+            WHERE \(filter) AND \(expression) IS NOT NULL GROUP BY 1 ORDER BY n DESC, \(order) LIMIT \(limit)
+            """
+    }
+}
