@@ -47,6 +47,9 @@ public protocol CatalogTransaction {
     /// this path, oldest first.
     func events(idOrPath key: String) throws -> [AssetEvent]
     func countByStatus() throws -> [AssetRecord.Status: Int]
+    /// Adds many new assets at once, indexed for search (imports, the search
+    /// benchmark): a row whose path is taken is left as it is.
+    func insertMany(_ rows: [AssetRow]) throws
     /// One page of the assets that match, in the request's order.
     func find(_ request: FindRequest) throws -> FindPage<AssetRecord>
     /// `find`'s page as ids only, no record decoded.

@@ -135,3 +135,100 @@ extension PostgresCatalogTransaction {
         }
     }
 }
+
+extension PostgresCatalogTransaction {
+    /// Many new assets in four statements, whatever their number: each
+    /// column an array, unnested; the search columns derived here as
+    /// `index` derives them. A row whose path is taken is left as it is.
+    func insertMany(_ rows: [AssetRow]) throws {
+        guard !rows.isEmpty else { return }
+        let fields = rows.map { SearchFields($0.record) }
+        let records = rows.map(\.record)
+        var bindings = PostgresBindings()
+        func column<T: PostgresArrayEncodable>(_ values: [T]) throws { try bindings.append(values) }
+        try column(rows.map(\.id))
+        try column(records.map(\.path))
+        try column(records.map { $0.origin ?? "" })
+        try column(rows.map(\.version))
+        try column(records.map(\.name))
+        try column(records.map { $0.kind?.rawValue ?? "" })
+        try column(records.map { $0.mime ?? "" })
+        try column(records.map { $0.format ?? "" })
+        try column(records.map { $0.size ?? -1 })
+        try column(records.map { $0.sha256 ?? "" })
+        try column(records.map(\.status.rawValue))
+        try column(records.map { $0.error?.reason.rawValue ?? "" })
+        try column(records.map { $0.error?.message ?? "" })
+        try column(records.map { $0.width ?? -1 })
+        try column(records.map { $0.height ?? -1 })
+        try column(rows.map { $0.takenAt ?? "" })
+        try column(rows.map(\.attempts))
+        try column(rows.map(\.json))
+        try column(rows.map(\.createdAt))
+        try column(rows.map(\.updatedAt))
+        try column(fields.map(\.createdMilliseconds))
+        try column(fields.map(\.updatedMilliseconds))
+        try column(fields.map { $0.takenMilliseconds ?? Int64.min })
+        try column(fields.map { $0.duration ?? -.infinity })
+        try column(fields.map { $0.orientation ?? -1 })
+        try column(fields.map(\.animated))
+        try column(fields.map { $0.exifMake ?? "" })
+        try column(fields.map { $0.exifModel ?? "" })
+        try column(fields.map { $0.exifLens ?? "" })
+        try column(fields.map { $0.exifISO ?? -1 })
+        try column(fields.map { $0.exifFNumber ?? -.infinity })
+        try column(fields.map { $0.exifFocalLength ?? -.infinity })
+        try column(fields.map { $0.latitude ?? -.infinity })
+        try column(fields.map { $0.longitude ?? -.infinity })
+        try column(fields.map { $0.lexemes.map { "'\($0)'" }.joined(separator: " ") })
+        // Absent values travel as sentinels ('' for text, -1 or -inf for
+        // numbers, which no record holds) and become NULL here.
+        _ = try run(PostgresQuery(unsafeSQL: """
+            INSERT INTO asset (id, path, origin, version, name, kind, mime, format, size, sha256, status, error_reason, error_message,
+                               width, height, taken_at, attempts, record, created_at, updated_at, search_created, search_updated,
+                               search_taken, duration, orientation, animated, exif_make, exif_model, exif_lens, exif_iso, exif_f_number,
+                               exif_focal_length, gps_lat, gps_lon, search_words, search_indexed)
+            SELECT id, path, NULLIF(origin, ''), version, name, NULLIF(kind, ''), NULLIF(mime, ''), NULLIF(format, ''), NULLIF(size, -1),
+                   NULLIF(sha256, ''), status, NULLIF(error_reason, ''), NULLIF(error_message, ''), NULLIF(width, -1), NULLIF(height, -1),
+                   NULLIF(taken_at, ''), attempts, record::JSONB, created_at, updated_at, search_created, search_updated,
+                   NULLIF(search_taken, -9223372036854775808), NULLIF(duration, '-infinity'), NULLIF(orientation, -1), animated,
+                   NULLIF(exif_make, ''), NULLIF(exif_model, ''), NULLIF(exif_lens, ''), NULLIF(exif_iso, -1),
+                   NULLIF(exif_f_number, '-infinity'), NULLIF(exif_focal_length, '-infinity'), NULLIF(gps_lat, '-infinity'),
+                   NULLIF(gps_lon, '-infinity'), words::TSVECTOR, TRUE
+            FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::INT[], $5::TEXT[], $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::INT8[],
+                        $10::TEXT[], $11::TEXT[], $12::TEXT[], $13::TEXT[], $14::INT[], $15::INT[], $16::TEXT[], $17::INT[], $18::TEXT[],
+                        $19::TIMESTAMPTZ[], $20::TIMESTAMPTZ[], $21::INT8[], $22::INT8[], $23::INT8[], $24::FLOAT8[], $25::INT[],
+                        $26::BOOL[], $27::TEXT[], $28::TEXT[], $29::TEXT[], $30::INT[], $31::FLOAT8[], $32::FLOAT8[], $33::FLOAT8[],
+                        $34::FLOAT8[], $35::TEXT[])
+                AS given(id, path, origin, version, name, kind, mime, format, size, sha256, status, error_reason, error_message,
+                         width, height, taken_at, attempts, record, created_at, updated_at, search_created, search_updated,
+                         search_taken, duration, orientation, animated, exif_make, exif_model, exif_lens, exif_iso, exif_f_number,
+                         exif_focal_length, gps_lat, gps_lon, words)
+            ON CONFLICT (path) DO NOTHING
+            """, binds: bindings))
+        let inserted = Set(try run("SELECT id FROM asset WHERE id = ANY(\(rows.map(\.id))::TEXT[])").map { try $0.decode(String.self) })
+        var keywordIDs: [String] = [], keywords: [String] = []
+        var colorIDs: [String] = [], l: [Double] = [], a: [Double] = [], b: [Double] = [], weights: [Double] = []
+        for (row, fields) in zip(rows, fields) where inserted.contains(row.id) {
+            for keyword in fields.keywords {
+                keywordIDs.append(row.id)
+                keywords.append(keyword)
+            }
+            for color in fields.palette {
+                colorIDs.append(row.id)
+                l.append(color.l)
+                a.append(color.a)
+                b.append(color.b)
+                weights.append(color.weight)
+            }
+        }
+        _ = try run("""
+            INSERT INTO asset_keyword (asset_id, keyword) SELECT * FROM unnest(\(keywordIDs)::TEXT[], \(keywords)::TEXT[])
+            ON CONFLICT DO NOTHING
+            """)
+        _ = try run("""
+            INSERT INTO asset_color (asset_id, l, a, b, weight)
+            SELECT * FROM unnest(\(colorIDs)::TEXT[], \(l)::FLOAT8[], \(a)::FLOAT8[], \(b)::FLOAT8[], \(weights)::FLOAT8[])
+            """)
+    }
+}

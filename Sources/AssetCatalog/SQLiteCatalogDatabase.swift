@@ -178,6 +178,13 @@ struct SQLiteCatalogTransaction: CatalogTransaction {
         try db.execute(sql: "DELETE FROM asset WHERE id = ?", arguments: [id])
     }
 
+    func insertMany(_ rows: [AssetRow]) throws {
+        // In-process, one statement per row costs little; the transaction is the batch.
+        for row in rows where try !pathIsTaken(row.record.path) {
+            try upsert(row)
+        }
+    }
+
     func find(_ request: FindRequest) throws -> FindPage<AssetRecord> {
         try SQLiteSearch.find(request, in: db)
     }

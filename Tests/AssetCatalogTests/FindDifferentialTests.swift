@@ -223,13 +223,19 @@ struct Corpus {
             database = try SQLiteCatalogDatabase(dataDirectory: try Package.temporaryDirectory("find"))
         }
         let decoder = AssetRecord.makeDecoder()
+        // Half row by row (what `process` and jobs do), half through the bulk path.
+        var rows: [(AssetRow, String?)] = []
+        for object in records {
+            let stored = object.filter { !$0.key.hasPrefix("_") }
+            let record = try decoder.decode(AssetRecord.self, from: try JSONSerialization.data(withJSONObject: stored))
+            rows.append((try AssetRow(record), record.id))
+        }
         try database.write { transaction in
-            for object in records {
-                let stored = object.filter { !$0.key.hasPrefix("_") }
-                let record = try decoder.decode(AssetRecord.self, from: try JSONSerialization.data(withJSONObject: stored))
-                try transaction.upsert(try AssetRow(record))
-                if let id = record.id, edited.contains(id) {
-                    try transaction.insert(AssetEvent(assetID: id, version: record.version ?? 1, path: record.path, at: Date(),
+            for (index, (row, _)) in rows.enumerated() where index % 2 == 0 { try transaction.upsert(row) }
+            try transaction.insertMany(rows.enumerated().filter { $0.offset % 2 == 1 }.map(\.element.0))
+            for (row, id) in rows {
+                if let id, edited.contains(id) {
+                    try transaction.insert(AssetEvent(assetID: id, version: row.version, path: row.record.path, at: Date(),
                                                       actor: "test", action: .edited, detail: [:], jobID: nil))
                 }
             }
