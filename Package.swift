@@ -118,6 +118,11 @@ let package = Package(
             dependencies: ["AssetQueue", "AssetWorker", .product(name: "Logging", package: "swift-log")]
         ),
         // Fuzz targets for every parser of outside input, with their seeded generators and mutators.
+        // scripts/bench-search: a synthetic catalog through the bulk path, and the query shapes timed.
+        .executableTarget(
+            name: "search-bench",
+            dependencies: ["AssetCatalog", "AssetQuery", "AssetPipeline"]
+        ),
         .target(
             name: "AssetFuzz",
             dependencies: ["AssetEdits", "AssetMedia", "AssetPipeline", "AssetQuery", "AssetQueue", "AssetServer"]
