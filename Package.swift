@@ -155,7 +155,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AssetEditsTests", dependencies: ["AssetEdits", "AssetMedia", "TestSupport"]),
-        .testTarget(name: "AssetCatalogTests", dependencies: ["AssetCatalog", "AssetQuery", "AssetMedia", "AssetPipeline", "TestSupport"]),
+        .testTarget(name: "AssetCatalogTests", dependencies: ["AssetCatalog", "AssetQuery", "AssetMedia", "AssetPipeline", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "AssetQueueTests",
             dependencies: [
