@@ -10,7 +10,8 @@ import Foundation
 /// change only with the asset's row.
 public final class Catalog: AssetSink, Sendable {
     public let database: any CatalogDatabase
-    let renditionStore: any RenditionStore
+    /// Where the rendition files are; the server reads them through it.
+    public let renditionStore: any RenditionStore
 
     /// Where the rows are, for messages: the SQLite file, or the PostgreSQL server and database.
     public var location: String { database.location }

@@ -13,6 +13,14 @@ public protocol RenditionStore: Sendable {
     /// with `kept` empty, everything of the asset. The catalog calls both
     /// methods holding its write lock, so no write of the asset is in flight.
     func removeRenditions(ofAsset id: String, except kept: Set<String>) throws
+
+    /// A local file holding the rendition's bytes, for libvips to read
+    /// (renders from a rendition, a video's poster); nil when the store does
+    /// not hold it, or its path is not one `store` could have made.
+    func localFile(of rendition: Rendition) -> String?
+
+    /// The rendition's bytes; nil when the store does not hold them.
+    func bytes(of rendition: Rendition) -> Data?
 }
 
 /// Renditions as files under `DATA/renditions/<first two of id>/<id>/v<version>/<name>.<ext>`.
@@ -46,6 +54,18 @@ public struct LocalRenditionStore: RenditionStore {
             }
             return Rendition(rendition, storedAt: relativeDirectory + "/" + fileName)
         }
+    }
+
+    public func localFile(of rendition: Rendition) -> String? {
+        // Paths come from the catalog, never a request; one that climbs out
+        // of the store is refused all the same.
+        guard !rendition.path.hasPrefix("/"), !rendition.path.split(separator: "/").contains("..") else { return nil }
+        let path = dataDirectory + "/" + rendition.path
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
+    public func bytes(of rendition: Rendition) -> Data? {
+        localFile(of: rendition).flatMap { FileManager.default.contents(atPath: $0) }
     }
 
     public func removeRenditions(ofAsset id: String, except kept: Set<String>) throws {

@@ -124,11 +124,14 @@ extension AssetAPI {
                       .filter({ $0.role == .thumbnail && max($0.width, $0.height) >= needed })
                       .min(by: { $0.width * $0.height < $1.width * $1.height })
             else { return (original, nil, (width, height)) }
-            return (storeDirectory + "/" + copy.path, copy.name, (width, height))
+            // A rendition gone from the store: the original has every pixel too.
+            guard let file = catalog.renditionStore.localFile(of: copy) else { return (original, nil, (width, height)) }
+            return (file, copy.name, (width, height))
         case .video?:
             if let poster = (record.renditions ?? []).filter({ $0.role == .thumbnail })
-                .max(by: { $0.width * $0.height < $1.width * $1.height }) {
-                return (storeDirectory + "/" + poster.path, poster.name, nil)
+                .max(by: { $0.width * $0.height < $1.width * $1.height }),
+               let file = catalog.renditionStore.localFile(of: poster) {
+                return (file, poster.name, nil)
             }
             fallthrough
         default:

@@ -14,8 +14,6 @@ import Prometheus
 public struct AssetAPI: Sendable {
     public let catalog: Catalog
     public let queue: any JobQueue
-    /// Where the catalog's rendition files are (`--store`).
-    public let storeDirectory: String
     public let settings: ServerSettings
     let cache: RenderCache
     let gate: RenderGate
@@ -28,11 +26,10 @@ public struct AssetAPI: Sendable {
 
     /// `renderPool`: the threads renders run on; by default a pool of
     /// `settings.renderConcurrency` threads of the API's own.
-    public init(catalog: Catalog, queue: any JobQueue, storeDirectory: String, settings: ServerSettings,
+    public init(catalog: Catalog, queue: any JobQueue, settings: ServerSettings,
                 renderPool: RenderPool? = nil, logger: Logger = Logger(label: "assetpipe.server")) throws {
         self.catalog = catalog
         self.queue = queue
-        self.storeDirectory = storeDirectory
         self.settings = settings
         self.cache = try RenderCache(directory: settings.cacheDirectory, maxBytes: settings.cacheMaxBytes)
         self.gate = RenderGate(capacity: settings.renderConcurrency, maxWait: settings.renderQueueWait)
@@ -157,10 +154,7 @@ public struct AssetAPI: Sendable {
             let names = (record.renditions ?? []).map(\.name).joined(separator: ", ")
             throw APIError.notFound("asset \(id) has no rendition '\(name)'" + (names.isEmpty ? "" : "; it has \(names)"))
         }
-        let path = storeDirectory + "/" + rendition.path
-        // Rendition paths come from the catalog, never the request; a stored one
-        // that climbs out of the store is refused all the same.
-        guard !rendition.path.split(separator: "/").contains(".."), let data = FileManager.default.contents(atPath: path) else {
+        guard let data = catalog.renditionStore.bytes(of: rendition) else {
             throw APIError.notFound("the file of rendition '\(name)' is missing from the store; refresh the asset")
         }
         return Response(status: .ok, headers: [.contentType: RenderedImage.contentType(of: rendition.format),

@@ -177,7 +177,7 @@ struct ServeCommand: AsyncParsableCommand {
         let (store, queue) = try await catalog.openQueue()
         let api: AssetAPI
         do {
-            api = try AssetAPI(catalog: store, queue: queue, storeDirectory: catalog.storeDirectory, settings: settings, logger: logger)
+            api = try AssetAPI(catalog: store, queue: queue, settings: settings, logger: logger)
         } catch {
             throw FatalError(message: "cannot open the render cache in \(settings.cacheDirectory): \(error.localizedDescription)")
         }

@@ -42,7 +42,7 @@ import Testing
         func application(_ configure: (inout ServerSettings) -> Void = { _ in }) throws -> some ApplicationProtocol {
             var settings = ServerSettings(cacheDirectory: try Package.temporaryDirectory("server-cache"))
             configure(&settings)
-            let api = try AssetAPI(catalog: catalog, queue: queue, storeDirectory: data, settings: settings)
+            let api = try AssetAPI(catalog: catalog, queue: queue, settings: settings)
             let router = Router()
             api.addRoutes(to: router, metrics: PrometheusCollectorRegistry())
             return Application(router: router)
@@ -264,7 +264,7 @@ import Testing
 
     @Test func requestsByRouteAndStatusRenderLatencyAndCacheHitsAreExported() async throws {
         let fixture = try ServerTests.Fixture()
-        let api = try AssetAPI(catalog: fixture.catalog, queue: fixture.queue, storeDirectory: fixture.data,
+        let api = try AssetAPI(catalog: fixture.catalog, queue: fixture.queue,
                                settings: ServerSettings(cacheDirectory: try Package.temporaryDirectory("metrics-cache")))
         let router = Router()
         api.addRoutes(to: router, metrics: Self.registry)
