@@ -95,7 +95,7 @@ extension PostgresCatalogTransaction {
         for facet in request.facets {
             var compiler = SearchCompiler(.postgres)
             let filter = compiler.condition(request.query)
-            let sql = compiler.facetSQL(facet, filter: filter, limit: SQLiteSearch.facetValues).replacingOccurrences(of: "COUNT(*)", with: "COUNT(*)::BIGINT")
+            let sql = compiler.facetSQL(facet, filter: filter, limit: SearchCompiler.facetValues)
             facets[facet] = try run(Self.query(sql, compiler.values)).map { row in
                 let cells = row.makeRandomAccess()
                 return (try Self.facetValue(cells["value"]), try cells["n"].decode(Int.self))

@@ -114,7 +114,7 @@ enum SQLiteSearch {
         for facet in request.facets {
             var compiler = SearchCompiler(.sqlite)
             let filter = compiler.condition(request.query)
-            let rows = try Row.fetchAll(db, sql: compiler.facetSQL(facet, filter: filter, limit: facetValues),
+            let rows = try Row.fetchAll(db, sql: compiler.facetSQL(facet, filter: filter, limit: SearchCompiler.facetValues),
                                         arguments: arguments(compiler.values))
             facets[facet] = rows.map { row in
                 let text: String
@@ -141,7 +141,4 @@ enum SQLiteSearch {
             }
         })
     }
-
-    /// The most values a facet lists.
-    static let facetValues = 100
 }

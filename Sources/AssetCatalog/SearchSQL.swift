@@ -39,9 +39,13 @@ struct SearchCompiler {
 
     mutating func bind(_ text: String) -> String { bind(.text(text)) }
     mutating func bind(_ number: Double) -> String {
+        let placeholder = bind(.number(number))
         // PostgreSQL infers a parameter's type from its first use; say it.
-        dialect == .sqlite ? bind(.number(number)) : bind(.number(number)) + "::float8"
+        return dialect == .postgres ? placeholder + "::float8" : placeholder
     }
+
+    /// The most values a facet lists.
+    static let facetValues = 100
 
     /// A string column compared by bytes in both databases.
     func bytewise(_ column: String) -> String {
@@ -271,6 +275,13 @@ struct SearchCompiler {
     /// Counts per value of `facet` over the matches of `filter`, most first,
     /// then by value (bytes for strings).
     func facetSQL(_ facet: FacetField, filter: String, limit: Int) -> String {
+        if facet == .keywords, filter == alwaysTrue {
+            // The whole catalog: every keyword row counts, no join needed.
+            return """
+                SELECT k.keyword AS value, COUNT(*) AS n FROM asset_keyword k
+                GROUP BY k.keyword ORDER BY n DESC, \(bytewise("k.keyword")) LIMIT \(limit)
+                """
+        }
         if facet == .keywords {
             return """
                 SELECT k.keyword AS value, COUNT(*) AS n FROM asset_keyword k JOIN asset a ON a.id = k.asset_id
