@@ -10,48 +10,51 @@ import GRDB
 enum SQLiteSearch {
     // MARK: - The index
 
-    /// Brings the search index of the asset at `path` up to `record`.
+    /// Brings the search index of the asset at `path` up to `record`. Cached
+    /// statements: a write indexes every asset, so none is parsed twice.
     static func index(_ record: AssetRecord, atPath path: String, in db: Database) throws {
-        guard let row = try Row.fetchOne(db, sql: "SELECT rowid, id FROM asset WHERE path = ?", arguments: [path]) else { return }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT rowid, id FROM asset WHERE path = ?"), arguments: [path]) else { return }
         let rowid: Int64 = row["rowid"], id: String = row["id"]
         let fields = SearchFields(record)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE asset SET search_created = COALESCE(search_created, ?), search_updated = ?, search_taken = ?, duration = ?,
                 orientation = ?, animated = ?, exif_make = ?, exif_model = ?, exif_lens = ?, exif_iso = ?, exif_f_number = ?,
                 exif_focal_length = ?, gps_lat = ?, gps_lon = ?
             WHERE rowid = ?
-            """, arguments: [fields.createdMilliseconds, fields.updatedMilliseconds, fields.takenMilliseconds, fields.duration,
+            """).execute(arguments: [fields.createdMilliseconds, fields.updatedMilliseconds, fields.takenMilliseconds, fields.duration,
                              fields.orientation, fields.animated, fields.exifMake, fields.exifModel, fields.exifLens, fields.exifISO,
                              fields.exifFNumber, fields.exifFocalLength, fields.latitude, fields.longitude, rowid])
         try removeFromIndex(rowid: rowid, id: id, in: db)
         for keyword in fields.keywords {
-            try db.execute(sql: "INSERT OR IGNORE INTO asset_keyword (asset_id, keyword) VALUES (?, ?)", arguments: [id, keyword])
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO asset_keyword (asset_id, keyword) VALUES (?, ?)")
+                .execute(arguments: [id, keyword])
         }
         for color in fields.palette {
-            try db.execute(sql: "INSERT INTO asset_color (asset_id, l, a, b, weight) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [id, color.l, color.a, color.b, color.weight])
+            try db.cachedStatement(sql: "INSERT INTO asset_color (asset_id, l, a, b, weight) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: [id, color.l, color.a, color.b, color.weight])
         }
         let columns = SearchFields.SearchColumn.allCases
-        try db.execute(sql: "INSERT INTO asset_text (rowid, \(columns.map(\.rawValue).joined(separator: ", "))) VALUES (?\(String(repeating: ", ?", count: columns.count)))",
-                       arguments: StatementArguments([rowid] + columns.map { fields.text[$0] ?? "" }))
+        let placeholders = String(repeating: ", ?", count: columns.count)
+        try db.cachedStatement(sql: "INSERT INTO asset_text (rowid, \(columns.map(\.rawValue).joined(separator: ", "))) VALUES (?\(placeholders))")
+            .execute(arguments: StatementArguments([rowid] + columns.map { fields.text[$0] ?? "" }))
     }
 
     /// Indexes the row at `path` from its stored record (a placeholder just begun).
     static func reindex(path: String, in db: Database) throws {
-        guard let json = try String.fetchOne(db, sql: "SELECT record FROM asset WHERE path = ?", arguments: [path]) else { return }
+        guard let json = try String.fetchOne(db.cachedStatement(sql: "SELECT record FROM asset WHERE path = ?"), arguments: [path]) else { return }
         try index(try AssetRecord.makeDecoder().decode(AssetRecord.self, from: Data(json.utf8)), atPath: path, in: db)
     }
 
     /// Drops the asset's keyword, palette and text rows (before a delete, or a new index).
     static func removeFromIndex(id: String, in db: Database) throws {
-        guard let rowid = try Int64.fetchOne(db, sql: "SELECT rowid FROM asset WHERE id = ?", arguments: [id]) else { return }
+        guard let rowid = try Int64.fetchOne(db.cachedStatement(sql: "SELECT rowid FROM asset WHERE id = ?"), arguments: [id]) else { return }
         try removeFromIndex(rowid: rowid, id: id, in: db)
     }
 
     private static func removeFromIndex(rowid: Int64, id: String, in db: Database) throws {
-        try db.execute(sql: "DELETE FROM asset_keyword WHERE asset_id = ?", arguments: [id])
-        try db.execute(sql: "DELETE FROM asset_color WHERE asset_id = ?", arguments: [id])
-        try db.execute(sql: "DELETE FROM asset_text WHERE rowid = ?", arguments: [rowid])
+        try db.cachedStatement(sql: "DELETE FROM asset_keyword WHERE asset_id = ?").execute(arguments: [id])
+        try db.cachedStatement(sql: "DELETE FROM asset_color WHERE asset_id = ?").execute(arguments: [id])
+        try db.cachedStatement(sql: "DELETE FROM asset_text WHERE rowid = ?").execute(arguments: [rowid])
     }
 
     /// The SQL functions the compiled queries call, on every connection.
