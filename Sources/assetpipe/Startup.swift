@@ -9,7 +9,7 @@ enum Startup {
     /// Log lines on stderr at `level` and above.
     static func bootstrapLogging(_ level: Logger.Level) {
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = TerminalLogHandler(label: label)
             handler.logLevel = level
             return handler
         }

@@ -22,4 +22,19 @@ import Testing
                                as? [String: Any])
         #expect((job["payload"] as? [String: Any])?["origin"] as? String == name)
     }
+
+    /// Log lines too: a name with ESC and a line break neither colours the
+    /// terminal nor forges a second log line.
+    @Test func logLinesEscapeControlCharactersInFileNames() throws {
+        let data = try Package.temporaryDirectory("terminal-log")
+        let folder = try Package.temporaryDirectory("terminal-log-input")
+        let name = folder + "/evil\u{1B}[31m\nforged.png"
+        try FileManager.default.copyItem(atPath: Package.sample("bad/corrupt.png"), toPath: name)
+        #expect(try AssetPipe.run(["enqueue", "--data", data, name]).status == 0)
+        let worked = try AssetPipe.run(["work", "--data", data, "--until-empty", "--log-level", "info"])
+        #expect(worked.status == 0, "\(worked.summary)")
+        #expect(!worked.stderr.contains("\u{1B}"), "a raw ESC reached the log")
+        #expect(worked.stderr.contains("evil\\x1B[31m\\x0Aforged.png"), "\(worked.stderr)")
+        #expect(!worked.stderr.split(separator: "\n").contains { $0.hasPrefix("forged") }, "the name forged a log line")
+    }
 }
