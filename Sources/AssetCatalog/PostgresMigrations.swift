@@ -178,6 +178,20 @@ package enum PostgresMigrations {
             $$
             """,
         ]),
+        // Results come with nulls last in both directions. A btree scanned
+        // backwards gives DESC NULLS FIRST, so a descending sort (the
+        // default, newest first) needs indexes of its own, or PostgreSQL
+        // sorts every match before it can return the first 50.
+        Migration(identifier: "catalog v3: descending sort indexes", statements: [
+            "CREATE INDEX asset_by_created_desc ON asset (search_created DESC NULLS LAST, id COLLATE \"C\" DESC)",
+            "CREATE INDEX asset_by_updated_desc ON asset (search_updated DESC NULLS LAST, id COLLATE \"C\" DESC)",
+            "CREATE INDEX asset_by_taken_desc ON asset (search_taken DESC NULLS LAST, id COLLATE \"C\" DESC)",
+            "CREATE INDEX asset_by_size_desc ON asset (size DESC NULLS LAST, id COLLATE \"C\" DESC)",
+            "CREATE INDEX asset_by_name_desc ON asset (name COLLATE \"C\" DESC NULLS LAST, id COLLATE \"C\" DESC)",
+            "CREATE INDEX asset_by_width_desc ON asset (width DESC NULLS LAST, id COLLATE \"C\" DESC)",
+            "CREATE INDEX asset_by_height_desc ON asset (height DESC NULLS LAST, id COLLATE \"C\" DESC)",
+            "CREATE INDEX asset_by_duration_desc ON asset (duration DESC NULLS LAST, id COLLATE \"C\" DESC)",
+        ]),
     ]
 
     /// Applies the migrations `connection`'s database lacks, holding the

@@ -133,11 +133,21 @@ struct SearchCompiler {
         }
     }
 
-    private mutating func value(_ value: QueryValue) -> String {
+    /// Columns of whole numbers (instants in milliseconds among them).
+    static let integerFields: Set<QueryField> = [.width, .height, .size, .orientation, .version, .exifISO, .createdAt, .updatedAt, .takenAt]
+
+    private mutating func value(_ value: QueryValue, for field: QueryField) -> String {
         switch value {
-        case .string(let string): bind(string)
-        case .number(let number): bind(number)
-        case .boolean(let flag): bind(.boolean(flag))
+        case .string(let string): return bind(string)
+        case .number(let number):
+            // A float8 parameter would make PostgreSQL cast the integer
+            // column, and its index could not serve the range.
+            if dialect == .postgres, Self.integerFields.contains(field), number == number.rounded(),
+               let whole = Int64(exactly: number) {
+                return bind(.integer(whole)) + "::int8"
+            }
+            return bind(number)
+        case .boolean(let flag): return bind(.boolean(flag))
         }
     }
 
@@ -167,17 +177,17 @@ struct SearchCompiler {
             return "EXISTS (SELECT 1 FROM asset_color c WHERE c.asset_id = a.id AND \(colorCondition(match)))"
         case .compare(let op, let operand):
             if field == .keywords {
-                let exists = "EXISTS (SELECT 1 FROM asset_keyword k WHERE k.asset_id = a.id AND k.keyword = \(value(operand)))"
+                let exists = "EXISTS (SELECT 1 FROM asset_keyword k WHERE k.asset_id = a.id AND k.keyword = \(value(operand, for: field)))"
                 return op == .notEqual ? "NOT " + exists : exists
             }
             if field == .edited, case .boolean(let flag) = operand {
                 return (flag == (op == .equal)) ? Self.editedExpression : "NOT " + Self.editedExpression
             }
             let column = Self.column(field) ?? "NULL"
-            if op == .notEqual { return "(\(column) IS NULL OR \(column) <> \(value(operand)))" }
-            return "(\(column) IS NOT NULL AND \(column) \(op.rawValue) \(value(operand)))"
+            if op == .notEqual { return "(\(column) IS NULL OR \(column) <> \(value(operand, for: field)))" }
+            return "(\(column) IS NOT NULL AND \(column) \(op.rawValue) \(value(operand, for: field)))"
         case .oneOf(let operands, let negated):
-            let list = operands.map { value($0) }.joined(separator: ", ")
+            let list = operands.map { value($0, for: field) }.joined(separator: ", ")
             if field == .keywords {
                 let exists = "EXISTS (SELECT 1 FROM asset_keyword k WHERE k.asset_id = a.id AND k.keyword IN (\(list)))"
                 return negated ? "NOT " + exists : exists
