@@ -207,7 +207,9 @@ struct PostgresCatalogTransaction: CatalogTransaction {
             RETURNING id
             """)
         let id = try rows.first?.decode(String.self) ?? placeholder.id
-        try reindex(path: placeholder.record.path)
+        // A new row is indexed from its placeholder; an asset already there
+        // keeps its index (its status is a column) until its commit.
+        if id == placeholder.id { try index(placeholder.record, atPath: placeholder.record.path) }
         return id
     }
 

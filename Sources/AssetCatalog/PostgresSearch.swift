@@ -36,7 +36,7 @@ extension PostgresCatalogTransaction {
         }
     }
 
-    /// Indexes the row at `path` from its stored record (a placeholder just begun).
+    /// Indexes the row at `path` from its stored record (rows from before search).
     func reindex(path: String) throws {
         guard let json = try run("SELECT record::TEXT FROM asset WHERE path = \(path)").first?.decode(String.self) else { return }
         try index(try AssetRecord.makeDecoder().decode(AssetRecord.self, from: Data(json.utf8)), atPath: path)

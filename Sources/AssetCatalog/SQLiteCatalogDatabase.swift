@@ -187,7 +187,9 @@ struct SQLiteCatalogTransaction: CatalogTransaction {
             RETURNING id
             """, arguments: [placeholder.id, placeholder.record.path, placeholder.record.name, placeholder.json, now, now])
             ?? placeholder.id
-        try SQLiteSearch.reindex(path: placeholder.record.path, in: db)
+        // A new row is indexed from its placeholder; an asset already there
+        // keeps its index (its status is a column) until its commit.
+        if id == placeholder.id { try SQLiteSearch.index(placeholder.record, atPath: placeholder.record.path, in: db) }
         return id
     }
 

@@ -39,7 +39,7 @@ enum SQLiteSearch {
             .execute(arguments: StatementArguments([rowid] + columns.map { fields.text[$0] ?? "" }))
     }
 
-    /// Indexes the row at `path` from its stored record (a placeholder just begun).
+    /// Indexes the row at `path` from its stored record (catalogs from before search).
     static func reindex(path: String, in db: Database) throws {
         guard let json = try String.fetchOne(db.cachedStatement(sql: "SELECT record FROM asset WHERE path = ?"), arguments: [path]) else { return }
         try index(try AssetRecord.makeDecoder().decode(AssetRecord.self, from: Data(json.utf8)), atPath: path, in: db)
