@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The catalog's tables, built by ordered migrations. Never edit a shipped
@@ -125,6 +126,95 @@ enum CatalogSchema {
                 try SQLiteSearch.reindex(path: path, in: db)
             }
         }
+        migrator.registerMigration("v4: colour boxes, facet counts, positions") { db in
+            // Palette colours as points of an R*Tree over (L, a, b, weight),
+            // kept by triggers: a colour search reads only the rows in its
+            // neighbourhood box (`LabColor.ciede2000Bounds`).
+            // `asset_facet` counts the assets per value of each facet,
+            // kept by triggers on every write, so the whole catalog's facets
+            // and count are a few rows, not a scan of a million.
+            // Positions as one index over latitude and longitude.
+            let facets = SQLiteFacetColumns.all
+            // The facet values of `row` as rows (facet, value).
+            func facetRows(_ row: String) -> String {
+                facets.map { "SELECT '\($0.facet)' AS facet, \($0.expression(row)) AS value" }.joined(separator: " UNION ALL ")
+            }
+            let changed = facets.map(\.column).joined(separator: ", ")
+            try db.execute(sql: """
+                CREATE VIRTUAL TABLE asset_color_box USING rtree(id, l0, l1, a0, a1, b0, b1, w0, w1);
+                INSERT INTO asset_color_box SELECT rowid, l, l, a, a, b, b, weight, weight FROM asset_color;
+                CREATE TRIGGER asset_color_boxed AFTER INSERT ON asset_color BEGIN
+                    INSERT INTO asset_color_box VALUES (new.rowid, new.l, new.l, new.a, new.a, new.b, new.b, new.weight, new.weight);
+                END;
+                CREATE TRIGGER asset_color_unboxed AFTER DELETE ON asset_color BEGIN
+                    DELETE FROM asset_color_box WHERE id = old.rowid;
+                END;
+                DROP INDEX asset_color_by_lightness;
+
+                CREATE TABLE asset_facet (
+                    facet TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    n INTEGER NOT NULL,
+                    PRIMARY KEY (facet, value)
+                ) WITHOUT ROWID;
+                INSERT INTO asset_facet (facet, value, n)
+                    \(facets.map { "SELECT '\($0.facet)', \($0.expression("asset")), COUNT(*) FROM asset WHERE \($0.column) IS NOT NULL GROUP BY 2" }
+                        .joined(separator: "\n UNION ALL "));
+                INSERT INTO asset_facet (facet, value, n)
+                    SELECT 'keywords', keyword, COUNT(*) FROM asset_keyword GROUP BY keyword;
+                CREATE TRIGGER asset_facet_added AFTER INSERT ON asset BEGIN
+                    INSERT INTO asset_facet (facet, value, n)
+                        SELECT facet, value, 1 FROM (\(facetRows("new"))) WHERE value IS NOT NULL
+                        ON CONFLICT (facet, value) DO UPDATE SET n = n + 1;
+                END;
+                CREATE TRIGGER asset_facet_removed AFTER DELETE ON asset BEGIN
+                    UPDATE asset_facet SET n = n - 1 WHERE (facet, value) IN (\(facetRows("old")));
+                END;
+                CREATE TRIGGER asset_facet_changed AFTER UPDATE OF \(changed) ON asset BEGIN
+                    UPDATE asset_facet SET n = n - 1 WHERE (facet, value) IN (\(facetRows("old")));
+                    INSERT INTO asset_facet (facet, value, n)
+                        SELECT facet, value, 1 FROM (\(facetRows("new"))) WHERE value IS NOT NULL
+                        ON CONFLICT (facet, value) DO UPDATE SET n = n + 1;
+                END;
+                CREATE TRIGGER asset_facet_keyword_added AFTER INSERT ON asset_keyword BEGIN
+                    INSERT INTO asset_facet (facet, value, n) VALUES ('keywords', new.keyword, 1)
+                        ON CONFLICT (facet, value) DO UPDATE SET n = n + 1;
+                END;
+                CREATE TRIGGER asset_facet_keyword_removed AFTER DELETE ON asset_keyword BEGIN
+                    UPDATE asset_facet SET n = n - 1 WHERE facet = 'keywords' AND value = old.keyword;
+                END;
+
+                DROP INDEX asset_by_gps;
+                CREATE INDEX asset_by_position ON asset(gps_lat, gps_lon);
+                """)
+        }
         return migrator
     }
+}
+
+/// The facets `asset_facet` counts, and each one's value as text from a
+/// row of `asset` (frozen with migration v4, which wrote its triggers).
+/// `edited` is not among them: it comes from the history.
+enum SQLiteFacetColumns {
+    struct Facet: Sendable {
+        let facet: String
+        let column: String
+        /// The value, with `ROW` for the row's name.
+        let template: String
+
+        func expression(_ row: String) -> String { template.replacingOccurrences(of: "ROW", with: row) }
+    }
+
+    static let all: [Facet] = [
+        Facet(facet: "format", column: "format", template: "ROW.format"),
+        Facet(facet: "kind", column: "kind", template: "ROW.kind"),
+        Facet(facet: "mime", column: "mime", template: "ROW.mime"),
+        Facet(facet: "status", column: "status", template: "ROW.status"),
+        Facet(facet: "error.reason", column: "error_reason", template: "ROW.error_reason"),
+        Facet(facet: "exif.make", column: "exif_make", template: "ROW.exif_make"),
+        Facet(facet: "exif.model", column: "exif_model", template: "ROW.exif_model"),
+        Facet(facet: "exif.lens", column: "exif_lens", template: "ROW.exif_lens"),
+        Facet(facet: "orientation", column: "orientation", template: "CAST(ROW.orientation AS TEXT)"),
+        Facet(facet: "animated", column: "animated", template: "CASE WHEN ROW.animated THEN 'true' ELSE 'false' END"),
+    ]
 }

@@ -192,7 +192,126 @@ package enum PostgresMigrations {
             "CREATE INDEX asset_by_height_desc ON asset (height DESC NULLS LAST, id COLLATE \"C\" DESC)",
             "CREATE INDEX asset_by_duration_desc ON asset (duration DESC NULLS LAST, id COLLATE \"C\" DESC)",
         ]),
+        // As SQLite's "v4": palette colours under a GiST index of 4-d points
+        // (contrib's `cube`: L, a, b, weight) that a colour search's
+        // neighbourhood box reads; `asset_facet`, counts per facet value
+        // kept by statement triggers (writers hold the catalog write lock,
+        // so the counter rows see no contention); positions as one index.
+        // The extension is made once per database, under a lock of its own
+        // since catalogs in other schemas may be migrating too, in a schema
+        // of its own so that dropping a catalog's schema leaves it; the
+        // catalog reaches it through two functions that PostgreSQL inlines.
+        Migration(identifier: "catalog v4: colour boxes, facet counts, positions", statements: [
+            "SELECT pg_advisory_xact_lock(\(extensionLockClass))",
+            """
+            DO $$
+            DECLARE home TEXT;
+            BEGIN
+                SELECT n.nspname INTO home FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'cube';
+                IF home IS NULL THEN
+                    CREATE SCHEMA IF NOT EXISTS assetpipe_extensions;
+                    CREATE EXTENSION cube SCHEMA assetpipe_extensions;
+                    home := 'assetpipe_extensions';
+                END IF;
+                EXECUTE format('CREATE FUNCTION ap_lab_point(l FLOAT8, a FLOAT8, b FLOAT8, weight FLOAT8) RETURNS %1$I.cube '
+                    'LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS ''SELECT %1$I.cube(ARRAY[l, a, b, weight])''', home);
+                EXECUTE format('CREATE FUNCTION ap_lab_inside(point %1$I.cube, low FLOAT8[], high FLOAT8[]) RETURNS BOOLEAN '
+                    'LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS ''SELECT point OPERATOR(%1$I.<@) %1$I.cube(low, high)''', home);
+            END
+            $$
+            """,
+            "CREATE INDEX asset_color_by_lab ON asset_color USING gist (ap_lab_point(l, a, b, weight))",
+            "DROP INDEX asset_color_by_lightness",
+            """
+            CREATE TABLE asset_facet (
+                facet TEXT NOT NULL,
+                value TEXT NOT NULL,
+                n BIGINT NOT NULL,
+                PRIMARY KEY (facet, value))
+            """,
+            """
+            INSERT INTO asset_facet (facet, value, n)
+            SELECT f.facet, f.value, COUNT(*) FROM asset r CROSS JOIN LATERAL (VALUES \(facetRows)) AS f(facet, value)
+            WHERE f.value IS NOT NULL GROUP BY 1, 2
+            """,
+            "INSERT INTO asset_facet (facet, value, n) SELECT 'keywords', keyword, COUNT(*) FROM asset_keyword GROUP BY keyword",
+            // One function for the three events: each reads the transition
+            // tables its event has; a change is +1 and -1 rows summed per value.
+            """
+            CREATE FUNCTION ap_count_facets() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'INSERT' THEN
+                    INSERT INTO asset_facet (facet, value, n)
+                    SELECT f.facet, f.value, COUNT(*) FROM added r CROSS JOIN LATERAL (VALUES \(facetRows)) AS f(facet, value)
+                    WHERE f.value IS NOT NULL GROUP BY 1, 2
+                    ON CONFLICT (facet, value) DO UPDATE SET n = asset_facet.n + EXCLUDED.n;
+                ELSIF TG_OP = 'DELETE' THEN
+                    UPDATE asset_facet t SET n = t.n - d.n
+                    FROM (SELECT f.facet, f.value, COUNT(*) AS n FROM removed r CROSS JOIN LATERAL (VALUES \(facetRows)) AS f(facet, value)
+                          WHERE f.value IS NOT NULL GROUP BY 1, 2) d
+                    WHERE t.facet = d.facet AND t.value = d.value;
+                ELSE
+                    INSERT INTO asset_facet (facet, value, n)
+                    SELECT facet, value, SUM(n) FROM (
+                        SELECT f.facet, f.value, 1 AS n FROM added r CROSS JOIN LATERAL (VALUES \(facetRows)) AS f(facet, value)
+                        UNION ALL
+                        SELECT f.facet, f.value, -1 FROM removed r CROSS JOIN LATERAL (VALUES \(facetRows)) AS f(facet, value)
+                    ) change WHERE value IS NOT NULL GROUP BY 1, 2 HAVING SUM(n) <> 0
+                    ON CONFLICT (facet, value) DO UPDATE SET n = asset_facet.n + EXCLUDED.n;
+                END IF;
+                RETURN NULL;
+            END
+            $$
+            """,
+            """
+            CREATE TRIGGER asset_facet_added AFTER INSERT ON asset REFERENCING NEW TABLE AS added
+            FOR EACH STATEMENT EXECUTE FUNCTION ap_count_facets()
+            """,
+            """
+            CREATE TRIGGER asset_facet_removed AFTER DELETE ON asset REFERENCING OLD TABLE AS removed
+            FOR EACH STATEMENT EXECUTE FUNCTION ap_count_facets()
+            """,
+            """
+            CREATE TRIGGER asset_facet_changed AFTER UPDATE ON asset REFERENCING OLD TABLE AS removed NEW TABLE AS added
+            FOR EACH STATEMENT EXECUTE FUNCTION ap_count_facets()
+            """,
+            """
+            CREATE FUNCTION ap_count_keywords() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'INSERT' THEN
+                    INSERT INTO asset_facet (facet, value, n) SELECT 'keywords', keyword, COUNT(*) FROM added GROUP BY keyword
+                    ON CONFLICT (facet, value) DO UPDATE SET n = asset_facet.n + EXCLUDED.n;
+                ELSE
+                    UPDATE asset_facet t SET n = t.n - d.n FROM (SELECT keyword, COUNT(*) AS n FROM removed GROUP BY keyword) d
+                    WHERE t.facet = 'keywords' AND t.value = d.keyword;
+                END IF;
+                RETURN NULL;
+            END
+            $$
+            """,
+            """
+            CREATE TRIGGER asset_facet_keyword_added AFTER INSERT ON asset_keyword REFERENCING NEW TABLE AS added
+            FOR EACH STATEMENT EXECUTE FUNCTION ap_count_keywords()
+            """,
+            """
+            CREATE TRIGGER asset_facet_keyword_removed AFTER DELETE ON asset_keyword REFERENCING OLD TABLE AS removed
+            FOR EACH STATEMENT EXECUTE FUNCTION ap_count_keywords()
+            """,
+            "DROP INDEX asset_by_gps",
+            "CREATE INDEX asset_by_position ON asset (gps_lat, gps_lon)",
+        ]),
     ]
+
+    /// The lock under which the `cube` extension is made, once per database ("apcx").
+    static let extensionLockClass: Int32 = 0x6170_6378
+
+    /// Each counted facet's value as text, from a row `r` of `asset`
+    /// (frozen with "catalog v4", whose triggers use it).
+    static let facetRows = """
+        ('format', r.format), ('kind', r.kind), ('mime', r.mime), ('status', r.status), ('error.reason', r.error_reason),
+        ('exif.make', r.exif_make), ('exif.model', r.exif_model), ('exif.lens', r.exif_lens), ('orientation', r.orientation::TEXT),
+        ('animated', CASE WHEN r.animated THEN 'true' ELSE 'false' END)
+        """
 
     /// Applies the migrations `connection`'s database lacks, holding the
     /// advisory lock; creates `schema` first when one is given and missing.

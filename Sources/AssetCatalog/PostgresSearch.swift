@@ -70,14 +70,17 @@ extension PostgresCatalogTransaction {
 
     private func find<Item>(_ request: FindRequest, columns: String,
                             item: (PostgresRandomAccessRow) throws -> Item) throws -> FindPage<Item> {
-        var compiler = SearchCompiler(.postgres)
-        let filter = compiler.condition(request.query)
-        let sortValue = compiler.sortExpression(request.sort, request.query)
-        let keyset = compiler.keyset(after: request.after, sortValue, request.sort)
-        let rows = try run(Self.query("""
-            SELECT \(columns), a.id AS cursor_id, \(sortValue) AS sort_value FROM asset a
-            WHERE \(filter) AND \(keyset) \(compiler.orderBy("sort_value", request.sort)) LIMIT \(request.limit + 1)
-            """, compiler.values)).map { $0.makeRandomAccess() }
+        var rows: [PostgresRandomAccessRow] = []
+        for segment in SearchCompiler.Segment.after(request.after) where rows.count <= request.limit {
+            var compiler = SearchCompiler(.postgres)
+            let filter = compiler.condition(request.query)
+            let sortValue = compiler.sortExpression(request.sort, request.query)
+            let keyset = compiler.keyset(segment, sortValue, request.sort)
+            rows += try run(Self.query("""
+                SELECT \(columns), a.id AS cursor_id, \(sortValue) AS sort_value FROM asset a
+                WHERE \(filter) AND \(keyset) \(compiler.orderBy("sort_value", request.sort)) LIMIT \(request.limit + 1 - rows.count)
+                """, compiler.values)).map { $0.makeRandomAccess() }
+        }
         let page = rows.prefix(request.limit)
         let items = try page.map(item)
         var next: String?
@@ -89,7 +92,7 @@ extension PostgresCatalogTransaction {
         if request.count {
             var counter = SearchCompiler(.postgres)
             let filter = counter.condition(request.query)
-            count = try run(Self.query("SELECT COUNT(*)::BIGINT FROM asset a WHERE \(filter)", counter.values)).first?.decode(Int.self) ?? 0
+            count = try run(Self.query(counter.countSQL(filter: filter), counter.values)).first?.decode(Int.self) ?? 0
         }
         var facets: [FacetField: [(value: String, count: Int)]] = [:]
         for facet in request.facets {

@@ -87,14 +87,18 @@ enum SQLiteSearch {
     }
 
     private static func find<Item>(_ request: FindRequest, in db: Database, item: (Row) throws -> Item) throws -> FindPage<Item> {
-        var compiler = SearchCompiler(.sqlite)
-        let filter = compiler.condition(request.query)
-        let sortValue = compiler.sortExpression(request.sort, request.query)
-        let keyset = compiler.keyset(after: request.after, sortValue, request.sort)
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT a.id, a.path, a.version, a.created_at, a.attempts, a.record, \(sortValue) AS sort_value
-            FROM asset a WHERE \(filter) AND \(keyset) \(compiler.orderBy("sort_value", request.sort)) LIMIT \(request.limit + 1)
-            """, arguments: arguments(compiler.values))
+        var rows: [Row] = []
+        for segment in SearchCompiler.Segment.after(request.after) where rows.count <= request.limit {
+            var compiler = SearchCompiler(.sqlite)
+            let filter = compiler.condition(request.query)
+            let sortValue = compiler.sortExpression(request.sort, request.query)
+            let keyset = compiler.keyset(segment, sortValue, request.sort)
+            rows += try Row.fetchAll(db, sql: """
+                SELECT a.id, a.path, a.version, a.created_at, a.attempts, a.record, \(sortValue) AS sort_value
+                FROM asset a WHERE \(filter) AND \(keyset) \(compiler.orderBy("sort_value", request.sort))
+                LIMIT \(request.limit + 1 - rows.count)
+                """, arguments: arguments(compiler.values))
+        }
         let items = try rows.prefix(request.limit).map(item)
         var next: String?
         if rows.count > request.limit, let last = rows.prefix(request.limit).last {
@@ -111,7 +115,7 @@ enum SQLiteSearch {
         if request.count {
             var counter = SearchCompiler(.sqlite)
             let filter = counter.condition(request.query)
-            count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM asset a WHERE \(filter)", arguments: arguments(counter.values)) ?? 0
+            count = try Int.fetchOne(db, sql: counter.countSQL(filter: filter), arguments: arguments(counter.values)) ?? 0
         }
         var facets: [FacetField: [(value: String, count: Int)]] = [:]
         for facet in request.facets {

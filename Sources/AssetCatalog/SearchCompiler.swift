@@ -1,3 +1,4 @@
+import AssetMedia
 import AssetQuery
 import Foundation
 
@@ -169,12 +170,22 @@ struct SearchCompiler {
             let path = bytewise("a.path")
             return "(a.path = \(bind(folder)) OR (\(path) >= \(bind(prefix)) AND \(path) < \(bind(upper))))"
         case .near(let circle):
-            // A band of latitude first (an index range), then the distance.
+            // Bands of latitude and longitude first (one index range), then the distance.
             let band = circle.radius / GeoCircle.earthRadius * 180 / .pi * 1.01
-            return "(a.gps_lat IS NOT NULL AND a.gps_lat BETWEEN \(bind(circle.latitude - band)) AND \(bind(circle.latitude + band)) "
+            var prefilter = "a.gps_lat BETWEEN \(bind(circle.latitude - band)) AND \(bind(circle.latitude + band))"
+            if let span = circle.longitudeSpan {
+                let west = circle.longitude - span * 1.01, east = circle.longitude + span * 1.01
+                if west >= -180, east <= 180 {
+                    prefilter += " AND a.gps_lon BETWEEN \(bind(west)) AND \(bind(east))"
+                } else {
+                    // Across the antimeridian: the two ends of the band.
+                    prefilter += " AND (a.gps_lon >= \(bind(west < -180 ? west + 360 : west)) OR a.gps_lon <= \(bind(east > 180 ? east - 360 : east)))"
+                }
+            }
+            return "(a.gps_lat IS NOT NULL AND \(prefilter) "
                 + "AND ap_geo_distance(a.gps_lat, a.gps_lon, \(bind(circle.latitude)), \(bind(circle.longitude))) <= \(bind(circle.radius)))"
         case .color(let match):
-            return "EXISTS (SELECT 1 FROM asset_color c WHERE c.asset_id = a.id AND \(colorCondition(match)))"
+            return "a.id IN (\(matchingAssets(match)))"
         case .compare(let op, let operand):
             if field == .keywords {
                 let exists = "EXISTS (SELECT 1 FROM asset_keyword k WHERE k.asset_id = a.id AND k.keyword = \(value(operand, for: field)))"
@@ -197,12 +208,37 @@ struct SearchCompiler {
         }
     }
 
-    /// A palette row `c` within the match's distance (and weight). The L
-    /// band is a prefilter that never drops a match: CIEDE2000 is at least
-    /// |ΔL| / SL, and SL is at most 1.75.
-    private mutating func colorCondition(_ match: ColorMatch) -> String {
-        let band = match.within * 1.75
-        var condition = "c.l BETWEEN \(bind(match.lab.l - band)) AND \(bind(match.lab.l + band))"
+    /// The ids of the assets with a palette colour that matches: inside
+    /// the colour's neighbourhood box (`LabColor.ciede2000Bounds`), which
+    /// the index reads (SQLite's R*Tree, PostgreSQL's GiST over `cube`),
+    /// then within the distance.
+    private mutating func matchingAssets(_ match: ColorMatch) -> String {
+        let box = match.lab.ciede2000Bounds(radius: match.within)
+        let weight = match.minimumWeight ?? -LabBox.open
+        switch dialect {
+        case .sqlite:
+            // The R*Tree holds 32-bit floats rounded outwards: it is asked
+            // for overlap, and the exact box is checked on the row.
+            let lower = [box.lower.l, box.lower.a, box.lower.b].map { bind($0) }
+            let upper = [box.upper.l, box.upper.a, box.upper.b].map { bind($0) }
+            let minimumWeight = bind(weight)
+            return "SELECT c.asset_id FROM asset_color_box x JOIN asset_color c ON c.rowid = x.id "
+                + "WHERE x.l1 >= \(lower[0]) AND x.l0 <= \(upper[0]) AND x.a1 >= \(lower[1]) AND x.a0 <= \(upper[1]) "
+                + "AND x.b1 >= \(lower[2]) AND x.b0 <= \(upper[2]) AND x.w1 >= \(minimumWeight) "
+                + "AND \(colorCondition(match, box: box))"
+        case .postgres:
+            let lower = bind(.text(Self.arrayLiteral([box.lower.l, box.lower.a, box.lower.b, weight])))
+            let upper = bind(.text(Self.arrayLiteral([box.upper.l, box.upper.a, box.upper.b, LabBox.open])))
+            return "SELECT c.asset_id FROM asset_color c "
+                + "WHERE ap_lab_inside(ap_lab_point(c.l, c.a, c.b, c.weight), \(lower)::FLOAT8[], \(upper)::FLOAT8[]) "
+                + "AND \(colorCondition(match, box: box))"
+        }
+    }
+
+    /// A palette row `c` that matches: in the box, of the weight, within the distance.
+    private mutating func colorCondition(_ match: ColorMatch, box: LabBox) -> String {
+        var condition = "c.l BETWEEN \(bind(box.lower.l)) AND \(bind(box.upper.l)) AND c.a BETWEEN \(bind(box.lower.a)) AND \(bind(box.upper.a)) "
+            + "AND c.b BETWEEN \(bind(box.lower.b)) AND \(bind(box.upper.b))"
         if let weight = match.minimumWeight { condition += " AND c.weight >= \(bind(weight))" }
         return condition + " AND \(distance(to: match)) <= \(bind(match.within))"
     }
@@ -211,9 +247,15 @@ struct SearchCompiler {
         "ap_ciede2000(c.l, c.a, c.b, \(bind(match.lab.l)), \(bind(match.lab.a)), \(bind(match.lab.b)))"
     }
 
+    /// `{1.5,-2,...}`: a float8[] as text, so that one parameter carries it.
+    static func arrayLiteral(_ values: [Double]) -> String {
+        "{" + values.map { String($0) }.joined(separator: ",") + "}"
+    }
+
     /// The value a result is ordered by: a column, or for `relevance` the
-    /// closest colour's distance or the text rank of the first HAS (smaller
-    /// is better in both).
+    /// distance of the closest matching colour or the text rank of the
+    /// first HAS (smaller is better in both; none, for an asset matched by
+    /// another part of the query, sorts last).
     mutating func sortExpression(_ sort: QuerySort, _ query: Query) -> String {
         switch sort.key {
         case .createdAt: return "a.search_created"
@@ -227,8 +269,8 @@ struct SearchCompiler {
         case .relevance:
             for term in query.terms {
                 if case .color(let match) = term.condition {
-                    let weight = match.minimumWeight.map { " AND c.weight >= \(bind($0))" } ?? ""
-                    return "(SELECT MIN(\(distance(to: match))) FROM asset_color c WHERE c.asset_id = a.id\(weight))"
+                    let box = match.lab.ciede2000Bounds(radius: match.within)
+                    return "(SELECT MIN(\(distance(to: match))) FROM asset_color c WHERE c.asset_id = a.id AND \(colorCondition(match, box: box)))"
                 }
             }
             for term in query.terms {
@@ -246,23 +288,63 @@ struct SearchCompiler {
         }
     }
 
-    /// `WHERE` for the page after `cursor` in `sort`'s order, nulls last.
-    mutating func keyset(after cursor: QueryCursor?, _ sortValue: String, _ sort: QuerySort) -> String {
-        guard let cursor else { return alwaysTrue }
-        let id = bind(cursor.id), beyond = sort.descending ? "<" : ">"
-        let idColumn = bytewise("a.id")
-        let value: String
-        switch cursor.value {
-        case .none: return "(\(sortValue) IS NULL AND \(idColumn) \(beyond) \(id))"
-        case .number(let number): value = bind(number)
-        case .string(let string): value = bind(string)
+    /// The parts of the catalog after a cursor, in `sort`'s order (nulls
+    /// last), each one index range: assets whose sort value comes after the
+    /// cursor's (a row-value comparison an index serves), then those
+    /// without one. A page reads the next part only when it is not full.
+    enum Segment {
+        case all
+        case beyond(QueryCursor.SortValue, id: String)
+        case withoutValue(afterID: String?)
+
+        static func after(_ cursor: QueryCursor?) -> [Segment] {
+            guard let cursor else { return [.all] }
+            if case .none = cursor.value { return [.withoutValue(afterID: cursor.id)] }
+            return [.beyond(cursor.value, id: cursor.id), .withoutValue(afterID: nil)]
         }
-        return "(\(sortValue) \(beyond) \(value) OR (\(sortValue) = \(value) AND \(idColumn) \(beyond) \(id)) OR \(sortValue) IS NULL)"
+    }
+
+    static let integerSortKeys: Set<SortKey> = [.createdAt, .updatedAt, .takenAt, .size, .width, .height]
+
+    /// `WHERE` for one segment of the page.
+    mutating func keyset(_ segment: Segment, _ sortValue: String, _ sort: QuerySort) -> String {
+        let beyond = sort.descending ? "<" : ">"
+        let idColumn = bytewise("a.id")
+        switch segment {
+        case .all:
+            return alwaysTrue
+        case .withoutValue(let id):
+            return "\(sortValue) IS NULL" + (id.map { " AND \(idColumn) \(beyond) \(bind($0))" } ?? "")
+        case .beyond(let cursorValue, let id):
+            let value: String
+            switch cursorValue {
+            case .number(let number):
+                // As in a term: an integer column compared with a float8
+                // would be cast, and its index could not serve the range.
+                if dialect == .postgres, Self.integerSortKeys.contains(sort.key), let whole = Int64(exactly: number) {
+                    value = bind(.integer(whole)) + "::int8"
+                } else {
+                    value = bind(number)
+                }
+            case .string(let string): value = bind(string)
+            case .none: value = "NULL"
+            }
+            return "(\(sortValue), \(idColumn)) \(beyond) (\(value), \(bind(id)))"
+        }
     }
 
     func orderBy(_ sortValue: String, _ sort: QuerySort) -> String {
         let direction = sort.descending ? "DESC" : "ASC"
         return "ORDER BY \(sortValue) \(direction) NULLS LAST, \(bytewise("a.id")) \(direction)"
+    }
+
+    /// The number of assets that match `filter`: for the whole catalog,
+    /// the sum of the status counts the write triggers keep.
+    func countSQL(filter: String) -> String {
+        let whole = "::BIGINT"
+        return filter == alwaysTrue
+            ? "SELECT COALESCE(SUM(n), 0)\(dialect == .sqlite ? "" : whole) AS n FROM asset_facet WHERE facet = 'status'"
+            : "SELECT COUNT(*)\(dialect == .sqlite ? "" : whole) AS n FROM asset a WHERE \(filter)"
     }
 
     static func facetExpression(_ facet: FacetField) -> String {
@@ -285,11 +367,12 @@ struct SearchCompiler {
     /// Counts per value of `facet` over the matches of `filter`, most first,
     /// then by value (bytes for strings).
     func facetSQL(_ facet: FacetField, filter: String, limit: Int) -> String {
-        if facet == .keywords, filter == alwaysTrue {
-            // The whole catalog: every keyword row counts, no join needed.
+        if filter == alwaysTrue, facet != .edited {
+            // The whole catalog: the counts the write triggers keep.
+            let order = facet == .orientation ? "CAST(value AS INTEGER)" : bytewise("value")
             return """
-                SELECT k.keyword AS value, COUNT(*) AS n FROM asset_keyword k
-                GROUP BY k.keyword ORDER BY n DESC, \(bytewise("k.keyword")) LIMIT \(limit)
+                SELECT value, n FROM asset_facet WHERE facet = '\(facet.rawValue)' AND n > 0
+                ORDER BY n DESC, \(order) LIMIT \(limit)
                 """
         }
         if facet == .keywords {

@@ -110,3 +110,110 @@ public enum ColorConversion {
         return RGBColor(red: encoded[0], green: encoded[1], blue: encoded[2])
     }
 }
+
+/// A box in CIELAB, bounds included.
+public struct LabBox: Sendable, Equatable {
+    public var lower: LabColor
+    public var upper: LabColor
+
+    public init(lower: LabColor, upper: LabColor) {
+        self.lower = lower
+        self.upper = upper
+    }
+
+    public func contains(_ color: LabColor) -> Bool {
+        (lower.l...upper.l).contains(color.l) && (lower.a...upper.a).contains(color.a) && (lower.b...upper.b).contains(color.b)
+    }
+
+    /// A bound no coordinate reaches: an open side of a box (finite, so
+    /// every index takes it).
+    public static let open = 1e6
+
+    /// Open on every side.
+    public static let unbounded = LabBox(lower: LabColor(l: -open, a: -open, b: -open), upper: LabColor(l: open, a: open, b: open))
+
+    /// Every colour 8-bit sRGB can give, and then some: L from 0 to 100, a and b within ±128.
+    public static let everything = LabBox(lower: LabColor(l: 0, a: -128, b: -128), upper: LabColor(l: 100, a: 128, b: 128))
+}
+
+extension LabColor {
+    /// The neighbourhood of a colour search: a box around this colour that
+    /// holds what CIEDE2000 calls within `radius` of it near it, and that
+    /// an index can serve (the exact distance is then computed only inside).
+    ///
+    /// CIEDE2000 was fitted to small differences. Far from the colour it
+    /// turns erratic: its hue and chroma scales depend on both colours and
+    /// its rotation term swings near blue and grey, so it can call a colour
+    /// ΔE76 100 away "within 20" (a saturated violet of a dull blue, a grey
+    /// of a magenta) while the colours between are not. A search keeps to
+    /// the neighbourhood: along 162 directions (an icosphere), the farthest
+    /// point reached from this colour by a straight line that stays within
+    /// the radius, walked in quarter-radius steps and then bisected; the box
+    /// of those points, widened by 15 % and one unit so that the gaps
+    /// between directions hide nothing of the region. A side that reaches
+    /// the edge of what 8-bit sRGB gives stays open.
+    public func ciede2000Bounds(radius: Double) -> LabBox {
+        guard radius.isFinite, radius >= 0, LabBox.everything.contains(self) else { return .unbounded }
+        var found = LabBox(lower: self, upper: self)
+        let step = max(radius / 4, 0.05)
+        for direction in Self.searchDirections {
+            func point(_ t: Double) -> LabColor { LabColor(l: l + direction.l * t, a: a + direction.a * t, b: b + direction.b * t) }
+            var inside = 0.0
+            while LabBox.everything.contains(point(inside + step)), ciede2000(to: point(inside + step)) <= radius {
+                inside += step
+            }
+            var outside = inside + step
+            for _ in 0..<5 {
+                let middle = (inside + outside) / 2
+                if ciede2000(to: point(middle)) <= radius { inside = middle } else { outside = middle }
+            }
+            let reached = point(outside)
+            found.lower = LabColor(l: min(found.lower.l, reached.l), a: min(found.lower.a, reached.a), b: min(found.lower.b, reached.b))
+            found.upper = LabColor(l: max(found.upper.l, reached.l), a: max(found.upper.a, reached.a), b: max(found.upper.b, reached.b))
+        }
+        func widened(_ low: Double, _ high: Double, around centre: Double, edges: ClosedRange<Double>) -> (Double, Double) {
+            let below = centre - (centre - low) * 1.15 - 1, above = centre + (high - centre) * 1.15 + 1
+            return (below <= edges.lowerBound ? -LabBox.open : below, above >= edges.upperBound ? LabBox.open : above)
+        }
+        let edges = LabBox.everything
+        var box = found
+        (box.lower.l, box.upper.l) = widened(found.lower.l, found.upper.l, around: l, edges: edges.lower.l...edges.upper.l)
+        (box.lower.a, box.upper.a) = widened(found.lower.a, found.upper.a, around: a, edges: edges.lower.a...edges.upper.a)
+        (box.lower.b, box.upper.b) = widened(found.lower.b, found.upper.b, around: b, edges: edges.lower.b...edges.upper.b)
+        return box
+    }
+
+    /// Unit vectors to the 162 vertices of an icosahedron subdivided twice.
+    static let searchDirections: [LabColor] = {
+        let phi = (1 + 5.0.squareRoot()) / 2
+        var vertices: [LabColor] = [
+            (-1, phi, 0), (1, phi, 0), (-1, -phi, 0), (1, -phi, 0), (0, -1, phi), (0, 1, phi),
+            (0, -1, -phi), (0, 1, -phi), (phi, 0, -1), (phi, 0, 1), (-phi, 0, -1), (-phi, 0, 1),
+        ].map { LabColor(l: $0.0, a: $0.1, b: $0.2).normalised }
+        var faces: [(Int, Int, Int)] = [
+            (0, 11, 5), (0, 5, 1), (0, 1, 7), (0, 7, 10), (0, 10, 11), (1, 5, 9), (5, 11, 4), (11, 10, 2), (10, 7, 6), (7, 1, 8),
+            (3, 9, 4), (3, 4, 2), (3, 2, 6), (3, 6, 8), (3, 8, 9), (4, 9, 5), (2, 4, 11), (6, 2, 10), (8, 6, 7), (9, 8, 1),
+        ]
+        for _ in 0..<2 {
+            var midpoints: [Int: Int] = [:]
+            func midpoint(_ i: Int, _ j: Int) -> Int {
+                let key = min(i, j) * 10_000 + max(i, j)
+                if let known = midpoints[key] { return known }
+                let p = vertices[i], q = vertices[j]
+                vertices.append(LabColor(l: p.l + q.l, a: p.a + q.a, b: p.b + q.b).normalised)
+                midpoints[key] = vertices.count - 1
+                return vertices.count - 1
+            }
+            faces = faces.flatMap { face -> [(Int, Int, Int)] in
+                let ab = midpoint(face.0, face.1), bc = midpoint(face.1, face.2), ca = midpoint(face.2, face.0)
+                return [(face.0, ab, ca), (face.1, bc, ab), (face.2, ca, bc), (ab, bc, ca)]
+            }
+        }
+        return vertices
+    }()
+
+    private var normalised: LabColor {
+        let length = (l * l + a * a + b * b).squareRoot()
+        return LabColor(l: l / length, a: a / length, b: b / length)
+    }
+}

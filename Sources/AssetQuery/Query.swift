@@ -90,6 +90,16 @@ public struct GeoCircle: Sendable, Equatable {
     }
 
     public static let earthRadius = 6_371_000.0
+
+    /// How far in longitude (degrees, either way) the circle reaches: the
+    /// widest point of a spherical cap. Nil when the circle holds a pole,
+    /// where every longitude is within reach.
+    public var longitudeSpan: Double? {
+        let angle = radius / Self.earthRadius, latitudeRadians = latitude * .pi / 180
+        guard abs(latitudeRadians) + angle < .pi / 2 else { return nil }
+        let span = asin(min(1, sin(angle) / cos(latitudeRadians))) * 180 / .pi
+        return span < 179 ? span : nil
+    }
 }
 
 /// Assets with a dominant colour within `within` CIEDE2000 of `lab`, and,
