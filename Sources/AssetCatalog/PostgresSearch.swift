@@ -73,13 +73,29 @@ extension PostgresCatalogTransaction {
         var rows: [PostgresRandomAccessRow] = []
         for segment in SearchCompiler.Segment.after(request.after) where rows.count <= request.limit {
             var compiler = SearchCompiler(.postgres)
-            let filter = compiler.condition(request.query)
+            // The sort first: a relevance join changes how its colour term is written.
             let sortValue = compiler.sortExpression(request.sort, request.query)
+            let filter = compiler.condition(request.query)
             let keyset = compiler.keyset(segment, sortValue, request.sort)
-            rows += try run(Self.query("""
-                SELECT \(columns), a.id AS cursor_id, \(sortValue) AS sort_value FROM asset a
-                WHERE \(filter) AND \(keyset) \(compiler.orderBy("sort_value", request.sort)) LIMIT \(request.limit + 1 - rows.count)
-                """, compiler.values)).map { $0.makeRandomAccess() }
+            let limit = request.limit + 1 - rows.count
+            let sql: String
+            if try filterFirst(request, where: "\(filter) AND \(keyset)", compiler.values) {
+                let direction = request.sort.descending ? "DESC" : "ASC"
+                // Ids and sort values only are sorted; the page's rows are read after.
+                let order = "ORDER BY sort_value \(direction) NULLS LAST, cursor_id COLLATE \"C\" \(direction)"
+                sql = """
+                    WITH matches AS MATERIALIZED (
+                        SELECT a.id AS cursor_id, \(sortValue) AS sort_value FROM asset a \(compiler.joins) WHERE \(filter) AND \(keyset)),
+                    page AS (SELECT * FROM matches \(order) LIMIT \(limit))
+                    SELECT \(columns), page.cursor_id, page.sort_value FROM page JOIN asset a ON a.id = page.cursor_id \(order)
+                    """
+            } else {
+                sql = """
+                    SELECT \(columns), a.id AS cursor_id, \(sortValue) AS sort_value FROM asset a \(compiler.joins)
+                    WHERE \(filter) AND \(keyset) \(compiler.orderBy("sort_value", request.sort)) LIMIT \(limit)
+                    """
+            }
+            rows += try run(Self.query(sql, compiler.values)).map { $0.makeRandomAccess() }
         }
         let page = rows.prefix(request.limit)
         let items = try page.map(item)
@@ -106,6 +122,25 @@ extension PostgresCatalogTransaction {
         }
         return FindPage(items: items, nextCursor: next, count: count, facets: facets)
     }
+
+    /// Whether to find every match first and sort them, rather than walk
+    /// the sort's index until the page is full. PostgreSQL chooses the walk
+    /// whenever the matches look common enough to meet soon, assuming the
+    /// filter and the sort independent; when they are not (a range of
+    /// creation dates sorted by date taken), the walk reads most of the
+    /// catalog before its first match. So where the planner expects few
+    /// matches (its own estimate, from one EXPLAIN), the sort is fenced off:
+    /// sorting a few thousand rows costs milliseconds whatever the order.
+    private func filterFirst(_ request: FindRequest, where condition: String, _ values: [SearchValue]) throws -> Bool {
+        guard request.query != .all, request.sort.key != .relevance else { return false }
+        let plan = try run(Self.query("EXPLAIN (FORMAT JSON) SELECT 1 FROM asset a WHERE \(condition)", values)).first?.decode(String.self)
+        guard let plan, let parsed = try? JSONSerialization.jsonObject(with: Data(plan.utf8)) as? [[String: Any]],
+              let rows = ((parsed.first?["Plan"] as? [String: Any])?["Plan Rows"] as? NSNumber)?.doubleValue else { return false }
+        return rows < Self.fewMatches
+    }
+
+    /// Matches the planner expects few enough to sort (see `filterFirst`).
+    static let fewMatches = 20_000.0
 
     static func query(_ sql: String, _ values: [SearchValue]) -> PostgresQuery {
         var bindings = PostgresBindings()

@@ -90,12 +90,13 @@ enum SQLiteSearch {
         var rows: [Row] = []
         for segment in SearchCompiler.Segment.after(request.after) where rows.count <= request.limit {
             var compiler = SearchCompiler(.sqlite)
-            let filter = compiler.condition(request.query)
+            // The sort first: a relevance join changes how its colour term is written.
             let sortValue = compiler.sortExpression(request.sort, request.query)
+            let filter = compiler.condition(request.query)
             let keyset = compiler.keyset(segment, sortValue, request.sort)
             rows += try Row.fetchAll(db, sql: """
                 SELECT a.id, a.path, a.version, a.created_at, a.attempts, a.record, \(sortValue) AS sort_value
-                FROM asset a WHERE \(filter) AND \(keyset) \(compiler.orderBy("sort_value", request.sort))
+                FROM asset a \(compiler.joins) WHERE \(filter) AND \(keyset) \(compiler.orderBy("sort_value", request.sort))
                 LIMIT \(request.limit + 1 - rows.count)
                 """, arguments: arguments(compiler.values))
         }

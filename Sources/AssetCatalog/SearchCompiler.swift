@@ -185,7 +185,11 @@ struct SearchCompiler {
             return "(a.gps_lat IS NOT NULL AND \(prefilter) "
                 + "AND ap_geo_distance(a.gps_lat, a.gps_lon, \(bind(circle.latitude)), \(bind(circle.longitude))) <= \(bind(circle.radius)))"
         case .color(let match):
-            return "a.id IN (\(matchingAssets(match)))"
+            if let joined = colorJoin, joined.match == match { return "m.asset_id IS NOT NULL" }
+            // Per asset, in the order of the sort's index: its few palette
+            // rows, the box checked before any distance is computed.
+            let box = match.lab.ciede2000Bounds(radius: match.within)
+            return "EXISTS (SELECT 1 FROM asset_color c WHERE c.asset_id = a.id AND \(colorCondition(match, box: box)))"
         case .compare(let op, let operand):
             if field == .keywords {
                 let exists = "EXISTS (SELECT 1 FROM asset_keyword k WHERE k.asset_id = a.id AND k.keyword = \(value(operand, for: field)))"
@@ -208,7 +212,16 @@ struct SearchCompiler {
         }
     }
 
-    /// The ids of the assets with a palette colour that matches: inside
+    /// Set by a `relevance` sort on a colour term of the top level: the
+    /// matching assets with their closest distance, joined as `m`, read
+    /// from the index once; the term itself is then `m` being there.
+    private(set) var colorJoin: (match: ColorMatch, sql: String)?
+
+    /// What `FROM asset a` is followed by.
+    var joins: String { colorJoin.map { "LEFT JOIN (\($0.sql)) m ON m.asset_id = a.id" } ?? "" }
+
+    /// The ids of the assets with a palette colour that matches, with the
+    /// distance of the closest (`asset_id`, `distance`): inside
     /// the colour's neighbourhood box (`LabColor.ciede2000Bounds`), which
     /// the index reads (SQLite's R*Tree, PostgreSQL's GiST over `cube`),
     /// then within the distance.
@@ -222,16 +235,16 @@ struct SearchCompiler {
             let lower = [box.lower.l, box.lower.a, box.lower.b].map { bind($0) }
             let upper = [box.upper.l, box.upper.a, box.upper.b].map { bind($0) }
             let minimumWeight = bind(weight)
-            return "SELECT c.asset_id FROM asset_color_box x JOIN asset_color c ON c.rowid = x.id "
+            return "SELECT c.asset_id, MIN(\(distance(to: match))) AS distance FROM asset_color_box x JOIN asset_color c ON c.rowid = x.id "
                 + "WHERE x.l1 >= \(lower[0]) AND x.l0 <= \(upper[0]) AND x.a1 >= \(lower[1]) AND x.a0 <= \(upper[1]) "
                 + "AND x.b1 >= \(lower[2]) AND x.b0 <= \(upper[2]) AND x.w1 >= \(minimumWeight) "
-                + "AND \(colorCondition(match, box: box))"
+                + "AND \(colorCondition(match, box: box)) GROUP BY c.asset_id"
         case .postgres:
             let lower = bind(.text(Self.arrayLiteral([box.lower.l, box.lower.a, box.lower.b, weight])))
             let upper = bind(.text(Self.arrayLiteral([box.upper.l, box.upper.a, box.upper.b, LabBox.open])))
-            return "SELECT c.asset_id FROM asset_color c "
+            return "SELECT c.asset_id, MIN(\(distance(to: match))) AS distance FROM asset_color c "
                 + "WHERE ap_lab_inside(ap_lab_point(c.l, c.a, c.b, c.weight), \(lower)::FLOAT8[], \(upper)::FLOAT8[]) "
-                + "AND \(colorCondition(match, box: box))"
+                + "AND \(colorCondition(match, box: box)) GROUP BY c.asset_id"
         }
     }
 
@@ -267,6 +280,18 @@ struct SearchCompiler {
         case .height: return "a.height"
         case .duration: return "a.duration"
         case .relevance:
+            let topLevel: [QueryTerm]
+            switch query {
+            case .term(let term): topLevel = [term]
+            case .and(let parts): topLevel = parts.compactMap { if case .term(let term) = $0 { term } else { nil } }
+            default: topLevel = []
+            }
+            if let match = topLevel.lazy.compactMap({ term -> ColorMatch? in
+                if case .color(let match) = term.condition { match } else { nil }
+            }).first, query.terms.first(where: { if case .color = $0.condition { true } else { false } })?.condition == .color(match) {
+                colorJoin = (match, matchingAssets(match))
+                return "m.distance"
+            }
             for term in query.terms {
                 if case .color(let match) = term.condition {
                     let box = match.lab.ciede2000Bounds(radius: match.within)

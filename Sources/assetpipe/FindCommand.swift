@@ -20,8 +20,9 @@ struct FindCommand: AsyncParsableCommand {
             Fields: \(QueryField.allCases.map(\.rawValue).joined(separator: ", ")).
             Strings compare exactly (case too); an asset without the field matches != and NOT IN. Sizes \
             take "5mb" (1024-based); dates take "2024-05-01", "2024-05-01T12:00:00Z" or a time ago: "7d", \
-            "12h", "2w", "1y". color WITHIN is a CIEDE2000 distance (default 10); WEIGHT the share of the \
-            image the colour covers.
+            "12h", "2w", "1y". color WITHIN is a CIEDE2000 distance (default 10), kept to the colour's \
+            neighbourhood (a box CIEDE2000's far, erratic matches fall outside; see the README); WEIGHT \
+            the share of the image the colour covers.
 
             Sorts: \(SortKey.allCases.map(\.rawValue).joined(separator: ", ")) (a - in front for descending; \
             default -created_at, newest first; relevance with HAS or color, best first). A page ends with \

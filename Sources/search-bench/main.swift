@@ -7,6 +7,7 @@ import Foundation
 ///
 ///     search-bench build DATA N    a synthetic catalog of N assets through the bulk path
 ///     search-bench query DATA      the fixed query shapes, timed; prints p50/p95 per shape
+///                                  (SHAPES=TEXT: only those whose name contains TEXT)
 ///
 /// DATA is a data directory (SQLite) or a postgres:// URL.
 @main
@@ -163,7 +164,9 @@ struct SearchBench {
     static func query(_ database: any CatalogDatabase, runs: Int) throws {
         func padded(_ text: String) -> String { text.padding(toLength: 34, withPad: " ", startingAt: 0) }
         print(padded("shape (limit 50)") + "   p50 ms    p95 ms  page  bar")
-        for shape in shapes {
+        // SHAPES=colour runs only the shapes whose name contains it.
+        let only = ProcessInfo.processInfo.environment["SHAPES"]
+        for shape in shapes where only.map({ shape.name.contains($0) }) ?? true {
             var cursor: String?
             if shape.name.hasPrefix("deep cursor") {
                 // The 200th page's cursor, fetched once; then that page is timed.

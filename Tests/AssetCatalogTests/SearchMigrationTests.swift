@@ -44,6 +44,16 @@ import Testing
             let page = try database.read { try $0.findIDs(try FindRequest(q: text)) }
             #expect(page.items == ["0d7e7f4e-0000-4000-8000-000000000001"], "\(text)")
         }
+        try Self.expectWholeCatalogCounts(database)
+    }
+
+    /// The counts the triggers keep, made for the rows already there.
+    static func expectWholeCatalogCounts(_ database: any CatalogDatabase) throws {
+        let page = try database.read { try $0.find(try FindRequest(q: "", count: true, facets: ["format,exif.make,keywords"])) }
+        #expect(page.count == 1)
+        #expect(page.facets[.format]?.map { "\($0.value)=\($0.count)" } == ["jpeg=1"])
+        #expect(page.facets[.exifMake]?.map { "\($0.value)=\($0.count)" } == ["Canon=1"])
+        #expect(page.facets[.keywords]?.isEmpty == false)
     }
 
     @Test(.enabled(if: CatalogDriver.postgresURL != nil))
@@ -70,5 +80,6 @@ import Testing
             let page = try second.read { try $0.findIDs(try FindRequest(q: text)) }
             #expect(page.items == ["0d7e7f4e-0000-4000-8000-000000000001"], "\(text)")
         }
+        try Self.expectWholeCatalogCounts(second)
     }
 }
