@@ -94,8 +94,7 @@ enum SQLiteSearch {
             let sortValue = compiler.sortExpression(request.sort, request.query)
             let filter = compiler.condition(request.query)
             let keyset = compiler.keyset(segment, sortValue, request.sort)
-            let walk = try sortIndexToWalk(request, joins: compiler.joins, filter: filter, compiler.values, in: db)
-                .map { "INDEXED BY \($0)" } ?? ""
+            let walk = try sortIndexToWalk(request, in: db).map { "INDEXED BY \($0)" } ?? ""
             // Ids and sort values are sorted; the page's records are read after.
             let direction = request.sort.descending ? "DESC" : "ASC"
             rows += try Row.fetchAll(db, sql: """
@@ -153,11 +152,12 @@ enum SQLiteSearch {
     /// planner's way (find, then sort a few thousand) is the fast one.
     /// An ascending sort puts nulls last, which no SQLite index gives in
     /// order, so it is left to the planner.
-    private static func sortIndexToWalk(_ request: FindRequest, joins: String, filter: String, _ values: [SearchValue],
-                                        in db: Database) throws -> String? {
+    private static func sortIndexToWalk(_ request: FindRequest, in db: Database) throws -> String? {
         guard request.query != .all, request.sort.descending, let index = sortIndexes[request.sort.key] else { return nil }
-        let found = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM asset a \(joins) WHERE \(filter) LIMIT \(commonMatches))",
-                                     arguments: arguments(values)) ?? 0
+        var probe = SearchCompiler(.sqlite)
+        let filter = probe.condition(request.query)
+        let found = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM asset a WHERE \(filter) LIMIT \(commonMatches))",
+                                     arguments: arguments(probe.values)) ?? 0
         return found >= commonMatches ? index : nil
     }
 
