@@ -188,7 +188,7 @@ struct SearchCompiler {
             if let joined = colorJoin, joined.match == match { return "m.asset_id IS NOT NULL" }
             // Per asset, in the order of the sort's index: its few palette
             // rows, the box checked before any distance is computed.
-            let box = match.lab.ciede2000Bounds(radius: match.within)
+            let box = match.neighbourhood
             return "EXISTS (SELECT 1 FROM asset_color c WHERE c.asset_id = a.id AND \(colorCondition(match, box: box)))"
         case .compare(let op, let operand):
             if field == .keywords {
@@ -226,7 +226,7 @@ struct SearchCompiler {
     /// the index reads (SQLite's R*Tree, PostgreSQL's GiST over `cube`),
     /// then within the distance.
     private mutating func matchingAssets(_ match: ColorMatch) -> String {
-        let box = match.lab.ciede2000Bounds(radius: match.within)
+        let box = match.neighbourhood
         let weight = match.minimumWeight ?? -LabBox.open
         switch dialect {
         case .sqlite:
@@ -294,7 +294,7 @@ struct SearchCompiler {
             }
             for term in query.terms {
                 if case .color(let match) = term.condition {
-                    let box = match.lab.ciede2000Bounds(radius: match.within)
+                    let box = match.neighbourhood
                     return "(SELECT MIN(\(distance(to: match))) FROM asset_color c WHERE c.asset_id = a.id AND \(colorCondition(match, box: box)))"
                 }
             }

@@ -107,8 +107,21 @@ public struct GeoCircle: Sendable, Equatable {
 public struct ColorMatch: Sendable, Equatable {
     public var hex: String
     public var lab: LabColor
-    public var within: Double
+    public var within: Double {
+        didSet { neighbourhood = lab.ciede2000Bounds(radius: within) }
+    }
     public var minimumWeight: Double?
+    /// The box a match must also lie in (`LabColor.ciede2000Bounds`),
+    /// measured once here: every statement a query compiles to reads it.
+    public private(set) var neighbourhood: LabBox
+
+    public init(hex: String, lab: LabColor, within: Double, minimumWeight: Double? = nil) {
+        self.hex = hex
+        self.lab = lab
+        self.within = within
+        self.minimumWeight = minimumWeight
+        neighbourhood = lab.ciede2000Bounds(radius: within)
+    }
 
     public static let defaultWithin = 10.0
 }

@@ -412,6 +412,7 @@ struct Corpus {
     /// The documented match: of the weight, in the colour's neighbourhood
     /// box, within the CIEDE2000 distance.
     func matchingColours(_ match: ColorMatch, _ record: [String: Any]) -> [(lab: LabColor, weight: Double)] {
+        // Measured again from the colour and radius, not read from the parsed match.
         let box = match.lab.ciede2000Bounds(radius: match.within)
         return palette(record).filter { colour in
             colour.weight >= (match.minimumWeight ?? -1) && box.contains(colour.lab) && colour.lab.ciede2000(to: match.lab) <= match.within

@@ -16,6 +16,10 @@ import Testing
         }
     }
 
+    static func point(from origin: LabColor, along direction: LabColor, at t: Double) -> LabColor {
+        LabColor(l: origin.l + direction.l * t, a: origin.a + direction.a * t, b: origin.b + direction.b * t)
+    }
+
     static func unitVector(_ random: inout SeededGenerator) -> LabColor {
         while true {
             let v = LabColor(l: Double.random(in: 0..<1, using: &random) * 2 - 1, a: Double.random(in: 0..<1, using: &random) * 2 - 1, b: Double.random(in: 0..<1, using: &random) * 2 - 1)
@@ -41,7 +45,7 @@ import Testing
                     let step = radius / 100
                     var t = step
                     while true {
-                        let point = LabColor(l: query.l + direction.l * t, a: query.a + direction.a * t, b: query.b + direction.b * t)
+                        let point = Self.point(from: query, along: direction, at: t)
                         guard LabBox.everything.contains(point), query.ciede2000(to: point) <= radius else { break }
                         reached += 1
                         if box.contains(point) {
@@ -70,7 +74,7 @@ import Testing
                 for _ in 0..<400 {
                     let direction = Self.unitVector(&random)
                     let t = Double.random(in: 0..<1, using: &random) * radius * 8
-                    let point = LabColor(l: query.l + direction.l * t, a: query.a + direction.a * t, b: query.b + direction.b * t)
+                    let point = Self.point(from: query, along: direction, at: t)
                     guard LabBox.everything.contains(point), query.ciede2000(to: point) <= radius else { continue }
                     within += 1
                     if box.contains(point) { inside += 1 }
