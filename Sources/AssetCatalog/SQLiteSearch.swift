@@ -88,7 +88,10 @@ enum SQLiteSearch {
 
     private static func find<Item>(_ request: FindRequest, in db: Database, item: (Row) throws -> Item) throws -> FindPage<Item> {
         var rows: [Row] = []
-        for segment in SearchCompiler.Segment.after(request.after) where rows.count <= request.limit {
+        // Nulls last is not an order any SQLite index gives: an ascending
+        // first page reads the assets with a value, then those without.
+        let segments = SearchCompiler.Segment.after(request.after, nullsApart: !request.sort.descending)
+        for segment in segments where rows.count <= request.limit {
             var compiler = SearchCompiler(.sqlite)
             // The sort first: a relevance join changes how its colour term is written.
             let sortValue = compiler.sortExpression(request.sort, request.query)
@@ -100,7 +103,7 @@ enum SQLiteSearch {
             rows += try Row.fetchAll(db, sql: """
                 SELECT a.id, a.path, a.version, a.created_at, a.attempts, a.record, page.sort_value
                 FROM (SELECT a.id AS page_id, \(sortValue) AS sort_value FROM asset a \(walk) \(compiler.joins)
-                      WHERE \(filter) AND \(keyset) \(compiler.orderBy("sort_value", request.sort)) LIMIT \(request.limit + 1 - rows.count)) page
+                      WHERE \(filter) AND \(keyset) \(compiler.orderBy("sort_value", request.sort, within: segment)) LIMIT \(request.limit + 1 - rows.count)) page
                 JOIN asset a ON a.id = page.page_id ORDER BY page.sort_value \(direction) NULLS LAST, a.id \(direction)
                 """, arguments: arguments(compiler.values))
         }

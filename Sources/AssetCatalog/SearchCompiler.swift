@@ -319,11 +319,16 @@ struct SearchCompiler {
     /// without one. A page reads the next part only when it is not full.
     enum Segment {
         case all
+        /// Every asset that has a sort value: the first page of a sort
+        /// whose index cannot give nulls last by itself (SQLite ascending).
+        case withValue
         case beyond(QueryCursor.SortValue, id: String)
         case withoutValue(afterID: String?)
 
-        static func after(_ cursor: QueryCursor?) -> [Segment] {
-            guard let cursor else { return [.all] }
+        /// The segments after `cursor`; with `nullsApart`, a first page too
+        /// reads the assets with a sort value before those without.
+        static func after(_ cursor: QueryCursor?, nullsApart: Bool = false) -> [Segment] {
+            guard let cursor else { return nullsApart ? [.withValue, .withoutValue(afterID: nil)] : [.all] }
             if case .none = cursor.value { return [.withoutValue(afterID: cursor.id)] }
             return [.beyond(cursor.value, id: cursor.id), .withoutValue(afterID: nil)]
         }
@@ -338,6 +343,8 @@ struct SearchCompiler {
         switch segment {
         case .all:
             return alwaysTrue
+        case .withValue:
+            return "\(sortValue) IS NOT NULL"
         case .withoutValue(let id):
             return "\(sortValue) IS NULL" + (id.map { " AND \(idColumn) \(beyond) \(bind($0))" } ?? "")
         case .beyond(let cursorValue, let id):
@@ -361,6 +368,17 @@ struct SearchCompiler {
     func orderBy(_ sortValue: String, _ sort: QuerySort) -> String {
         let direction = sort.descending ? "DESC" : "ASC"
         return "ORDER BY \(sortValue) \(direction) NULLS LAST, \(bytewise("a.id")) \(direction)"
+    }
+
+    /// The order within one segment, which holds either no null sort value
+    /// or nothing but them: plain enough for an index to give it.
+    func orderBy(_ sortValue: String, _ sort: QuerySort, within segment: Segment) -> String {
+        let direction = sort.descending ? "DESC" : "ASC"
+        switch segment {
+        case .all: return orderBy(sortValue, sort)
+        case .withoutValue: return "ORDER BY \(bytewise("a.id")) \(direction)"
+        case .withValue, .beyond: return "ORDER BY \(sortValue) \(direction), \(bytewise("a.id")) \(direction)"
+        }
     }
 
     /// The number of assets that match `filter`: for the whole catalog,
