@@ -18,6 +18,9 @@ public struct AssetEvent: Sendable, Equatable, Codable {
         case deleted
         /// A saved edit made a new version.
         case edited
+        /// Tags or categories were added, removed or renamed (`annotate`,
+        /// `tags rename`...); the detail says which, as JSON lists.
+        case annotated
     }
 
     public var assetID: String

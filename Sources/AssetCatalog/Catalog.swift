@@ -115,11 +115,14 @@ public struct CatalogError: Error, Sendable, CustomStringConvertible {
     public let operation: String
     public let reason: String
     public let hint: String
+    /// The id or path of the asset the operation needed and did not find.
+    public var missingAsset: String?
 
-    public init(operation: String, reason: String, hint: String) {
+    public init(operation: String, reason: String, hint: String, missingAsset: String? = nil) {
         self.operation = operation
         self.reason = reason
         self.hint = hint
+        self.missingAsset = missingAsset
     }
 
     init(operation: String, underlying: any Error, hint: String) {

@@ -159,6 +159,10 @@ extension Catalog {
     func store(_ record: AssetRecord, renditions: [EncodedRendition], previous: StoredAsset?, _ transaction: any CatalogTransaction) throws -> AssetRecord {
         guard let id = record.id else { preconditionFailure("store(_:renditions:previous:_:) takes a record with an id") }
         var final = record
+        // Tags and categories are the catalog's, not the file's: a new
+        // reading keeps them, and its keywords become embedded tags.
+        final.tags = AssetTag.merging(keywords: record.keywords, into: previous?.record.tags)
+        final.categories = previous?.record.categories
         let stored = try renditionStore.store(renditions, forAsset: id, version: record.version ?? 1)
         final.renditions = stored.isEmpty ? nil : stored
         // The stored form (milliseconds), so the returned record equals what a read gives back.

@@ -47,6 +47,10 @@ public protocol CatalogTransaction {
     /// this path, oldest first.
     func events(idOrPath key: String) throws -> [AssetEvent]
     func countByStatus() throws -> [AssetRecord.Status: Int]
+    /// Up to `limit` assets that have the tag (not removed) or category `name`.
+    func assetIDs(labelled kind: LabelKind, named name: String, limit: Int) throws -> [String]
+    /// Each tag (not removed) or category and how many assets have it, most first, then by name.
+    func labelCounts(_ kind: LabelKind) throws -> [(name: String, count: Int)]
     /// Adds many new assets at once, indexed for search (imports, the search
     /// benchmark): a row whose path is taken is left as it is.
     func insertMany(_ rows: [AssetRow]) throws

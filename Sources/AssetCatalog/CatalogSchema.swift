@@ -123,7 +123,7 @@ enum CatalogSchema {
                 """)
             // Catalogs made before: every stored record indexed now.
             for path in try String.fetchAll(db, sql: "SELECT path FROM asset") {
-                try SQLiteSearch.reindex(path: path, in: db)
+                try SQLiteSearch.reindex(path: path, in: db, tables: .v3)
             }
         }
         migrator.registerMigration("v4: colour boxes, facet counts, positions") { db in
@@ -186,6 +186,68 @@ enum CatalogSchema {
 
                 DROP INDEX asset_by_gps;
                 CREATE INDEX asset_by_position ON asset(gps_lat, gps_lon);
+                """)
+        }
+        migrator.registerMigration("v5: tags and categories") { db in
+            // `asset_label` holds each asset's tags and categories as rows
+            // (a removed tag too, flagged, so renames and deletes find it),
+            // counted per name in `asset_facet` by triggers as keywords are.
+            // The history learns `annotated`: SQLite cannot change a CHECK,
+            // so the event table is copied into one with the new list. The
+            // keyword search gains columns for tags and categories: FTS5
+            // cannot add columns, so its rows are copied into a new table.
+            // The keywords of assets already catalogued become their
+            // embedded tags, as processing makes them from now on.
+            let textColumns = "name, path, title, description, keywords, make, model, lens"
+            try db.execute(sql: """
+                CREATE TABLE asset_event_v5 (
+                    seq INTEGER PRIMARY KEY,
+                    asset_id TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    path TEXT NOT NULL,
+                    at TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL
+                        CHECK (action IN ('created', 'updated', 'versioned', 'refreshed', 'deleted', 'edited', 'annotated')),
+                    detail TEXT NOT NULL,
+                    job_id TEXT
+                );
+                INSERT INTO asset_event_v5 SELECT seq, asset_id, version, path, at, actor, action, detail, job_id FROM asset_event;
+                DROP TABLE asset_event;
+                ALTER TABLE asset_event_v5 RENAME TO asset_event;
+                CREATE INDEX asset_event_by_asset ON asset_event(asset_id, seq);
+                CREATE INDEX asset_event_by_path ON asset_event(path);
+                CREATE UNIQUE INDEX asset_event_by_job ON asset_event(job_id) WHERE job_id IS NOT NULL;
+
+                CREATE TABLE asset_label (
+                    asset_id TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('tags', 'categories')),
+                    name TEXT NOT NULL,
+                    removed INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (asset_id, kind, name)
+                ) WITHOUT ROWID;
+                CREATE INDEX asset_label_by_name ON asset_label(kind, name, removed, asset_id);
+                CREATE TRIGGER asset_facet_label_added AFTER INSERT ON asset_label WHEN NOT new.removed BEGIN
+                    INSERT INTO asset_facet (facet, value, n) VALUES (new.kind, new.name, 1)
+                        ON CONFLICT (facet, value) DO UPDATE SET n = n + 1;
+                END;
+                CREATE TRIGGER asset_facet_label_removed AFTER DELETE ON asset_label WHEN NOT old.removed BEGIN
+                    UPDATE asset_facet SET n = n - 1 WHERE facet = old.kind AND value = old.name;
+                END;
+                UPDATE asset SET record = json_set(record, '$.tags', (
+                        SELECT json_group_array(json_object('name', k.keyword, 'source', 'embedded', 'confidence', 1, 'removed', json('false')))
+                        FROM asset_keyword k WHERE k.asset_id = asset.id))
+                    WHERE EXISTS (SELECT 1 FROM asset_keyword k WHERE k.asset_id = asset.id);
+                INSERT INTO asset_label (asset_id, kind, name) SELECT asset_id, 'tags', keyword FROM asset_keyword;
+
+                CREATE VIRTUAL TABLE asset_text_v5 USING fts5(
+                    \(textColumns), tags, categories,
+                    tokenize = 'unicode61 remove_diacritics 2'
+                );
+                INSERT INTO asset_text_v5 (rowid, \(textColumns), tags, categories)
+                    SELECT rowid, \(textColumns), keywords, '' FROM asset_text;
+                DROP TABLE asset_text;
+                ALTER TABLE asset_text_v5 RENAME TO asset_text;
                 """)
         }
         return migrator

@@ -300,6 +300,58 @@ package enum PostgresMigrations {
             "DROP INDEX asset_by_gps",
             "CREATE INDEX asset_by_position ON asset (gps_lat, gps_lon)",
         ]),
+        // As SQLite's "v5": tags and categories as rows, counted in
+        // `asset_facet`; `annotated` in the history. The keywords of assets
+        // already catalogued become their embedded tags; those assets are
+        // indexed again on connect (`search_indexed` false), which writes
+        // their tag rows and the words of the keyword search.
+        Migration(identifier: "catalog v5: tags and categories", statements: [
+            "ALTER TABLE asset_event DROP CONSTRAINT asset_event_action_check",
+            """
+            ALTER TABLE asset_event ADD CONSTRAINT asset_event_action_check
+                CHECK (action IN ('created', 'updated', 'versioned', 'refreshed', 'deleted', 'edited', 'annotated'))
+            """,
+            """
+            CREATE TABLE asset_label (
+                asset_id TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('tags', 'categories')),
+                name TEXT NOT NULL,
+                removed BOOLEAN NOT NULL DEFAULT FALSE,
+                PRIMARY KEY (asset_id, kind, name))
+            """,
+            "CREATE INDEX asset_label_by_name ON asset_label (kind, name, removed, asset_id)",
+            """
+            CREATE FUNCTION ap_count_labels() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'INSERT' THEN
+                    INSERT INTO asset_facet (facet, value, n) SELECT kind, name, COUNT(*) FROM added WHERE NOT removed GROUP BY 1, 2
+                    ON CONFLICT (facet, value) DO UPDATE SET n = asset_facet.n + EXCLUDED.n;
+                ELSE
+                    UPDATE asset_facet t SET n = t.n - d.n
+                    FROM (SELECT kind, name, COUNT(*) AS n FROM removed WHERE NOT removed GROUP BY 1, 2) d
+                    WHERE t.facet = d.kind AND t.value = d.name;
+                END IF;
+                RETURN NULL;
+            END
+            $$
+            """,
+            """
+            CREATE TRIGGER asset_facet_label_added AFTER INSERT ON asset_label REFERENCING NEW TABLE AS added
+            FOR EACH STATEMENT EXECUTE FUNCTION ap_count_labels()
+            """,
+            """
+            CREATE TRIGGER asset_facet_label_removed AFTER DELETE ON asset_label REFERENCING OLD TABLE AS removed
+            FOR EACH STATEMENT EXECUTE FUNCTION ap_count_labels()
+            """,
+            """
+            UPDATE asset SET record = jsonb_set(record, '{tags}', (
+                    SELECT jsonb_agg(jsonb_build_object('name', k.keyword, 'source', 'embedded', 'confidence', 1, 'removed', FALSE)
+                                     ORDER BY k.keyword)
+                    FROM asset_keyword k WHERE k.asset_id = asset.id)),
+                search_indexed = FALSE
+            WHERE EXISTS (SELECT 1 FROM asset_keyword k WHERE k.asset_id = asset.id)
+            """,
+        ]),
     ]
 
     /// The lock under which the `cube` extension is made, once per database ("apcx").

@@ -27,6 +27,7 @@ extension PostgresCatalogTransaction {
                 INSERT INTO asset_keyword (asset_id, keyword) SELECT \(id), unnest(\(fields.keywords)::TEXT[]) ON CONFLICT DO NOTHING
                 """)
         }
+        try insertLabels([(id, fields)])
         if !fields.palette.isEmpty {
             _ = try run("""
                 INSERT INTO asset_color (asset_id, l, a, b, weight)
@@ -42,9 +43,30 @@ extension PostgresCatalogTransaction {
         try index(try AssetRecord.makeDecoder().decode(AssetRecord.self, from: Data(json.utf8)), atPath: path)
     }
 
-    /// Drops the asset's keyword and palette rows (before a delete, or a new index).
+    /// The tag and category rows of these assets, in one statement.
+    func insertLabels(_ assets: [(id: String, fields: SearchFields)]) throws {
+        var ids: [String] = [], kinds: [String] = [], names: [String] = [], removed: [Bool] = []
+        func add(_ id: String, _ kind: String, _ name: String, _ isRemoved: Bool) {
+            ids.append(id)
+            kinds.append(kind)
+            names.append(name)
+            removed.append(isRemoved)
+        }
+        for (id, fields) in assets {
+            for tag in fields.tags { add(id, "tags", tag.name, tag.removed) }
+            for category in fields.categories { add(id, "categories", category, false) }
+        }
+        guard !ids.isEmpty else { return }
+        _ = try run("""
+            INSERT INTO asset_label (asset_id, kind, name, removed)
+            SELECT * FROM unnest(\(ids)::TEXT[], \(kinds)::TEXT[], \(names)::TEXT[], \(removed)::BOOL[]) ON CONFLICT DO NOTHING
+            """)
+    }
+
+    /// Drops the asset's keyword, tag, category and palette rows (before a delete, or a new index).
     func removeFromIndex(id: String) throws {
         _ = try run("DELETE FROM asset_keyword WHERE asset_id = \(id)")
+        _ = try run("DELETE FROM asset_label WHERE asset_id = \(id)")
         _ = try run("DELETE FROM asset_color WHERE asset_id = \(id)")
     }
 
@@ -264,6 +286,7 @@ extension PostgresCatalogTransaction {
             INSERT INTO asset_keyword (asset_id, keyword) SELECT * FROM unnest(\(keywordIDs)::TEXT[], \(keywords)::TEXT[])
             ON CONFLICT DO NOTHING
             """)
+        try insertLabels(zip(rows, fields).filter { inserted.contains($0.0.id) }.map { ($0.0.id, $0.1) })
         _ = try run("""
             INSERT INTO asset_color (asset_id, l, a, b, weight)
             SELECT * FROM unnest(\(colorIDs)::TEXT[], \(l)::FLOAT8[], \(a)::FLOAT8[], \(b)::FLOAT8[], \(weights)::FLOAT8[])

@@ -5,14 +5,26 @@ import Foundation
 import GRDB
 
 /// Search on SQLite: the index a record's write keeps (columns on `asset`,
-/// `asset_keyword`, `asset_color`, the FTS5 table `asset_text`), and the
+/// `asset_keyword`, `asset_label`, `asset_color`, the FTS5 table `asset_text`), and the
 /// compiler from a `Query` to one statement over it.
 enum SQLiteSearch {
     // MARK: - The index
 
+    /// The tables an index write fills: today's, or those migration v3 made
+    /// (it indexes the rows of older catalogs with what existed then; v5
+    /// brings them to today's).
+    enum IndexTables {
+        case current
+        case v3
+
+        var textColumns: [SearchFields.SearchColumn] {
+            self == .current ? SearchFields.SearchColumn.allCases : SearchFields.SearchColumn.allCases.filter { $0 != .tags && $0 != .categories }
+        }
+    }
+
     /// Brings the search index of the asset at `path` up to `record`. Cached
     /// statements: a write indexes every asset, so none is parsed twice.
-    static func index(_ record: AssetRecord, atPath path: String, in db: Database) throws {
+    static func index(_ record: AssetRecord, atPath path: String, in db: Database, tables: IndexTables = .current) throws {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT rowid, id FROM asset WHERE path = ?"), arguments: [path]) else { return }
         let rowid: Int64 = row["rowid"], id: String = row["id"]
         let fields = SearchFields(record)
@@ -24,35 +36,44 @@ enum SQLiteSearch {
             """).execute(arguments: [fields.createdMilliseconds, fields.updatedMilliseconds, fields.takenMilliseconds, fields.duration,
                              fields.orientation, fields.animated, fields.exifMake, fields.exifModel, fields.exifLens, fields.exifISO,
                              fields.exifFNumber, fields.exifFocalLength, fields.latitude, fields.longitude, rowid])
-        try removeFromIndex(rowid: rowid, id: id, in: db)
+        try removeFromIndex(rowid: rowid, id: id, in: db, tables: tables)
         for keyword in fields.keywords {
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO asset_keyword (asset_id, keyword) VALUES (?, ?)")
                 .execute(arguments: [id, keyword])
+        }
+        for tag in fields.tags where tables == .current {
+            try db.cachedStatement(sql: "INSERT INTO asset_label (asset_id, kind, name, removed) VALUES (?, 'tags', ?, ?)")
+                .execute(arguments: [id, tag.name, tag.removed])
+        }
+        for category in fields.categories where tables == .current {
+            try db.cachedStatement(sql: "INSERT INTO asset_label (asset_id, kind, name) VALUES (?, 'categories', ?)")
+                .execute(arguments: [id, category])
         }
         for color in fields.palette {
             try db.cachedStatement(sql: "INSERT INTO asset_color (asset_id, l, a, b, weight) VALUES (?, ?, ?, ?, ?)")
                 .execute(arguments: [id, color.l, color.a, color.b, color.weight])
         }
-        let columns = SearchFields.SearchColumn.allCases
+        let columns = tables.textColumns
         let placeholders = String(repeating: ", ?", count: columns.count)
         try db.cachedStatement(sql: "INSERT INTO asset_text (rowid, \(columns.map(\.rawValue).joined(separator: ", "))) VALUES (?\(placeholders))")
             .execute(arguments: StatementArguments([rowid] + columns.map { fields.text[$0] ?? "" }))
     }
 
     /// Indexes the row at `path` from its stored record (catalogs from before search).
-    static func reindex(path: String, in db: Database) throws {
+    static func reindex(path: String, in db: Database, tables: IndexTables = .current) throws {
         guard let json = try String.fetchOne(db.cachedStatement(sql: "SELECT record FROM asset WHERE path = ?"), arguments: [path]) else { return }
-        try index(try AssetRecord.makeDecoder().decode(AssetRecord.self, from: Data(json.utf8)), atPath: path, in: db)
+        try index(try AssetRecord.makeDecoder().decode(AssetRecord.self, from: Data(json.utf8)), atPath: path, in: db, tables: tables)
     }
 
-    /// Drops the asset's keyword, palette and text rows (before a delete, or a new index).
+    /// Drops the asset's keyword, tag, category, palette and text rows (before a delete, or a new index).
     static func removeFromIndex(id: String, in db: Database) throws {
         guard let rowid = try Int64.fetchOne(db.cachedStatement(sql: "SELECT rowid FROM asset WHERE id = ?"), arguments: [id]) else { return }
         try removeFromIndex(rowid: rowid, id: id, in: db)
     }
 
-    private static func removeFromIndex(rowid: Int64, id: String, in db: Database) throws {
+    private static func removeFromIndex(rowid: Int64, id: String, in db: Database, tables: IndexTables = .current) throws {
         try db.cachedStatement(sql: "DELETE FROM asset_keyword WHERE asset_id = ?").execute(arguments: [id])
+        if tables == .current { try db.cachedStatement(sql: "DELETE FROM asset_label WHERE asset_id = ?").execute(arguments: [id]) }
         try db.cachedStatement(sql: "DELETE FROM asset_color WHERE asset_id = ?").execute(arguments: [id])
         try db.cachedStatement(sql: "DELETE FROM asset_text WHERE rowid = ?").execute(arguments: [rowid])
     }

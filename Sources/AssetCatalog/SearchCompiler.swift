@@ -91,7 +91,31 @@ struct SearchCompiler {
         case .exifFNumber: "a.exif_f_number"
         case .exifFocalLength: "a.exif_focal_length"
         case .gps: "a.gps_lat"
-        case .text, .keywords, .color, .edited: nil
+        case .text, .keywords, .tags, .categories, .color, .edited: nil
+        }
+    }
+
+    /// Where a many-valued field's values are, as rows `k`: keywords in
+    /// `asset_keyword`, tags (those not removed) and categories in `asset_label`.
+    struct Members {
+        let table: String
+        let value: String
+        /// What else a row must be, after `k.asset_id = a.id`.
+        let scope: String
+
+        static func of(_ field: QueryField) -> Members? {
+            switch field {
+            case .keywords: Members(table: "asset_keyword", value: "keyword", scope: "")
+            case .tags: Members(table: "asset_label", value: "name", scope: " AND k.kind = 'tags' AND NOT k.removed")
+            case .categories: Members(table: "asset_label", value: "name", scope: " AND k.kind = 'categories'")
+            default: nil
+            }
+        }
+
+        /// Whether the asset has a value for which `test` holds (`= ?1`,
+        /// `IN (...)`), or any value when there is no test.
+        func exist(_ test: String? = nil) -> String {
+            "EXISTS (SELECT 1 FROM \(table) k WHERE k.asset_id = a.id\(scope)" + (test.map { " AND k.\(value) \($0)" } ?? "") + ")"
         }
     }
 
@@ -103,6 +127,8 @@ struct SearchCompiler {
         case .name: [.name]
         case .path: [.path]
         case .keywords: [.keywords]
+        case .tags: [.tags]
+        case .categories: [.categories]
         case .exifMake: [.make]
         case .exifModel: [.model]
         case .exifLens: [.lens]
@@ -158,8 +184,8 @@ struct SearchCompiler {
         case .has(let words):
             return textMatch(words, in: field)
         case .exists:
+            if let members = Members.of(field) { return members.exist() }
             switch field {
-            case .keywords: return "EXISTS (SELECT 1 FROM asset_keyword k WHERE k.asset_id = a.id)"
             case .color: return "EXISTS (SELECT 1 FROM asset_color c WHERE c.asset_id = a.id)"
             default: return "\(Self.column(field) ?? "NULL") IS NOT NULL"
             }
@@ -191,8 +217,8 @@ struct SearchCompiler {
             let box = match.neighbourhood
             return "EXISTS (SELECT 1 FROM asset_color c WHERE c.asset_id = a.id AND \(colorCondition(match, box: box)))"
         case .compare(let op, let operand):
-            if field == .keywords {
-                let exists = "EXISTS (SELECT 1 FROM asset_keyword k WHERE k.asset_id = a.id AND k.keyword = \(value(operand, for: field)))"
+            if let members = Members.of(field) {
+                let exists = members.exist("= \(value(operand, for: field))")
                 return op == .notEqual ? "NOT " + exists : exists
             }
             if field == .edited, case .boolean(let flag) = operand {
@@ -203,8 +229,8 @@ struct SearchCompiler {
             return "(\(column) IS NOT NULL AND \(column) \(op.rawValue) \(value(operand, for: field)))"
         case .oneOf(let operands, let negated):
             let list = operands.map { value($0, for: field) }.joined(separator: ", ")
-            if field == .keywords {
-                let exists = "EXISTS (SELECT 1 FROM asset_keyword k WHERE k.asset_id = a.id AND k.keyword IN (\(list)))"
+            if let members = Members.of(field) {
+                let exists = members.exist("IN (\(list))")
                 return negated ? "NOT " + exists : exists
             }
             let column = Self.column(field) ?? "NULL"
@@ -403,7 +429,7 @@ struct SearchCompiler {
         case .orientation: "a.orientation"
         case .animated: "a.animated"
         case .edited: editedExpression
-        case .keywords: "NULL"
+        case .keywords, .tags, .categories: "NULL"
         }
     }
 
@@ -418,10 +444,10 @@ struct SearchCompiler {
                 ORDER BY n DESC, \(order) LIMIT \(limit)
                 """
         }
-        if facet == .keywords {
+        if let field = QueryField(rawValue: facet.rawValue), let members = Members.of(field) {
             return """
-                SELECT k.keyword AS value, COUNT(*) AS n FROM asset_keyword k JOIN asset a ON a.id = k.asset_id
-                WHERE \(filter) GROUP BY k.keyword ORDER BY n DESC, \(bytewise("k.keyword")) LIMIT \(limit)
+                SELECT k.\(members.value) AS value, COUNT(*) AS n FROM \(members.table) k JOIN asset a ON a.id = k.asset_id\(members.scope)
+                WHERE \(filter) GROUP BY k.\(members.value) ORDER BY n DESC, \(bytewise("k.\(members.value)")) LIMIT \(limit)
                 """
         }
         let expression = Self.facetExpression(facet)

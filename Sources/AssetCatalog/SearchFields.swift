@@ -21,13 +21,17 @@ struct SearchFields: Sendable {
     var latitude: Double?
     var longitude: Double?
     var keywords: [String]
+    /// Tag rows: every tag's name, once, and whether it was removed (a
+    /// removed one is kept for renames and deletes, matched by no query).
+    var tags: [(name: String, removed: Bool)]
+    var categories: [String]
     var palette: [(l: Double, a: Double, b: Double, weight: Double)]
     /// Folded words, space-separated, per full-text column.
     var text: [SearchColumn: String]
 
     /// The full-text columns; `text HAS` searches them all.
     enum SearchColumn: String, CaseIterable {
-        case name, path, title, description, keywords, make, model, lens
+        case name, path, title, description, keywords, make, model, lens, tags, categories
     }
 
     /// PostgreSQL's one tsvector holds every column's words as
@@ -43,6 +47,8 @@ struct SearchFields: Sendable {
         case .make: code = "m"
         case .model: code = "o"
         case .lens: code = "l"
+        case .tags: code = "g"
+        case .categories: code = "c"
         }
         return code + "_" + word
     }
@@ -81,6 +87,10 @@ struct SearchFields: Sendable {
         }
         var seen = Set<String>()
         keywords = (record.keywords ?? []).filter { !$0.isEmpty && seen.insert($0).inserted }
+        var tagNames = Set<String>()
+        tags = (record.tags ?? []).filter { !$0.name.isEmpty && tagNames.insert($0.name).inserted }.map { ($0.name, $0.removed) }
+        var categoryNames = Set<String>()
+        categories = (record.categories ?? []).filter { !$0.isEmpty && categoryNames.insert($0).inserted }
         palette = (record.color?.dominant ?? []).compactMap { color in
             guard color.lab.count == 3, color.lab.allSatisfy(\.isFinite), color.weight.isFinite else { return nil }
             return (color.lab[0], color.lab[1], color.lab[2], color.weight)
@@ -97,6 +107,8 @@ struct SearchFields: Sendable {
             .make: folded([exif?.make]),
             .model: folded([exif?.model]),
             .lens: folded([exif?.lens]),
+            .tags: folded(tags.filter { !$0.removed }.map(\.name)),
+            .categories: folded(categories),
         ]
     }
 }

@@ -45,6 +45,12 @@ public struct AssetRecord: Codable, Sendable, Equatable {
     public var xmp: XMPSummary?
     /// IPTC keywords and XMP dc:subject, merged, in order, without repeats.
     public var keywords: [String]?
+    /// Tags: the file's keywords (`embedded`, filled at processing), a
+    /// user's (`manual`) and analyzers' (`ai`). A removed embedded or AI tag
+    /// stays, `removed` with confidence 0, so a refresh does not bring it back.
+    public var tags: [AssetTag]?
+    /// User-defined categories, in the order they were added.
+    public var categories: [String]?
     /// Videos: what the container and its streams say.
     public var video: VideoInfo?
     /// Audio-only files.
@@ -71,7 +77,7 @@ public struct AssetRecord: Codable, Sendable, Equatable {
         case storedHeight = "stored_height"
         case orientation, pages, color, exif
         case exifRaw = "exif_raw"
-        case xmp, keywords, video, audio, renditions, attempts
+        case xmp, keywords, tags, categories, video, audio, renditions, attempts
         case createdAt = "created_at"
         case updatedAt = "updated_at"
         case processedAt = "processed_at"

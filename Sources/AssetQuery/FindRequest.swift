@@ -48,6 +48,22 @@ public struct FindRequest: Sendable, Equatable {
         after = try cursor.map { (token: String) throws(QueryError) in try QueryCursor(token: token, fingerprint: fingerprint) }
     }
 
+    /// The same request for the page after the one that returned `token`.
+    public func continued(after token: String) throws(QueryError) -> FindRequest {
+        var next = self
+        next.after = try QueryCursor(token: token, fingerprint: fingerprint)
+        return next
+    }
+
+    /// This request asking only for its count: one item, no facets.
+    public static func counting(_ request: FindRequest) -> FindRequest {
+        var counting = request
+        counting.limit = 1
+        counting.count = true
+        counting.facets = []
+        return counting
+    }
+
     /// FNV-1a over the query text and sort: a cursor from another query is refused, not misread.
     static func fingerprint(of text: String, sort: QuerySort) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

@@ -1,8 +1,8 @@
 /// The fields a query can name, and what each holds. One list for the
 /// parser, the catalog's compilers and the documentation.
 public enum QueryField: String, Sendable, CaseIterable, Codable {
-    /// Keyword search over name, path, title, description, keywords and the
-    /// camera's make, model and lens (`HAS` only).
+    /// Keyword search over name, path, title, description, keywords, the
+    /// camera's make, model and lens, tags and categories (`HAS` only).
     case text
     case name, path, kind, format, mime, status
     case errorReason = "error.reason"
@@ -17,6 +17,9 @@ public enum QueryField: String, Sendable, CaseIterable, Codable {
     case exifFNumber = "exif.f_number"
     case exifFocalLength = "exif.focal_length"
     case gps, keywords, color
+    /// The asset's tags that are not removed (manual, embedded and AI alike).
+    case tags
+    case categories
 
     /// What a field's values are, which decides the operators it takes.
     public enum ValueType: Sendable, Equatable {
@@ -51,7 +54,7 @@ public enum QueryField: String, Sendable, CaseIterable, Codable {
         case .size: .bytes
         case .createdAt, .updatedAt, .takenAt: .date
         case .animated, .edited: .boolean
-        case .keywords: .stringList
+        case .keywords, .tags, .categories: .stringList
         case .gps: .position
         case .color: .palette
         }
@@ -61,7 +64,7 @@ public enum QueryField: String, Sendable, CaseIterable, Codable {
     /// cameras are; codes such as `kind` or `mime` are compared whole).
     public var hasWords: Bool {
         switch self {
-        case .text, .name, .path, .keywords, .exifMake, .exifModel, .exifLens: true
+        case .text, .name, .path, .keywords, .tags, .categories, .exifMake, .exifModel, .exifLens: true
         default: false
         }
     }
@@ -119,5 +122,5 @@ public enum FacetField: String, Sendable, CaseIterable, Codable {
     case exifMake = "exif.make"
     case exifModel = "exif.model"
     case exifLens = "exif.lens"
-    case keywords, orientation, animated, edited
+    case keywords, orientation, animated, edited, tags, categories
 }

@@ -66,7 +66,7 @@ public struct AccessControl: Sendable {
                                + allowedHosts.sorted().joined(separator: ", ") + " (see --allowed-host)")
             }
         }
-        if request.method == .post, let origin = request.headers[.origin] {
+        if request.method != .get, request.method != .head, let origin = request.headers[.origin] {
             let server = Self.hostName(request.head.authority)
             let from = URL(string: origin)?.host.map { $0.lowercased() }
             let allowed = from != nil && (from == server || allowedHosts?.contains(from ?? "") == true)

@@ -89,6 +89,7 @@ public struct AssetAPI: Sendable {
         router.post("/v1/assets/:id/edits") { request, context in
             await answer { try await saveEdit(request, assetID: context.parameters.require("id")) }
         }
+        addAnnotationRoutes(to: router)
         router.get("/v1/jobs/:id") { request, context in
             await answer {
                 try access.authorizeRead(request)
@@ -100,7 +101,7 @@ public struct AssetAPI: Sendable {
     /// Runs a handler and turns whatever it throws into the API's error body:
     /// never a bare 500 for something the caller can fix, and never a
     /// server path in a message (the log has the details).
-    private func answer(_ handler: () async throws -> Response) async -> Response {
+    func answer(_ handler: () async throws -> Response) async -> Response {
         do {
             return try await handler()
         } catch let error as APIError {

@@ -26,7 +26,8 @@ struct AssetPipeCommand: AsyncParsableCommand {
               assetpipe history photos/IMG_0001.jpg        versions, refreshes, deletion
             """,
         version: "assetpipe 0.1.0 (" + MediaLibraries.versions.map { "\($0.name) \($0.version)" }.joined(separator: ", ") + ")",
-        subcommands: [ProcessCommand.self, ShowCommand.self, FindCommand.self, EnqueueCommand.self, WorkCommand.self,
+        subcommands: [ProcessCommand.self, ShowCommand.self, FindCommand.self, AnnotateCommand.self, TagsCommand.self,
+                      CategoriesCommand.self, EnqueueCommand.self, WorkCommand.self,
                       JobsCommand.self, HistoryCommand.self, ServeCommand.self, SignCommand.self])
 
     /// Runs the command line with the exit statuses the README promises:

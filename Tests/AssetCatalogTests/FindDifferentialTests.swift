@@ -51,8 +51,8 @@ import Testing
         var random = SeededRandom(seed: 14)
         let corpus = try Corpus(count: 600, random: &random)
         let database = try await corpus.store(on: driver)
-        for text in ["", "kind = image", "width > 2000 OR keywords = sunset", "NOT status = errored"] {
-            let request = try FindRequest(q: text, limit: 5, facets: ["format,keywords,exif.make,status,animated"], now: Self.now)
+        for text in ["", "kind = image", "width > 2000 OR keywords = sunset", "NOT status = errored", "tags = beach OR categories EXISTS"] {
+            let request = try FindRequest(q: text, limit: 5, facets: ["format,keywords,exif.make,status,animated,tags,categories"], now: Self.now)
             let page = try database.read { try $0.find(request) }
             let matches = try corpus.oracle(text, sort: .default)
             for facet in request.facets {
@@ -95,7 +95,7 @@ import Testing
         }
         corpus.records = kept
         let ids = kept.compactMap { $0["id"] as? String }
-        let request = try FindRequest(q: "", limit: 1, count: true, facets: ["format,kind,mime,status,error.reason,exif.make,exif.model,exif.lens,keywords,orientation,animated"],
+        let request = try FindRequest(q: "", limit: 1, count: true, facets: ["format,kind,mime,status,error.reason,exif.make,exif.model,exif.lens,keywords,orientation,animated,tags,categories"],
                                       now: Self.now)
         let page = try database.read { try $0.find(request) }
         #expect(page.count == kept.count)
@@ -161,6 +161,7 @@ struct Corpus {
         ("other", "pdf", "application/pdf"),
     ]
     static let reasons = ["corrupt", "too_short", "unsupported_format", "empty"]
+    static let categories = ["Travel", "Product shots", "Événements", "People", "Archive 2019"]
 
     init(count: Int, random: inout SeededRandom) throws {
         let base = FindDifferentialTests.now.timeIntervalSince1970 - 10 * 365 * 86_400
@@ -214,6 +215,18 @@ struct Corpus {
                     record["xmp"] = ["title": (0..<2).map { _ in Self.words[random.below(Self.words.count)] }.joined(separator: " "),
                                      "description": "Taken in " + Self.words[random.below(Self.words.count)]]
                 }
+            }
+            if random.chance(0.5) {
+                // Tags of every source, some removed (which no query may match).
+                let names = Set((0..<(1 + random.below(4))).map { _ in Self.words[random.zipf(Self.words.count)] }).sorted()
+                record["tags"] = names.map { name -> [String: Any] in
+                    let removed = random.chance(0.2)
+                    return ["name": name, "source": ["manual", "embedded", "ai"][random.below(3)],
+                            "confidence": removed ? 0 : Double(1 + random.below(100)) / 100, "removed": removed]
+                }
+            }
+            if random.chance(0.3) {
+                record["categories"] = Array(Set((0..<(1 + random.below(3))).map { _ in Self.categories[random.below(Self.categories.count)] })).sorted()
             }
             if type.kind == "video", status == "processed" {
                 record["video"] = ["container": type.format, "codec": "h264", "rotation": 0,
@@ -315,8 +328,9 @@ struct Corpus {
         var counts: [SortValue: Int] = [:]
         for record in records where chosen.contains(record["id"] as? String ?? "") {
             switch facet {
-            case .keywords:
-                for keyword in Set(record["keywords"] as? [String] ?? []) { counts[.text(keyword), default: 0] += 1 }
+            case .keywords, .tags, .categories:
+                let field = QueryField(rawValue: facet.rawValue) ?? .keywords
+                for member in Set(members(field, record)) { counts[.text(member), default: 0] += 1 }
             case .animated: counts[.number(isAnimated(record) ? 1 : 0), default: 0] += 1
             case .edited: counts[.number(edited.contains(record["id"] as? String ?? "") ? 1 : 0), default: 0] += 1
             default:
@@ -385,7 +399,17 @@ struct Corpus {
         case .animated: return .number(isAnimated(record) ? 1 : 0)
         case .edited: return .number(edited.contains(record["id"] as? String ?? "") ? 1 : 0)
         case .gps: return number((exif?["gps"] as? [String: Any])?["lat"])
-        case .text, .keywords, .color: return nil
+        case .text, .keywords, .tags, .categories, .color: return nil
+        }
+    }
+
+    /// The values of a many-valued field: keywords, tags not removed, categories.
+    func members(_ field: QueryField, _ record: [String: Any]) -> [String] {
+        switch field {
+        case .keywords: record["keywords"] as? [String] ?? []
+        case .tags: (record["tags"] as? [[String: Any]] ?? []).filter { $0["removed"] as? Bool != true }.compactMap { $0["name"] as? String }
+        case .categories: record["categories"] as? [String] ?? []
+        default: []
         }
     }
 
@@ -437,16 +461,19 @@ struct Corpus {
     func words(_ field: QueryField, _ record: [String: Any]) -> [String] {
         let exif = record["exif"] as? [String: Any], xmp = record["xmp"] as? [String: Any]
         let keywords = (record["keywords"] as? [String] ?? []).joined(separator: " ")
+        let tags = members(.tags, record).joined(separator: " "), categories = members(.categories, record).joined(separator: " ")
         let parts: [Any?]
         switch field {
         case .name: parts = [record["name"]]
         case .path: parts = [record["path"]]
         case .keywords: parts = [keywords]
+        case .tags: parts = [tags]
+        case .categories: parts = [categories]
         case .exifMake: parts = [exif?["make"]]
         case .exifModel: parts = [exif?["model"]]
         case .exifLens: parts = [exif?["lens"]]
         default: parts = [record["name"], record["path"], xmp?["title"], xmp?["description"], exif?["description"], keywords,
-                          exif?["make"], exif?["model"], exif?["lens"]]
+                          exif?["make"], exif?["model"], exif?["lens"], tags, categories]
         }
         return parts.compactMap { $0 as? String }.flatMap(Self.words)
     }
@@ -463,7 +490,8 @@ struct Corpus {
 
     func matches(_ term: QueryTerm, _ record: [String: Any]) -> Bool {
         let field = term.field
-        let keywords = record["keywords"] as? [String] ?? []
+        let listed = [QueryField.keywords, .tags, .categories].contains(field)
+        let list = members(field, record)
         func value(_ operand: QueryValue) -> SortValue? {
             switch operand {
             case .string(let text): .text(text)
@@ -477,7 +505,7 @@ struct Corpus {
             return wanted.allSatisfy { word in words.contains { word.isPrefix ? $0.hasPrefix(word.text) : $0 == word.text } }
         case .exists:
             switch field {
-            case .keywords: return !keywords.isEmpty
+            case .keywords, .tags, .categories: return !list.isEmpty
             case .color: return !palette(record).isEmpty
             default: return scalar(field, record) != nil
             }
@@ -491,9 +519,9 @@ struct Corpus {
         case .color(let match):
             return !matchingColours(match, record).isEmpty
         case .compare(let op, let operand):
-            if field == .keywords {
-                guard case .string(let keyword) = operand else { return false }
-                return (op == .notEqual) != keywords.contains(keyword)
+            if listed {
+                guard case .string(let wanted) = operand else { return false }
+                return (op == .notEqual) != list.contains(wanted)
             }
             let have = scalar(field, record), want = value(operand)
             guard let have, let want else { return op == .notEqual }
@@ -507,9 +535,9 @@ struct Corpus {
             default: return false
             }
         case .oneOf(let operands, let negated):
-            if field == .keywords {
+            if listed {
                 let wanted = Set(operands.compactMap { if case .string(let text) = $0 { text } else { nil } })
-                return negated != keywords.contains(where: wanted.contains)
+                return negated != list.contains(where: wanted.contains)
             }
             guard let have = scalar(field, record) else { return negated }
             return negated != operands.compactMap(value).contains(have)
@@ -558,6 +586,7 @@ struct QueryGenerator {
                 }
                 return String(random.below(5000))
             case .stringList:
+                if field == .categories { return quoted(Corpus.categories[random.below(Corpus.categories.count)]) }
                 return quoted(Corpus.words[random.zipf(Corpus.words.count)])
             default:
                 if field == .kind { return ["image", "video", "audio", "other"][random.below(4)] }

@@ -40,10 +40,16 @@ import Testing
             }
         }
         let database = try SQLiteCatalogDatabase(dataDirectory: directory)
-        for text in Self.queries {
+        // Migration v5 makes the keywords embedded tags, searchable as tags.
+        for text in Self.queries + ["tags = night", "tags HAS paris", "text HAS paris"] {
             let page = try database.read { try $0.findIDs(try FindRequest(q: text)) }
             #expect(page.items == ["0d7e7f4e-0000-4000-8000-000000000001"], "\(text)")
         }
+        let record = try #require(try database.read { try $0.asset(id: "0d7e7f4e-0000-4000-8000-000000000001") }?.record)
+        #expect(record.tags?.map(\.name).sorted() == ["Paris", "night"])
+        #expect(record.tags?.allSatisfy { $0.source == .embedded && !$0.removed } == true)
+        let tagCounts = try database.read { try $0.labelCounts(.tags) }
+        #expect(tagCounts.map { "\($0.name)=\($0.count)" } == ["Paris=1", "night=1"])
         try Self.expectWholeCatalogCounts(database)
     }
 

@@ -1,0 +1,175 @@
+import AssetPipeline
+import Foundation
+
+/// The user-made labels of an asset that the catalog keeps apart from
+/// what processing reads: tags and categories.
+public enum LabelKind: String, Sendable, CaseIterable {
+    case tags, categories
+
+    /// "tag" or "category", for messages.
+    public var singular: String { self == .tags ? "tag" : "category" }
+}
+
+/// A tag or category name as a user gives it: trimmed; refused when empty,
+/// longer than `maximumLength` characters, or holding a control character
+/// (it would break a table, a log line or the terminal).
+public enum LabelName {
+    public static let maximumLength = 200
+
+    public static func checked(_ text: String, _ kind: LabelKind) throws(AnnotationError) -> String {
+        let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty else { throw AnnotationError("a \(kind.singular) name is empty; give one, as --\(kind == .tags ? "tag" : "category") beach") }
+        guard name.count <= maximumLength else {
+            throw AnnotationError("the \(kind.singular) '\(name.prefix(40))…' is longer than \(maximumLength) characters")
+        }
+        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw AnnotationError("the \(kind.singular) \(String(reflecting: name)) holds a control character")
+        }
+        return name
+    }
+}
+
+/// A refused annotation: a bad name, or a change that contradicts itself.
+public struct AnnotationError: Error, Sendable, CustomStringConvertible, Equatable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// What `annotate` does to each asset: tags and categories to add and to
+/// remove. Names are checked when the change is made, so applying it
+/// cannot fail.
+public struct AnnotationChange: Sendable, Equatable {
+    public private(set) var addTags: [String]
+    public private(set) var removeTags: [String]
+    public private(set) var addCategories: [String]
+    public private(set) var removeCategories: [String]
+
+    public init(addTags: [String] = [], removeTags: [String] = [],
+                addCategories: [String] = [], removeCategories: [String] = []) throws(AnnotationError) {
+        func names(_ texts: [String], _ kind: LabelKind) throws(AnnotationError) -> [String] {
+            var seen = Set<String>(), names: [String] = []
+            for text in texts {
+                let name = try LabelName.checked(text, kind)
+                if seen.insert(name).inserted { names.append(name) }
+            }
+            return names
+        }
+        self.addTags = try names(addTags, .tags)
+        self.removeTags = try names(removeTags, .tags)
+        self.addCategories = try names(addCategories, .categories)
+        self.removeCategories = try names(removeCategories, .categories)
+        if let both = self.addTags.first(where: self.removeTags.contains) {
+            throw AnnotationError("the tag '\(both)' is both added and removed; say one")
+        }
+        if let both = self.addCategories.first(where: self.removeCategories.contains) {
+            throw AnnotationError("the category '\(both)' is both added and removed; say one")
+        }
+    }
+
+    public var isEmpty: Bool { addTags.isEmpty && removeTags.isEmpty && addCategories.isEmpty && removeCategories.isEmpty }
+
+    /// Applies the change to `record`; returns the history detail of what
+    /// changed (`tags_added`, `tags_removed`, `categories_added`,
+    /// `categories_removed`, each a JSON list), empty when nothing did.
+    /// Adding a tag the asset has as removed brings it back as a manual
+    /// tag; removing a manual tag deletes it, an embedded or AI one is kept
+    /// removed with confidence 0.
+    func apply(to record: inout AssetRecord) -> [String: String] {
+        var tags = record.tags ?? []
+        var added: [String] = [], removed: [String] = []
+        for name in addTags {
+            if let index = tags.firstIndex(where: { $0.name == name }) {
+                guard tags[index].removed else { continue }
+                tags[index] = AssetTag(name: name, source: .manual)
+            } else {
+                tags.append(AssetTag(name: name, source: .manual))
+            }
+            added.append(name)
+        }
+        for name in removeTags {
+            guard let index = tags.firstIndex(where: { $0.name == name && !$0.removed }) else { continue }
+            Annotations.remove(at: index, from: &tags)
+            removed.append(name)
+        }
+        record.tags = tags.isEmpty ? nil : tags
+        var categories = record.categories ?? []
+        let categoriesAdded = addCategories.filter { !categories.contains($0) }
+        categories += categoriesAdded
+        let categoriesRemoved = removeCategories.filter(categories.contains)
+        categories.removeAll(where: categoriesRemoved.contains)
+        record.categories = categories.isEmpty ? nil : categories
+        var detail: [String: String] = [:]
+        detail["tags_added"] = Annotations.list(added)
+        detail["tags_removed"] = Annotations.list(removed)
+        detail["categories_added"] = Annotations.list(categoriesAdded)
+        detail["categories_removed"] = Annotations.list(categoriesRemoved)
+        return detail
+    }
+}
+
+/// Renames and deletes of one label across the catalog, asset by asset.
+enum Annotations {
+    /// Removes the tag at `index`: a manual one is deleted; an embedded or
+    /// AI one stays, removed, so that its source does not bring it back.
+    static func remove(at index: Int, from tags: inout [AssetTag]) {
+        if tags[index].source == .manual {
+            tags.remove(at: index)
+        } else {
+            tags[index].removed = true
+            tags[index].confidence = 0
+        }
+    }
+
+    /// `old` renamed `new` in the record (merged when it has both); the
+    /// history detail, empty when the record has no `old` that counts. A
+    /// renamed tag is the user's (manual); an embedded or AI original stays
+    /// removed under its old name, so the file or the analyzer does not
+    /// bring it back.
+    static func rename(_ kind: LabelKind, _ old: String, to new: String, in record: inout AssetRecord) -> [String: String] {
+        switch kind {
+        case .tags:
+            var tags = record.tags ?? []
+            guard let index = tags.firstIndex(where: { $0.name == old && !$0.removed }) else { return [:] }
+            remove(at: index, from: &tags)
+            if let existing = tags.firstIndex(where: { $0.name == new }) {
+                if tags[existing].removed { tags[existing] = AssetTag(name: new, source: .manual) }
+            } else {
+                tags.append(AssetTag(name: new, source: .manual))
+            }
+            record.tags = tags
+        case .categories:
+            var categories = record.categories ?? []
+            guard let index = categories.firstIndex(of: old) else { return [:] }
+            if categories.contains(new) {
+                categories.remove(at: index)
+            } else {
+                categories[index] = new
+            }
+            record.categories = categories
+        }
+        return ["\(kind.rawValue)_renamed": list([old, new]) ?? ""]
+    }
+
+    /// `name` removed from the record; the history detail, empty when it had none that counts.
+    static func delete(_ kind: LabelKind, _ name: String, in record: inout AssetRecord) -> [String: String] {
+        switch kind {
+        case .tags:
+            var tags = record.tags ?? []
+            guard let index = tags.firstIndex(where: { $0.name == name && !$0.removed }) else { return [:] }
+            remove(at: index, from: &tags)
+            record.tags = tags.isEmpty ? nil : tags
+        case .categories:
+            guard let categories = record.categories, categories.contains(name) else { return [:] }
+            let left = categories.filter { $0 != name }
+            record.categories = left.isEmpty ? nil : left
+        }
+        return ["\(kind.rawValue)_removed": list([name]) ?? ""]
+    }
+
+    /// Names as a JSON list, for a history detail; nil for none.
+    static func list(_ names: [String]) -> String? {
+        guard !names.isEmpty, let data = try? JSONEncoder().encode(names) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

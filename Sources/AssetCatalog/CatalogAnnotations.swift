@@ -1,0 +1,148 @@
+import AssetPipeline
+import AssetQuery
+import Foundation
+
+/// Tags and categories: added and removed on assets (`annotate`), listed,
+/// renamed and deleted across the catalog. Every asset changed gets an
+/// `annotated` history entry; an asset the change leaves as it was gets none.
+extension Catalog {
+    /// Applies `change` to the assets with these ids or paths, all in one
+    /// transaction: when one is not in the catalog, nothing changes.
+    /// Returns every asset as it stands afterwards, in the order given,
+    /// and how many the change altered.
+    public func annotate(_ keys: [String], with change: AnnotationChange,
+                         source: ChangeSource) throws(CatalogError) -> (records: [AssetRecord], changed: Int) {
+        try run("annotate \(keys.count == 1 ? keys[0] : "\(keys.count) assets")", hint: writeHint) {
+            try database.write { transaction in
+                var records: [AssetRecord] = [], changed = 0
+                for key in keys {
+                    guard let stored = try transaction.asset(idOrPath: key) else {
+                        throw CatalogError(operation: "annotate \(key)", reason: "there is no asset \(key) in the catalog; nothing was changed",
+                                           hint: "check the id or path with `assetpipe find` or `assetpipe show`", missingAsset: key)
+                    }
+                    let (record, altered) = try self.annotate(stored, source, transaction) { change.apply(to: &$0) }
+                    records.append(record)
+                    if altered { changed += 1 }
+                }
+                return (records, changed)
+            }
+        }
+    }
+
+    /// Applies `change` to every asset that matches `request`: the matches
+    /// are listed first, then changed `batchSize` per transaction (an
+    /// interrupted run leaves whole batches done, and running it again
+    /// finishes, since a change already made changes nothing). Returns how
+    /// many matched and how many the change altered.
+    public func annotate(matching request: FindRequest, with change: AnnotationChange, source: ChangeSource,
+                         batchSize: Int = Catalog.annotationBatch) throws(CatalogError) -> (matched: Int, changed: Int) {
+        let ids = try matchingIDs(request)
+        var changed = 0
+        for start in stride(from: 0, to: ids.count, by: max(1, batchSize)) {
+            let batch = ids[start..<min(ids.count, start + max(1, batchSize))]
+            changed += try run("annotate the matches of the query", hint: writeHint) {
+                try database.write { transaction in
+                    var altered = 0
+                    for id in batch {
+                        // Deleted since it was listed: nothing to change.
+                        guard let stored = try transaction.asset(id: id) else { continue }
+                        if try self.annotate(stored, source, transaction, { change.apply(to: &$0) }).changed { altered += 1 }
+                    }
+                    return altered
+                }
+            }
+        }
+        return (ids.count, changed)
+    }
+
+    /// The ids of every match of `request`, page by page.
+    public func matchingIDs(_ request: FindRequest) throws(CatalogError) -> [String] {
+        var ids: [String] = [], page = request
+        page.limit = FindRequest.maximumLimit
+        page.count = false
+        page.facets = []
+        while true {
+            let current = page
+            let found = try run("search the catalog", hint: readHint) {
+                try database.read { transaction in try transaction.findIDs(current) }
+            }
+            ids += found.items
+            guard let next = found.nextCursor else { return ids }
+            do {
+                page = try page.continued(after: next)
+            } catch {
+                throw CatalogError(operation: "page through the matches", reason: error.message, hint: readHint)
+            }
+        }
+    }
+
+    /// Each tag or category that some asset has, with how many have it,
+    /// most first (removed tags are not counted).
+    public func labels(_ kind: LabelKind) throws(CatalogError) -> [(name: String, count: Int)] {
+        try run("list the \(kind.rawValue)", hint: readHint) {
+            try database.read { transaction in try transaction.labelCounts(kind) }
+        }
+    }
+
+    /// Renames `old` to `new` on every asset that has it (merging where an
+    /// asset has both), `batchSize` assets per transaction, until none has
+    /// `old`: an interrupted rename, run again, finishes. `progress` hears
+    /// the running total after each batch. Returns how many assets changed.
+    public func rename(_ kind: LabelKind, _ old: String, to new: String, source: ChangeSource,
+                       batchSize: Int = Catalog.annotationBatch,
+                       progress: (Int) -> Void = { _ in }) throws(CatalogError) -> Int {
+        if old == new { return 0 }
+        return try rewriteEvery(kind, named: old, "rename the \(kind.singular) \(old)", source: source, batchSize: batchSize,
+                                progress: progress) { Annotations.rename(kind, old, to: new, in: &$0) }
+    }
+
+    /// Removes `name` from every asset that has it, as `rename` does its
+    /// work: a manual tag is deleted, an embedded or AI one kept removed.
+    public func delete(_ kind: LabelKind, named name: String, source: ChangeSource,
+                       batchSize: Int = Catalog.annotationBatch,
+                       progress: (Int) -> Void = { _ in }) throws(CatalogError) -> Int {
+        try rewriteEvery(kind, named: name, "delete the \(kind.singular) \(name)", source: source, batchSize: batchSize,
+                         progress: progress) { Annotations.delete(kind, name, in: &$0) }
+    }
+
+    /// How many assets a bulk change writes per transaction: short enough
+    /// that other writers wait little, long enough that commits are few.
+    public static let annotationBatch = 500
+
+    var writeHint: String { "check free disk space and that \(location) is writable" }
+
+    private func rewriteEvery(_ kind: LabelKind, named name: String, _ operation: String, source: ChangeSource, batchSize: Int,
+                              progress: (Int) -> Void, _ rewrite: @escaping (inout AssetRecord) -> [String: String]) throws(CatalogError) -> Int {
+        var total = 0
+        while true {
+            let changed = try run(operation, hint: writeHint) {
+                try database.write { transaction in
+                    var changed = 0
+                    for id in try transaction.assetIDs(labelled: kind, named: name, limit: max(1, batchSize)) {
+                        guard let stored = try transaction.asset(id: id) else { continue }
+                        if try self.annotate(stored, source, transaction, rewrite).changed { changed += 1 }
+                    }
+                    return changed
+                }
+            }
+            guard changed > 0 else { return total }
+            total += changed
+            progress(total)
+        }
+    }
+
+    /// Rewrites one asset's record with `mutate`, and when it changed
+    /// anything, stores it (same version, attempts and renditions; a new
+    /// `updated_at`) with an `annotated` history entry.
+    private func annotate(_ stored: StoredAsset, _ source: ChangeSource, _ transaction: any CatalogTransaction,
+                          _ mutate: (inout AssetRecord) -> [String: String]) throws -> (record: AssetRecord, changed: Bool) {
+        var record = stored.record
+        let detail = mutate(&record)
+        guard !detail.isEmpty else { return (stored.record, false) }
+        record.updatedAt = Timestamp.parse(Timestamp.format(Date())) ?? Date()
+        record.createdAt = record.createdAt ?? stored.createdAt
+        try transaction.upsert(try AssetRow(record))
+        _ = try recordEvent(for: record, action: .annotated, detail: detail, source: source, transaction)
+        return (record, true)
+    }
+}

@@ -1,0 +1,121 @@
+import ArgumentParser
+import AssetCatalog
+import AssetPipeline
+import AssetQuery
+import Foundation
+
+struct AnnotateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "annotate",
+        abstract: "Add or remove tags and categories on assets, by id or path, or on every match of a query.",
+        discussion: """
+            Tags and categories are the catalog's own: processing again, a refresh or a new version keeps \
+            them. The file's keywords (XMP dc:subject, IPTC) are tags too, with source "embedded"; removing \
+            one, like removing an AI tag, keeps it greyed out (removed, confidence 0) so that the next \
+            refresh does not bring it back. Removing a manual tag deletes it. Each asset changed gets an \
+            `annotated` entry in its history; an asset the change leaves as it was gets none.
+
+            With --query, the matches are listed first and changed in batches of \(Catalog.annotationBatch) \
+            assets per transaction: interrupted, the run can be repeated and finishes what is left. Try it \
+            with --dry-run first to see how many assets match.
+
+            Examples:
+              assetpipe annotate 3f2a… /photos/cat.jpg --tag cats --category pets
+              assetpipe annotate --query 'path : "/shoots/2024" AND exif.make = "Canon"' --tag 2024 --dry-run
+              assetpipe annotate --query 'tags = draft' --untag draft --tag final
+            """)
+
+    @OptionGroup var catalog: CatalogOptions
+
+    @Argument(help: ArgumentHelp("Asset ids or catalog paths (or --query).", valueName: "ID_OR_PATH"))
+    var assets: [String] = []
+
+    @Option(help: ArgumentHelp("Change every asset that matches this query (the language of `assetpipe find`).", valueName: "QUERY"))
+    var query: String?
+
+    @Option(name: .customLong("tag"), help: ArgumentHelp("Add this tag. Repeatable.", valueName: "TAG"))
+    var addTags: [String] = []
+
+    @Option(name: .customLong("untag"), help: ArgumentHelp("Remove this tag. Repeatable.", valueName: "TAG"))
+    var removeTags: [String] = []
+
+    @Option(name: .customLong("category"), help: ArgumentHelp("Add this category. Repeatable.", valueName: "CATEGORY"))
+    var addCategories: [String] = []
+
+    @Option(name: .customLong("uncategory"), help: ArgumentHelp("Remove this category. Repeatable.", valueName: "CATEGORY"))
+    var removeCategories: [String] = []
+
+    @Flag(help: "With --query: only count the assets that match; change nothing.")
+    var dryRun = false
+
+    @Flag(help: "Print each changed asset's record as a JSON line (ids and paths), or the counts as one JSON line (--query).")
+    var json = false
+
+    func validate() throws {
+        if assets.isEmpty == (query == nil) {
+            throw ValidationError("give asset ids or paths, or --query QUERY (not both)")
+        }
+        if dryRun, query == nil { throw ValidationError("--dry-run counts the matches of --query; give one") }
+    }
+
+    func run() async throws {
+        let change: AnnotationChange
+        do {
+            change = try AnnotationChange(addTags: addTags, removeTags: removeTags, addCategories: addCategories,
+                                          removeCategories: removeCategories)
+        } catch {
+            throw ValidationError(error.message)
+        }
+        if change.isEmpty, !dryRun {
+            throw ValidationError("say what to change: --tag, --untag, --category or --uncategory")
+        }
+        let store = try await catalog.openExistingCatalog()
+        let source = ChangeSource(actor: Self.actor)
+        do {
+            if let query {
+                try run(query: query, change, store, source)
+            } else {
+                let (records, changed) = try store.annotate(assets, with: change, source: source)
+                if json {
+                    let encoder = AssetRecord.makeEncoder()
+                    Terminal.standardOutput.write(try records.map { String(decoding: try encoder.encode($0), as: UTF8.self) + "\n" }.joined())
+                } else {
+                    Terminal.standardOutput.write("\(changed) of \(records.count) asset\(records.count == 1 ? "" : "s") changed\n")
+                }
+            }
+        } catch let error as CatalogError {
+            throw FatalError(message: error.description)
+        }
+    }
+
+    private func run(query: String, _ change: AnnotationChange, _ store: Catalog, _ source: ChangeSource) throws {
+        let request: FindRequest
+        do {
+            request = try FindRequest(q: query, limit: FindRequest.maximumLimit, count: true)
+        } catch {
+            Terminal.standardError.write("assetpipe: bad --query: \(error.message)\n" + Terminal.printable(error.pointing(into: query)) + "\n")
+            throw ExitCode(2)
+        }
+        if dryRun {
+            let matched = try store.find(FindRequest.counting(request)).count ?? 0
+            report(["matched": matched], "\(matched) asset\(matched == 1 ? "" : "s") match; nothing was changed (--dry-run)")
+            return
+        }
+        let (matched, changed) = try store.annotate(matching: request, with: change, source: source)
+        report(["matched": matched, "changed": changed], "\(changed) of \(matched) matching asset\(matched == 1 ? "" : "s") changed")
+    }
+
+    private func report(_ counts: [String: Int], _ sentence: String) {
+        if json, let data = try? JSONSerialization.data(withJSONObject: counts, options: [.sortedKeys]) {
+            Terminal.standardOutput.write(String(decoding: data, as: UTF8.self) + "\n")
+        } else {
+            Terminal.standardOutput.write(sentence + "\n")
+        }
+    }
+
+    /// Who is changing the catalog, for its history: the login name.
+    static var actor: String {
+        let name = ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? NSUserName()
+        return "user \(name)"
+    }
+}
