@@ -155,7 +155,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AssetEditsTests", dependencies: ["AssetEdits", "AssetMedia", "TestSupport"]),
-        .testTarget(name: "AssetCatalogTests", dependencies: ["AssetCatalog", "AssetQuery", "AssetMedia", "AssetPipeline", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "AssetCatalogTests", dependencies: ["AssetCatalog", "AssetQuery", "AssetMedia", "AssetPipeline", "TestSupport",
+                                                            .product(name: "GRDB", package: "GRDB.swift"),
+                                                            .product(name: "PostgresNIO", package: "postgres-nio")]),
         .testTarget(
             name: "AssetQueueTests",
             dependencies: [

@@ -346,7 +346,7 @@ package enum PostgresMigrations {
             """
             UPDATE asset SET record = jsonb_set(record, '{tags}', (
                     SELECT jsonb_agg(jsonb_build_object('name', k.keyword, 'source', 'embedded', 'confidence', 1, 'removed', FALSE)
-                                     ORDER BY k.keyword)
+                                     ORDER BY k.keyword COLLATE "C")
                     FROM asset_keyword k WHERE k.asset_id = asset.id)),
                 search_indexed = FALSE
             WHERE EXISTS (SELECT 1 FROM asset_keyword k WHERE k.asset_id = asset.id)

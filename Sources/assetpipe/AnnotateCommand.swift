@@ -16,7 +16,7 @@ struct AnnotateCommand: AsyncParsableCommand {
             `annotated` entry in its history; an asset the change leaves as it was gets none.
 
             With --query, the matches are listed first and changed in batches of \(Catalog.annotationBatch) \
-            assets per transaction: interrupted, the run can be repeated and finishes what is left. Try it \
+            assets per transaction (--batch-size): interrupted, the run can be repeated and finishes what is left. Try it \
             with --dry-run first to see how many assets match.
 
             Examples:
@@ -44,6 +44,8 @@ struct AnnotateCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("uncategory"), help: ArgumentHelp("Remove this category. Repeatable.", valueName: "CATEGORY"))
     var removeCategories: [String] = []
+
+    @OptionGroup var batch: BatchOption
 
     @Flag(help: "With --query: only count the assets that match; change nothing.")
     var dryRun = false
@@ -101,7 +103,7 @@ struct AnnotateCommand: AsyncParsableCommand {
             report(["matched": matched], "\(matched) asset\(matched == 1 ? "" : "s") match; nothing was changed (--dry-run)")
             return
         }
-        let (matched, changed) = try store.annotate(matching: request, with: change, source: source)
+        let (matched, changed) = try store.annotate(matching: request, with: change, source: source, batchSize: batch.batchSize)
         report(["matched": matched, "changed": changed], "\(changed) of \(matched) matching asset\(matched == 1 ? "" : "s") changed")
     }
 

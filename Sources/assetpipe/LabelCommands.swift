@@ -14,15 +14,31 @@ struct TagsCommand: AsyncParsableCommand {
         abstract: "List, rename or delete tags across the whole catalog.",
         discussion: """
             A rename or delete reaches every asset with the tag, \(Catalog.annotationBatch) assets per \
-            transaction; interrupted, run it again and it finishes. Renaming onto a tag that exists merges \
+            transaction (--batch-size); interrupted, run it again and it finishes. Renaming onto a tag that exists merges \
             the two. A renamed tag becomes a manual one; an embedded or AI tag that was renamed or deleted \
             stays on its assets as removed, so the file or the analyzer does not bring it back.
             """,
         subcommands: [List.self, Rename.self, Delete.self])
 
-    struct List: LabelList { static let kind = LabelKind.tags; @OptionGroup var catalog: CatalogOptions; @Flag(help: "One JSON object per line: name, count.") var json = false }
-    struct Rename: LabelRename { static let kind = LabelKind.tags; @OptionGroup var catalog: CatalogOptions; @Argument(help: "The tag now.") var old: String; @Argument(help: "Its new name (an existing tag: merged).") var new: String }
-    struct Delete: LabelDelete { static let kind = LabelKind.tags; @OptionGroup var catalog: CatalogOptions; @Argument(help: "The tag to remove from every asset.") var name: String }
+    struct List: LabelList {
+        static let kind = LabelKind.tags
+        @OptionGroup var catalog: CatalogOptions
+        @Flag(help: "One JSON object per line: name, count.") var json = false
+    }
+    struct Rename: LabelRename {
+        static let kind = LabelKind.tags
+        @OptionGroup var catalog: CatalogOptions
+        @OptionGroup var batch: BatchOption
+        @Argument(help: "The tag now.") var old: String
+        @Argument(help: "Its new name (an existing tag: merged).") var new: String
+    }
+
+    struct Delete: LabelDelete {
+        static let kind = LabelKind.tags
+        @OptionGroup var catalog: CatalogOptions
+        @OptionGroup var batch: BatchOption
+        @Argument(help: "The tag to remove from every asset.") var name: String
+    }
 }
 
 struct CategoriesCommand: AsyncParsableCommand {
@@ -31,14 +47,30 @@ struct CategoriesCommand: AsyncParsableCommand {
         abstract: "List, rename or delete categories across the whole catalog.",
         discussion: """
             A rename or delete reaches every asset in the category, \(Catalog.annotationBatch) assets per \
-            transaction; interrupted, run it again and it finishes. Renaming onto a category that exists \
+            transaction (--batch-size); interrupted, run it again and it finishes. Renaming onto a category that exists \
             merges the two. Deleting cannot be undone.
             """,
         subcommands: [List.self, Rename.self, Delete.self])
 
-    struct List: LabelList { static let kind = LabelKind.categories; @OptionGroup var catalog: CatalogOptions; @Flag(help: "One JSON object per line: name, count.") var json = false }
-    struct Rename: LabelRename { static let kind = LabelKind.categories; @OptionGroup var catalog: CatalogOptions; @Argument(help: "The category now.") var old: String; @Argument(help: "Its new name (an existing category: merged).") var new: String }
-    struct Delete: LabelDelete { static let kind = LabelKind.categories; @OptionGroup var catalog: CatalogOptions; @Argument(help: "The category to remove from every asset.") var name: String }
+    struct List: LabelList {
+        static let kind = LabelKind.categories
+        @OptionGroup var catalog: CatalogOptions
+        @Flag(help: "One JSON object per line: name, count.") var json = false
+    }
+    struct Rename: LabelRename {
+        static let kind = LabelKind.categories
+        @OptionGroup var catalog: CatalogOptions
+        @OptionGroup var batch: BatchOption
+        @Argument(help: "The category now.") var old: String
+        @Argument(help: "Its new name (an existing category: merged).") var new: String
+    }
+
+    struct Delete: LabelDelete {
+        static let kind = LabelKind.categories
+        @OptionGroup var catalog: CatalogOptions
+        @OptionGroup var batch: BatchOption
+        @Argument(help: "The category to remove from every asset.") var name: String
+    }
 }
 
 protocol LabelList: LabelCommand {
@@ -75,8 +107,19 @@ extension LabelList {
     }
 }
 
+/// How many assets a bulk change writes per transaction.
+struct BatchOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Assets changed per transaction (other writers wait at most one batch).", valueName: "N"))
+    var batchSize: Int = Catalog.annotationBatch
+
+    func validate() throws {
+        guard (1...100_000).contains(batchSize) else { throw ValidationError("--batch-size is 1 to 100000") }
+    }
+}
+
 protocol LabelRename: LabelCommand {
     var catalog: CatalogOptions { get }
+    var batch: BatchOption { get }
     var old: String { get }
     var new: String { get }
 }
@@ -92,7 +135,8 @@ extension LabelRename {
         let store = try await catalog.openExistingCatalog()
         let changed: Int
         do {
-            changed = try store.rename(Self.kind, old, to: new, source: ChangeSource(actor: AnnotateCommand.actor)) { total in
+            changed = try store.rename(Self.kind, old, to: new, source: ChangeSource(actor: AnnotateCommand.actor),
+                                       batchSize: batch.batchSize) { total in
                 Terminal.standardError.write("\(total) asset\(total == 1 ? "" : "s") renamed so far\n")
             }
         } catch {
@@ -106,6 +150,7 @@ extension LabelRename {
 
 protocol LabelDelete: LabelCommand {
     var catalog: CatalogOptions { get }
+    var batch: BatchOption { get }
     var name: String { get }
 }
 
@@ -119,7 +164,8 @@ extension LabelDelete {
         let store = try await catalog.openExistingCatalog()
         let changed: Int
         do {
-            changed = try store.delete(Self.kind, named: name, source: ChangeSource(actor: AnnotateCommand.actor)) { total in
+            changed = try store.delete(Self.kind, named: name, source: ChangeSource(actor: AnnotateCommand.actor),
+                                       batchSize: batch.batchSize) { total in
                 Terminal.standardError.write("\(total) asset\(total == 1 ? "" : "s") done so far\n")
             }
         } catch {

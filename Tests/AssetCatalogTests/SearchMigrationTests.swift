@@ -3,6 +3,8 @@ import AssetPipeline
 import AssetQuery
 import Foundation
 import GRDB
+import Logging
+import PostgresNIO
 import TestSupport
 import Testing
 
@@ -87,5 +89,36 @@ import Testing
             #expect(page.items == ["0d7e7f4e-0000-4000-8000-000000000001"], "\(text)")
         }
         try Self.expectWholeCatalogCounts(second)
+    }
+
+    /// A PostgreSQL catalog from before tags (migrations up to v4): its
+    /// keywords become embedded tags, indexed on connecting.
+    @Test(.enabled(if: CatalogDriver.postgresURL != nil))
+    func aPostgreSQLCatalogFromBeforeTagsHasItsKeywordsAsTags() async throws {
+        let url = try #require(CatalogDriver.postgresURL)
+        let schema = "tags_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        let schemaURL = url + (url.contains("?") ? "&" : "?") + "search_path=\(schema)"
+        let target = try PostgresURL(schemaURL)
+        let logger = Logger(label: "test")
+        let connection = try await PostgresConnection.connect(configuration: target.connectionConfiguration, id: 1, logger: logger)
+        try await PostgresMigrations.apply(Array(PostgresMigrations.catalog.prefix(4)), inSchema: target.schema, on: connection, logger: logger)
+        let id = "0d7e7f4e-0000-4000-8000-000000000001"
+        let json = Self.recordJSON
+        let now = Date()
+        // The row and keywords as the catalog before tags wrote them.
+        _ = try await connection.query("""
+            INSERT INTO asset (id, path, name, status, attempts, record, created_at, updated_at, search_indexed)
+            VALUES (\(id), '/old/Café-at-night.jpg', 'Café-at-night.jpg', 'processed', 1, \(json)::JSONB, \(now), \(now), TRUE)
+            """, logger: logger)
+        _ = try await connection.query("INSERT INTO asset_keyword (asset_id, keyword) VALUES (\(id), 'Paris'), (\(id), 'night')", logger: logger)
+        try await connection.close()
+
+        let database = try await PostgresCatalogDatabase.connect(url: schemaURL)
+        for text in ["tags = night", "tags HAS paris", "text HAS paris"] {
+            #expect(try database.read { try $0.findIDs(try FindRequest(q: text)) }.items == [id], "\(text)")
+        }
+        let record = try #require(try database.read { try $0.asset(id: id) }?.record)
+        #expect(record.tags == [AssetTag(name: "Paris", source: .embedded), AssetTag(name: "night", source: .embedded)])
+        #expect(try database.read { try $0.labelCounts(.tags) }.map { "\($0.name)=\($0.count)" } == ["Paris=1", "night=1"])
     }
 }

@@ -1,0 +1,93 @@
+import AssetCatalog
+import AssetPipeline
+import AssetServer
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import TestSupport
+import Testing
+
+/// Tags and categories over HTTP: writes need the token; what a PATCH,
+/// an annotate, a rename and a delete answer is what the catalog then
+/// holds (read back through the catalog, not the response).
+@Suite struct AnnotationAPITests {
+    static let token: HTTPFields = [.contentType: "application/json", .authorization: "Bearer s3cret-token"]
+
+    static func json(_ body: ByteBuffer) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any])
+    }
+
+    @Test func tagsAndCategoriesThroughEveryRoute() async throws {
+        let fixture = try ServerTests.Fixture()
+        let photo = try #require(fixture.ids["photo"]), video = try #require(fixture.ids["video"])
+        try await fixture.application { $0.tokens = APITokens(["s3cret-token"]) }.test(.router) { client in
+            let patch = ByteBuffer(string: #"{"add_tags": ["beach", "sea"], "add_categories": ["Travel"]}"#)
+            // Without the token: refused, and nothing changes.
+            try await client.execute(uri: "/v1/assets/\(photo)", method: .patch, headers: [.contentType: "application/json"],
+                                     body: patch) { response async throws in
+                #expect(response.status == .unauthorized)
+            }
+            #expect(try fixture.catalog.record(idOrPath: photo)?.categories == nil)
+
+            try await client.execute(uri: "/v1/assets/\(photo)", method: .patch, headers: Self.token, body: patch) { response async throws in
+                #expect(response.status == .ok)
+                #expect(try Self.json(response.body)["categories"] as? [String] == ["Travel"])
+            }
+            let stored = try #require(try fixture.catalog.record(idOrPath: photo))
+            #expect(AssetTag.activeNames(stored.tags) == ["beach", "sea"])
+            #expect(try fixture.catalog.history(idOrPath: photo).last?.actor == "api")
+
+            // A bad name, and an unknown asset.
+            try await client.execute(uri: "/v1/assets/\(photo)", method: .patch, headers: Self.token,
+                                     body: ByteBuffer(string: #"{"add_tags": [""]}"#)) { response async throws in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(uri: "/v1/assets/no-such-id", method: .patch, headers: Self.token, body: patch) { response async throws in
+                #expect(response.status == .notFound)
+            }
+
+            // By query: a dry run counts, the run changes.
+            let query = ByteBuffer(string: #"{"q": "kind = video", "add_tags": ["beach"], "dry_run": true}"#)
+            try await client.execute(uri: "/v1/assets/annotate", method: .post, headers: Self.token, body: query) { response async throws in
+                #expect(response.status == .ok)
+                #expect(try Self.json(response.body)["matched"] as? Int == 1)
+            }
+            #expect(try fixture.catalog.record(idOrPath: video)?.tags == nil)
+            let run = ByteBuffer(string: #"{"q": "kind = video", "add_tags": ["beach"]}"#)
+            try await client.execute(uri: "/v1/assets/annotate", method: .post, headers: Self.token, body: run) { response async throws in
+                #expect(try Self.json(response.body)["changed"] as? Int == 1)
+            }
+            try await client.execute(uri: "/v1/assets/annotate", method: .post, headers: Self.token,
+                                     body: ByteBuffer(string: #"{"q": "width >> 3", "add_tags": ["x"]}"#)) { response async throws in
+                #expect(response.status == .badRequest)
+                let error = try #require(try Self.json(response.body)["error"] as? [String: Any])
+                #expect(error["code"] as? String == "bad_query")
+                #expect(error["position"] as? Int == 7)
+            }
+
+            try await client.execute(uri: "/v1/tags", method: .get) { response async throws in
+                let tags = try #require(try Self.json(response.body)["tags"] as? [[String: Any]])
+                #expect(tags.map { "\($0["name"] ?? "")=\($0["count"] ?? "")" } == ["beach=2", "sea=1"])
+            }
+            // Rename onto an existing tag merges; delete removes.
+            try await client.execute(uri: "/v1/tags/sea", method: .patch, headers: Self.token,
+                                     body: ByteBuffer(string: #"{"name": "beach"}"#)) { response async throws in
+                #expect(try Self.json(response.body)["changed"] as? Int == 1)
+            }
+            #expect(AssetTag.activeNames(try fixture.catalog.record(idOrPath: photo)?.tags) == ["beach"])
+            try await client.execute(uri: "/v1/categories/Travel", method: .delete, headers: Self.token) { response async throws in
+                #expect(response.status == .ok)
+                #expect(try Self.json(response.body)["changed"] as? Int == 1)
+            }
+            #expect(try fixture.catalog.record(idOrPath: photo)?.categories == nil)
+            try await client.execute(uri: "/v1/tags/beach", method: .delete) { response async throws in
+                #expect(response.status == .unauthorized)
+            }
+            try await client.execute(uri: "/v1/assets?q=tags%20%3D%20beach", method: .get) { response async throws in
+                let assets = try #require(try Self.json(response.body)["assets"] as? [[String: Any]])
+                #expect(Set(assets.compactMap { $0["id"] as? String }) == [photo, video])
+            }
+        }
+    }
+}
