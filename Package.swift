@@ -125,7 +125,7 @@ let package = Package(
         ),
         .target(
             name: "AssetFuzz",
-            dependencies: ["AssetEdits", "AssetMedia", "AssetPipeline", "AssetQuery", "AssetQueue", "AssetServer"]
+            dependencies: ["AssetCatalog", "AssetEdits", "AssetMedia", "AssetPipeline", "AssetQuery", "AssetQueue", "AssetServer"]
         ),
         // `fuzz TARGET|all`: runs the fuzz targets in-process (`make fuzz`); with -DLIBFUZZER, a libFuzzer driver.
         .executableTarget(name: "fuzz", dependencies: ["AssetFuzz"]),

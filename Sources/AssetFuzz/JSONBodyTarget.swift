@@ -1,15 +1,19 @@
+import AssetCatalog
 import AssetEdits
 import AssetQueue
 import AssetServer
 import Foundation
 
-/// The JSON bodies of the POST routes, as `AssetServer` decodes them:
-/// `POST /v1/jobs` (`{"kind", "origin", "as", ...}`) and
-/// `POST /v1/assets/{id}/edits` (`{"ops": {"w": 400}, "save_as", ...}`).
+/// The JSON bodies of the write routes, as `AssetServer` decodes them:
+/// `POST /v1/jobs` (`{"kind", "origin", "as", ...}`),
+/// `POST /v1/assets/{id}/edits` (`{"ops": {"w": 400}, "save_as", ...}`) and
+/// the annotation routes (`{"add_tags": [...], "q", "ids", ...}`).
 ///
 /// Properties, for every input:
 /// - decoding either body, and explaining why it does not decode, never traps;
 /// - an explanation names no Swift type (it is shown to clients);
+/// - an annotation's names, when accepted, are trimmed, non-empty, at most
+///   `LabelName.maximumLength` characters and free of control characters;
 /// - the ops of an edit body go through the render parser without a trap,
 ///   and when accepted their canonical form parses back to the same value,
 ///   which is what the edit job stores.
@@ -27,10 +31,18 @@ public struct JSONBodyTarget: FuzzTarget {
                  #"{"bg": "\uff10\uff10\uff10"}"#, #"{"txt": "<span font=\"sans 200\">x</span>"}"#, #"{"w": 1e308}"#,
                  #"{"w": 9223372036854775808}"#, #"{"w": true}"#, #"{"w": null}"#, #"{"s": "x"}"#, #"{"nope": 1}"#, "{}"]),
         ("save_as", [#""/catalog/b.jpg""#]),
-    ] + RenderVocabulary.parameters.map { parameter in
+    ] + JSONBodyTarget.annotationKeys + RenderVocabulary.parameters.map { parameter in
         // Render parameter names as keys too, so that nested `ops` objects get them.
         (parameter.name, JSONBodyTarget.jsonValues(of: parameter.kind))
     })
+
+    /// The annotation routes' keys, with names that must be refused among them.
+    static let annotationKeys: [(String, [String])] = {
+        let names: [String] = [#"["beach"]"#, #"[" sea ", "sea"]"#, #"[""]"#, #"["a\u001b[31m"]"#, #"["\u0000"]"#, "[]", #""beach""#,
+                               "[1]", "null", "[\"" + String(repeating: "x", count: 201) + "\"]", #"["Événements", "😀"]"#]
+        let lists: [(String, [String])] = ["add_tags", "remove_tags", "add_categories", "remove_categories", "ids"].map { ($0, names) }
+        return lists + [("q", [#""kind = image""#, #""width >> 3""#, "null"]), ("dry_run", ["true", "false", "1"])]
+    }()
 
     public init() {}
 
@@ -50,6 +62,7 @@ public struct JSONBodyTarget: FuzzTarget {
             #"{"kind": "refresh", "asset_id": "0f8fad5b", "max_attempts": 3}"#, #"{"kind": "delete", "asset_id": "x"}"#,
             #"{"ops": {"w": 400, "fit": "cover", "dpr": 2.5}, "save_as": "/b.jpg", "on_conflict": "version"}"#,
             #"{"ops": {"rect": "9223372036854775807,0,1,1"}}"#, #"{"ops": {"bg": "０００"}}"#, "{}", "", "null",
+            #"{"add_tags": ["beach", " sea "], "remove_categories": ["Travel"]}"#, #"{"q": "kind = image", "add_tags": ["x"], "dry_run": true}"#,
         ].map { Array($0.utf8) }
     }
 
@@ -77,6 +90,22 @@ public struct JSONBodyTarget: FuzzTarget {
             edit = nil
             try Self.checkExplanation(error.explanation)
         }
+        let change: AnnotationChange?
+        do throws(APIRequestBodies.Refusal) {
+            change = try APIRequestBodies.annotation(body)
+        } catch {
+            change = nil
+            try Self.checkExplanation(error.explanation)
+        }
+        if let change {
+            accepted = true
+            for name in change.addTags + change.removeTags + change.addCategories + change.removeCategories {
+                guard !name.isEmpty, name.count <= LabelName.maximumLength, name == name.trimmingCharacters(in: .whitespacesAndNewlines),
+                      !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                    throw PropertyFailure("the annotation body was accepted with the name \(String(reflecting: name))")
+                }
+            }
+        }
         if let edit {
             accepted = true
             if let parameters = try? RenderParameters(query: edit.operations) {
@@ -88,7 +117,7 @@ public struct JSONBodyTarget: FuzzTarget {
 
     /// Clients see the explanation: no Swift type names, no bodies echoed at length.
     static func checkExplanation(_ explanation: String) throws(PropertyFailure) {
-        for leak in ["Swift.", "AssetAPI", "JobBody", "EditBody", "ParameterValue", "Foundation."] where explanation.contains(leak) {
+        for leak in ["Swift.", "AssetAPI", "JobBody", "EditBody", "AnnotationBody", "ParameterValue", "Foundation."] where explanation.contains(leak) {
             throw PropertyFailure("the 400 explanation names a Swift type: \(explanation)")
         }
         guard explanation.count <= 2000 else {

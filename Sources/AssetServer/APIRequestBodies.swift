@@ -1,7 +1,9 @@
+import AssetCatalog
 import AssetQueue
 import Foundation
 
-/// The JSON bodies of `POST /v1/jobs` and `POST /v1/assets/{id}/edits`,
+/// The JSON bodies of `POST /v1/jobs`, `POST /v1/assets/{id}/edits` and
+/// the annotation routes (`PATCH /v1/assets/{id}`, `POST /v1/assets/annotate`),
 /// decoded with the routes' own body types and decoder, for the fuzz
 /// targets (`AssetFuzz`), which cannot see those internal types.
 package enum APIRequestBodies {
@@ -37,6 +39,17 @@ package enum APIRequestBodies {
         let decoded = try decode(AssetAPI.EditBody.self, body)
         return EditFields(operations: decoded.ops.map { (name: $0.key, value: $0.value.text) }, saveAs: decoded.saveAs,
                           priority: decoded.priority)
+    }
+
+    /// What the annotation routes make of their body: the change, checked
+    /// (a bad name is a refusal with the message a client gets).
+    package static func annotation(_ body: Data) throws(Refusal) -> AnnotationChange {
+        let decoded = try decode(AssetAPI.AnnotationBody.self, body)
+        do {
+            return try decoded.change(required: false)
+        } catch {
+            throw Refusal(explanation: error.message)
+        }
     }
 
     private static func decode<Body: Decodable>(_ type: Body.Type, _ body: Data) throws(Refusal) -> Body {
