@@ -17,13 +17,18 @@ public enum LabelName {
     public static let maximumLength = 200
 
     public static func checked(_ text: String, _ kind: LabelKind) throws(AnnotationError) -> String {
+        try checked(text, what: kind.singular, flag: kind == .tags ? "--tag" : "--category")
+    }
+
+    /// The same rules for another kind of name (`what`, given with `flag`).
+    public static func checked(_ text: String, what: String, flag: String) throws(AnnotationError) -> String {
         let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !name.isEmpty else { throw AnnotationError("a \(kind.singular) name is empty; give one, as --\(kind == .tags ? "tag" : "category") beach") }
+        guard !name.isEmpty else { throw AnnotationError("a \(what) name is empty; give one, as \(flag) beach") }
         guard name.count <= maximumLength else {
-            throw AnnotationError("the \(kind.singular) '\(name.prefix(40))…' is longer than \(maximumLength) characters")
+            throw AnnotationError("the \(what) '\(name.prefix(40))…' is longer than \(maximumLength) characters")
         }
         guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw AnnotationError("the \(kind.singular) \(String(reflecting: name)) holds a control character")
+            throw AnnotationError("the \(what) \(String(reflecting: name)) holds a control character")
         }
         return name
     }
@@ -36,17 +41,28 @@ public struct AnnotationError: Error, Sendable, CustomStringConvertible, Equatab
     public var description: String { message }
 }
 
+/// A custom field's value as a door received it: text from a command
+/// line (`--field rating=5`), read by the field's type; or a JSON value.
+public enum CustomFieldInput: Sendable, Equatable {
+    case text(String)
+    case value(CustomValue)
+}
+
 /// What `annotate` does to each asset: tags and categories to add and to
-/// remove. Names are checked when the change is made, so applying it
-/// cannot fail.
+/// remove, custom fields to set and unset. Names are checked when the
+/// change is made; custom values against the catalog's definitions when it
+/// is applied (`resolved(against:)`), in the transaction that writes them.
 public struct AnnotationChange: Sendable, Equatable {
     public private(set) var addTags: [String]
     public private(set) var removeTags: [String]
     public private(set) var addCategories: [String]
     public private(set) var removeCategories: [String]
+    public private(set) var setFields: [String: CustomFieldInput]
+    public private(set) var unsetFields: [String]
 
     public init(addTags: [String] = [], removeTags: [String] = [],
-                addCategories: [String] = [], removeCategories: [String] = []) throws(AnnotationError) {
+                addCategories: [String] = [], removeCategories: [String] = [],
+                setFields: [String: CustomFieldInput] = [:], unsetFields: [String] = []) throws(AnnotationError) {
         func names(_ texts: [String], _ kind: LabelKind) throws(AnnotationError) -> [String] {
             var seen = Set<String>(), names: [String] = []
             for text in texts {
@@ -65,9 +81,42 @@ public struct AnnotationChange: Sendable, Equatable {
         if let both = self.addCategories.first(where: self.removeCategories.contains) {
             throw AnnotationError("the category '\(both)' is both added and removed; say one")
         }
+        for key in setFields.keys.sorted() + unsetFields { try CustomFieldDefinition.checkKey(key) }
+        if let both = unsetFields.first(where: { setFields[$0] != nil }) {
+            throw AnnotationError("custom.\(both) is both set and unset; say one")
+        }
+        self.setFields = setFields
+        self.unsetFields = Array(Set(unsetFields)).sorted()
     }
 
-    public var isEmpty: Bool { addTags.isEmpty && removeTags.isEmpty && addCategories.isEmpty && removeCategories.isEmpty }
+    public var isEmpty: Bool {
+        addTags.isEmpty && removeTags.isEmpty && addCategories.isEmpty && removeCategories.isEmpty && setFields.isEmpty && unsetFields.isEmpty
+    }
+
+    /// The custom values to set, each checked against its field's
+    /// definition; refused for an unknown field, a value that breaks its
+    /// definition, or unsetting a required field.
+    func resolved(against schema: [String: CustomFieldDefinition]) throws(AnnotationError) -> [String: CustomValue] {
+        func definition(_ key: String) throws(AnnotationError) -> CustomFieldDefinition {
+            guard let definition = schema[key] else {
+                throw AnnotationError("there is no custom field '\(key)'; define it first with `assetpipe fields define \(key) --type TYPE`"
+                                      + (schema.isEmpty ? "" : " (defined: \(schema.keys.sorted().joined(separator: ", ")))"))
+            }
+            return definition
+        }
+        var values: [String: CustomValue] = [:]
+        for (key, input) in setFields.sorted(by: { $0.key < $1.key }) {
+            let field = try definition(key)
+            switch input {
+            case .text(let text): values[key] = try field.parse(text)
+            case .value(let value): values[key] = try field.checked(value)
+            }
+        }
+        for key in unsetFields where try definition(key).required {
+            throw AnnotationError("custom.\(key) is required: every asset has a value; set another instead of unsetting it")
+        }
+        return values
+    }
 
     /// Applies the change to `record`; returns the history detail of what
     /// changed (`tags_added`, `tags_removed`, `categories_added`,
@@ -75,7 +124,7 @@ public struct AnnotationChange: Sendable, Equatable {
     /// Adding a tag the asset has as removed brings it back as a manual
     /// tag; removing a manual tag deletes it, an embedded or AI one is kept
     /// removed with confidence 0.
-    func apply(to record: inout AssetRecord) -> [String: String] {
+    func apply(to record: inout AssetRecord, fields: [String: CustomValue] = [:]) -> [String: String] {
         var tags = record.tags ?? []
         var added: [String] = [], removed: [String] = []
         for name in addTags {
@@ -99,7 +148,17 @@ public struct AnnotationChange: Sendable, Equatable {
         let categoriesRemoved = removeCategories.filter(categories.contains)
         categories.removeAll(where: categoriesRemoved.contains)
         record.categories = categories.isEmpty ? nil : categories
+        var custom = record.custom ?? [:]
+        var set: [String: CustomValue] = [:]
+        for (key, value) in fields where custom[key] != value {
+            custom[key] = value
+            set[key] = value
+        }
+        let unset = unsetFields.filter { custom.removeValue(forKey: $0) != nil }
+        record.custom = custom.isEmpty ? nil : custom
         var detail: [String: String] = [:]
+        detail["custom_set"] = Annotations.object(set)
+        detail["custom_unset"] = Annotations.list(unset)
         detail["tags_added"] = Annotations.list(added)
         detail["tags_removed"] = Annotations.list(removed)
         detail["categories_added"] = Annotations.list(categoriesAdded)
@@ -165,6 +224,14 @@ enum Annotations {
             record.categories = left.isEmpty ? nil : left
         }
         return ["\(kind.rawValue)_removed": list([name]) ?? ""]
+    }
+
+    /// Values as a JSON object, for a history detail; nil for none.
+    static func object(_ values: [String: CustomValue]) -> String? {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard !values.isEmpty, let data = try? encoder.encode(values) else { return nil }
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// Names as a JSON list, for a history detail; nil for none.

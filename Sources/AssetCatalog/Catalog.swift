@@ -117,18 +117,28 @@ public struct CatalogError: Error, Sendable, CustomStringConvertible {
     public let hint: String
     /// The id or path of the asset the operation needed and did not find.
     public var missingAsset: String?
+    /// The request broke a rule (a custom field's definition, a name) and
+    /// was refused; nothing changed. Otherwise the database failed.
+    public var refused: Bool
 
-    public init(operation: String, reason: String, hint: String, missingAsset: String? = nil) {
+    public init(operation: String, reason: String, hint: String, missingAsset: String? = nil, refused: Bool = false) {
         self.operation = operation
         self.reason = reason
         self.hint = hint
         self.missingAsset = missingAsset
+        self.refused = refused
+    }
+
+    /// A refusal: `error` says which rule and value.
+    static func refusal(_ operation: String, _ error: AnnotationError) -> CatalogError {
+        CatalogError(operation: operation, reason: error.message, hint: "nothing was changed; see `assetpipe fields list`", refused: true)
     }
 
     init(operation: String, underlying: any Error, hint: String) {
         self.operation = operation
         reason = (underlying as NSError).localizedDescription
         self.hint = hint
+        refused = false
     }
 
     public var description: String { "cannot \(operation): \(reason); \(hint)" }

@@ -14,13 +14,14 @@ extension Catalog {
                          source: ChangeSource) throws(CatalogError) -> (records: [AssetRecord], changed: Int) {
         try run("annotate \(keys.count == 1 ? keys[0] : "\(keys.count) assets")", hint: writeHint) {
             try database.write { transaction in
+                let fields = try Self.resolve(change, transaction)
                 var records: [AssetRecord] = [], changed = 0
                 for key in keys {
                     guard let stored = try transaction.asset(idOrPath: key) else {
                         throw CatalogError(operation: "annotate \(key)", reason: "there is no asset \(key) in the catalog; nothing was changed",
                                            hint: "check the id or path with `assetpipe find` or `assetpipe show`", missingAsset: key)
                     }
-                    let (record, altered) = try self.annotate(stored, source, transaction) { change.apply(to: &$0) }
+                    let (record, altered) = try self.annotate(stored, source, transaction) { change.apply(to: &$0, fields: fields) }
                     records.append(record)
                     if altered { changed += 1 }
                 }
@@ -42,17 +43,30 @@ extension Catalog {
             let batch = ids[start..<min(ids.count, start + max(1, batchSize))]
             changed += try run("annotate the matches of the query", hint: writeHint) {
                 try database.write { transaction in
+                    let fields = try Self.resolve(change, transaction)
                     var altered = 0
                     for id in batch {
                         // Deleted since it was listed: nothing to change.
                         guard let stored = try transaction.asset(id: id) else { continue }
-                        if try self.annotate(stored, source, transaction, { change.apply(to: &$0) }).changed { altered += 1 }
+                        if try self.annotate(stored, source, transaction, { change.apply(to: &$0, fields: fields) }).changed { altered += 1 }
                     }
                     return altered
                 }
             }
         }
         return (ids.count, changed)
+    }
+
+    /// The change's custom values checked against the definitions as the
+    /// transaction sees them; a refusal otherwise.
+    static func resolve(_ change: AnnotationChange, _ transaction: any CatalogTransaction) throws -> [String: CustomValue] {
+        guard !change.setFields.isEmpty || !change.unsetFields.isEmpty else { return [:] }
+        let schema = Dictionary(try transaction.customFields().map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        do {
+            return try change.resolved(against: schema)
+        } catch {
+            throw CatalogError.refusal("annotate", error)
+        }
     }
 
     /// The ids of every match of `request`, page by page.
@@ -134,7 +148,7 @@ extension Catalog {
     /// Rewrites one asset's record with `mutate`, and when it changed
     /// anything, stores it (same version, attempts and renditions; a new
     /// `updated_at`) with an `annotated` history entry.
-    private func annotate(_ stored: StoredAsset, _ source: ChangeSource, _ transaction: any CatalogTransaction,
+    func annotate(_ stored: StoredAsset, _ source: ChangeSource, _ transaction: any CatalogTransaction,
                           _ mutate: (inout AssetRecord) -> [String: String]) throws -> (record: AssetRecord, changed: Bool) {
         var record = stored.record
         let detail = mutate(&record)

@@ -163,6 +163,9 @@ extension Catalog {
         // reading keeps them, and its keywords become embedded tags.
         final.tags = AssetTag.merging(keywords: record.keywords, into: previous?.record.tags)
         final.categories = previous?.record.categories
+        // A new asset (a placeholder from begin() has never been committed)
+        // gets the custom fields' defaults.
+        final.custom = (previous?.attempts ?? 0) > 0 ? previous?.record.custom : try Self.defaults(transaction)
         let stored = try renditionStore.store(renditions, forAsset: id, version: record.version ?? 1)
         final.renditions = stored.isEmpty ? nil : stored
         // The stored form (milliseconds), so the returned record equals what a read gives back.

@@ -51,6 +51,15 @@ public protocol CatalogTransaction {
     func assetIDs(labelled kind: LabelKind, named name: String, limit: Int) throws -> [String]
     /// Each tag (not removed) or category and how many assets have it, most first, then by name.
     func labelCounts(_ kind: LabelKind) throws -> [(name: String, count: Int)]
+    /// The custom fields' definitions, by key.
+    func customFields() throws -> [CustomFieldDefinition]
+    /// Adds the definition, or replaces the one with its key.
+    func saveCustomField(_ definition: CustomFieldDefinition) throws
+    func deleteCustomField(key: String) throws
+    /// Up to `limit` ids, in id order after `after`, of the assets that
+    /// have a value for the custom field `key` (or, with `present` false,
+    /// that have none).
+    func assetIDs(customKey key: String, present: Bool, after: String?, limit: Int) throws -> [String]
     /// Adds many new assets at once, indexed for search (imports, the search
     /// benchmark): a row whose path is taken is left as it is.
     func insertMany(_ rows: [AssetRow]) throws

@@ -188,7 +188,7 @@ enum CatalogSchema {
                 CREATE INDEX asset_by_position ON asset(gps_lat, gps_lon);
                 """)
         }
-        migrator.registerMigration("v5: tags and categories") { db in
+        migrator.registerMigration("v5: tags, categories and custom fields") { db in
             // `asset_label` holds each asset's tags and categories as rows
             // (a removed tag too, flagged, so renames and deletes find it),
             // counted per name in `asset_facet` by triggers as keywords are.
@@ -198,6 +198,10 @@ enum CatalogSchema {
             // cannot add columns, so its rows are copied into a new table.
             // The keywords of assets already catalogued become their
             // embedded tags, as processing makes them from now on.
+            // `custom_field` holds the definitions of custom fields (JSON);
+            // `asset_custom` each asset's values as rows, a text or a number
+            // (dates in milliseconds, booleans 0 and 1), one per option of
+            // a multi select.
             let textColumns = "name, path, title, description, keywords, make, model, lens"
             try db.execute(sql: """
                 CREATE TABLE asset_event_v5 (
@@ -240,12 +244,26 @@ enum CatalogSchema {
                     WHERE EXISTS (SELECT 1 FROM asset_keyword k WHERE k.asset_id = asset.id);
                 INSERT INTO asset_label (asset_id, kind, name) SELECT asset_id, 'tags', keyword FROM asset_keyword;
 
+                CREATE TABLE custom_field (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    definition TEXT NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE asset_custom (
+                    asset_id TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    text_value TEXT,
+                    number_value REAL
+                );
+                CREATE INDEX asset_custom_by_asset ON asset_custom(asset_id, key);
+                CREATE INDEX asset_custom_by_text ON asset_custom(key, text_value);
+                CREATE INDEX asset_custom_by_number ON asset_custom(key, number_value);
+
                 CREATE VIRTUAL TABLE asset_text_v5 USING fts5(
-                    \(textColumns), tags, categories,
+                    \(textColumns), tags, categories, custom,
                     tokenize = 'unicode61 remove_diacritics 2'
                 );
-                INSERT INTO asset_text_v5 (rowid, \(textColumns), tags, categories)
-                    SELECT rowid, \(textColumns), keywords, '' FROM asset_text;
+                INSERT INTO asset_text_v5 (rowid, \(textColumns), tags, categories, custom)
+                    SELECT rowid, \(textColumns), keywords, '', '' FROM asset_text;
                 DROP TABLE asset_text;
                 ALTER TABLE asset_text_v5 RENAME TO asset_text;
                 """)

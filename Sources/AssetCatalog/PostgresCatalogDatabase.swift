@@ -257,6 +257,37 @@ struct PostgresCatalogTransaction: CatalogTransaction {
             .map { try $0.decode((String, Int).self) }
     }
 
+    func customFields() throws -> [CustomFieldDefinition] {
+        try run("SELECT definition::TEXT FROM custom_field ORDER BY key COLLATE \"C\"").map { try CustomFieldStorage.decode(try $0.decode(String.self)) }
+    }
+
+    func saveCustomField(_ definition: CustomFieldDefinition) throws {
+        let json = try CustomFieldStorage.encode(definition)
+        _ = try run("""
+            INSERT INTO custom_field (key, definition) VALUES (\(definition.key), \(json)::JSONB)
+            ON CONFLICT (key) DO UPDATE SET definition = EXCLUDED.definition
+            """)
+    }
+
+    func deleteCustomField(key: String) throws {
+        _ = try run("DELETE FROM custom_field WHERE key = \(key)")
+    }
+
+    func assetIDs(customKey key: String, present: Bool, after: String?, limit: Int) throws -> [String] {
+        let after = after ?? ""
+        let rows = present
+            ? try run("""
+                SELECT DISTINCT asset_id COLLATE "C" FROM asset_custom WHERE key = \(key) AND asset_id COLLATE "C" > \(after)
+                ORDER BY 1 LIMIT \(limit)
+                """)
+            : try run("""
+                SELECT id FROM asset a WHERE id COLLATE "C" > \(after)
+                AND NOT EXISTS (SELECT 1 FROM asset_custom c WHERE c.asset_id = a.id AND c.key = \(key))
+                ORDER BY id COLLATE "C" LIMIT \(limit)
+                """)
+        return try rows.map { try $0.decode(String.self) }
+    }
+
     func countByStatus() throws -> [AssetRecord.Status: Int] {
         var counts: [AssetRecord.Status: Int] = [:]
         for row in try run("SELECT status, COUNT(*)::BIGINT FROM asset GROUP BY status") {

@@ -301,11 +301,17 @@ package enum PostgresMigrations {
             "CREATE INDEX asset_by_position ON asset (gps_lat, gps_lon)",
         ]),
         // As SQLite's "v5": tags and categories as rows, counted in
-        // `asset_facet`; `annotated` in the history. The keywords of assets
+        // `asset_facet`; custom fields' definitions and values; `annotated`
+        // in the history. The keywords of assets
         // already catalogued become their embedded tags; those assets are
         // indexed again on connect (`search_indexed` false), which writes
         // their tag rows and the words of the keyword search.
-        Migration(identifier: "catalog v5: tags and categories", statements: [
+        Migration(identifier: "catalog v5: tags, categories and custom fields", statements: [
+            "CREATE TABLE custom_field (key TEXT PRIMARY KEY, definition JSONB NOT NULL)",
+            "CREATE TABLE asset_custom (asset_id TEXT NOT NULL, key TEXT NOT NULL, text_value TEXT, number_value DOUBLE PRECISION)",
+            "CREATE INDEX asset_custom_by_asset ON asset_custom (asset_id, key)",
+            "CREATE INDEX asset_custom_by_text ON asset_custom (key, text_value COLLATE \"C\")",
+            "CREATE INDEX asset_custom_by_number ON asset_custom (key, number_value)",
             "ALTER TABLE asset_event DROP CONSTRAINT asset_event_action_check",
             """
             ALTER TABLE asset_event ADD CONSTRAINT asset_event_action_check

@@ -43,7 +43,7 @@ extension PostgresCatalogTransaction {
         try index(try AssetRecord.makeDecoder().decode(AssetRecord.self, from: Data(json.utf8)), atPath: path)
     }
 
-    /// The tag and category rows of these assets, in one statement.
+    /// The tag, category and custom value rows of these assets, in two statements.
     func insertLabels(_ assets: [(id: String, fields: SearchFields)]) throws {
         var ids: [String] = [], kinds: [String] = [], names: [String] = [], removed: [Bool] = []
         func add(_ id: String, _ kind: String, _ name: String, _ isRemoved: Bool) {
@@ -56,10 +56,27 @@ extension PostgresCatalogTransaction {
             for tag in fields.tags { add(id, "tags", tag.name, tag.removed) }
             for category in fields.categories { add(id, "categories", category, false) }
         }
-        guard !ids.isEmpty else { return }
+        if !ids.isEmpty {
+            _ = try run("""
+                INSERT INTO asset_label (asset_id, kind, name, removed)
+                SELECT * FROM unnest(\(ids)::TEXT[], \(kinds)::TEXT[], \(names)::TEXT[], \(removed)::BOOL[]) ON CONFLICT DO NOTHING
+                """)
+        }
+        // Custom values: absent texts and numbers travel as '' and -inf, and become NULL.
+        var customIDs: [String] = [], keys: [String] = [], texts: [String] = [], numbers: [Double] = []
+        for (id, fields) in assets {
+            for value in fields.custom {
+                customIDs.append(id)
+                keys.append(value.key)
+                texts.append(value.text ?? "")
+                numbers.append(value.number ?? -.infinity)
+            }
+        }
+        guard !customIDs.isEmpty else { return }
         _ = try run("""
-            INSERT INTO asset_label (asset_id, kind, name, removed)
-            SELECT * FROM unnest(\(ids)::TEXT[], \(kinds)::TEXT[], \(names)::TEXT[], \(removed)::BOOL[]) ON CONFLICT DO NOTHING
+            INSERT INTO asset_custom (asset_id, key, text_value, number_value)
+            SELECT asset_id, key, NULLIF(text_value, ''), NULLIF(number_value, '-infinity')
+            FROM unnest(\(customIDs)::TEXT[], \(keys)::TEXT[], \(texts)::TEXT[], \(numbers)::FLOAT8[]) AS given(asset_id, key, text_value, number_value)
             """)
     }
 
@@ -67,6 +84,7 @@ extension PostgresCatalogTransaction {
     func removeFromIndex(id: String) throws {
         _ = try run("DELETE FROM asset_keyword WHERE asset_id = \(id)")
         _ = try run("DELETE FROM asset_label WHERE asset_id = \(id)")
+        _ = try run("DELETE FROM asset_custom WHERE asset_id = \(id)")
         _ = try run("DELETE FROM asset_color WHERE asset_id = \(id)")
     }
 

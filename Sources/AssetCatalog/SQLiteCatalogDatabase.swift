@@ -261,6 +261,29 @@ struct SQLiteCatalogTransaction: CatalogTransaction {
                          arguments: [kind.rawValue]).map { ($0["value"], $0["n"]) }
     }
 
+    func customFields() throws -> [CustomFieldDefinition] {
+        try String.fetchAll(db, sql: "SELECT definition FROM custom_field ORDER BY key").map(CustomFieldStorage.decode)
+    }
+
+    func saveCustomField(_ definition: CustomFieldDefinition) throws {
+        try db.execute(sql: "INSERT INTO custom_field (key, definition) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET definition = excluded.definition",
+                       arguments: [definition.key, try CustomFieldStorage.encode(definition)])
+    }
+
+    func deleteCustomField(key: String) throws {
+        try db.execute(sql: "DELETE FROM custom_field WHERE key = ?", arguments: [key])
+    }
+
+    func assetIDs(customKey key: String, present: Bool, after: String?, limit: Int) throws -> [String] {
+        present
+            ? try String.fetchAll(db, sql: "SELECT DISTINCT asset_id FROM asset_custom WHERE key = ? AND asset_id > ? ORDER BY asset_id LIMIT ?",
+                                  arguments: [key, after ?? "", limit])
+            : try String.fetchAll(db, sql: """
+                SELECT id FROM asset a WHERE id > ? AND NOT EXISTS (SELECT 1 FROM asset_custom c WHERE c.asset_id = a.id AND c.key = ?)
+                ORDER BY id LIMIT ?
+                """, arguments: [after ?? "", key, limit])
+    }
+
     func countByStatus() throws -> [AssetRecord.Status: Int] {
         var counts: [AssetRecord.Status: Int] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM asset GROUP BY status") {

@@ -18,7 +18,7 @@ enum SQLiteSearch {
         case v3
 
         var textColumns: [SearchFields.SearchColumn] {
-            self == .current ? SearchFields.SearchColumn.allCases : SearchFields.SearchColumn.allCases.filter { $0 != .tags && $0 != .categories }
+            self == .current ? SearchFields.SearchColumn.allCases : SearchFields.SearchColumn.allCases.filter { ![.tags, .categories, .custom].contains($0) }
         }
     }
 
@@ -49,6 +49,10 @@ enum SQLiteSearch {
             try db.cachedStatement(sql: "INSERT INTO asset_label (asset_id, kind, name) VALUES (?, 'categories', ?)")
                 .execute(arguments: [id, category])
         }
+        for value in fields.custom where tables == .current {
+            try db.cachedStatement(sql: "INSERT INTO asset_custom (asset_id, key, text_value, number_value) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [id, value.key, value.text, value.number])
+        }
         for color in fields.palette {
             try db.cachedStatement(sql: "INSERT INTO asset_color (asset_id, l, a, b, weight) VALUES (?, ?, ?, ?, ?)")
                 .execute(arguments: [id, color.l, color.a, color.b, color.weight])
@@ -73,7 +77,10 @@ enum SQLiteSearch {
 
     private static func removeFromIndex(rowid: Int64, id: String, in db: Database, tables: IndexTables = .current) throws {
         try db.cachedStatement(sql: "DELETE FROM asset_keyword WHERE asset_id = ?").execute(arguments: [id])
-        if tables == .current { try db.cachedStatement(sql: "DELETE FROM asset_label WHERE asset_id = ?").execute(arguments: [id]) }
+        if tables == .current {
+            try db.cachedStatement(sql: "DELETE FROM asset_label WHERE asset_id = ?").execute(arguments: [id])
+            try db.cachedStatement(sql: "DELETE FROM asset_custom WHERE asset_id = ?").execute(arguments: [id])
+        }
         try db.cachedStatement(sql: "DELETE FROM asset_color WHERE asset_id = ?").execute(arguments: [id])
         try db.cachedStatement(sql: "DELETE FROM asset_text WHERE rowid = ?").execute(arguments: [rowid])
     }

@@ -179,6 +179,7 @@ struct SearchCompiler {
     }
 
     private mutating func condition(_ term: QueryTerm) -> String {
+        if let custom = term.custom { return customCondition(custom, term.condition) }
         let field = term.field
         switch term.condition {
         case .has(let words):
@@ -235,6 +236,42 @@ struct SearchCompiler {
             }
             let column = Self.column(field) ?? "NULL"
             return negated ? "(\(column) IS NULL OR \(column) NOT IN (\(list)))" : "(\(column) IS NOT NULL AND \(column) IN (\(list)))"
+        }
+    }
+
+    /// A `custom.KEY` term over the asset's `asset_custom` rows: texts
+    /// (text, textarea, selects) in `text_value`, numbers, dates (as
+    /// milliseconds) and booleans (0, 1) in `number_value`. As for a
+    /// keyword, a term holds when one of the asset's values satisfies it;
+    /// `!=` and `NOT IN` when none does.
+    private mutating func customCondition(_ custom: CustomFieldReference, _ condition: QueryCondition) -> String {
+        let column: String
+        switch custom.type {
+        case .text, .textarea, .singleSelect, .multiSelect: column = "c.text_value"
+        case .number, .date, .boolean: column = "c.number_value"
+        }
+        let key = bind(custom.key)
+        func exists(_ test: String?) -> String {
+            "EXISTS (SELECT 1 FROM asset_custom c WHERE c.asset_id = a.id AND c.key = \(key)" + (test.map { " AND \(column) \($0)" } ?? "") + ")"
+        }
+        func operand(_ value: QueryValue) -> String {
+            switch value {
+            case .string(let text): bind(text)
+            case .number(let number): bind(number)
+            case .boolean(let flag): bind(flag ? 1.0 : 0.0)
+            }
+        }
+        switch condition {
+        case .exists: return exists(nil)
+        case .compare(let op, let value):
+            if op == .notEqual { return "NOT " + exists("= \(operand(value))") }
+            return exists("\(op.rawValue) \(operand(value))")
+        case .oneOf(let values, let negated):
+            let test = exists("IN (\(values.map(operand).joined(separator: ", ")))")
+            return negated ? "NOT " + test : test
+        case .has, .under, .near, .color:
+            // The parser gives custom fields none of these.
+            return dialect == .sqlite ? "0" : "FALSE"
         }
     }
 

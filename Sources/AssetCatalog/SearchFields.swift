@@ -25,13 +25,16 @@ struct SearchFields: Sendable {
     /// removed one is kept for renames and deletes, matched by no query).
     var tags: [(name: String, removed: Bool)]
     var categories: [String]
+    /// Custom values as rows: a text or a number (dates in milliseconds,
+    /// booleans 0 and 1); a multi select gives a row per option.
+    var custom: [(key: String, text: String?, number: Double?)]
     var palette: [(l: Double, a: Double, b: Double, weight: Double)]
     /// Folded words, space-separated, per full-text column.
     var text: [SearchColumn: String]
 
     /// The full-text columns; `text HAS` searches them all.
     enum SearchColumn: String, CaseIterable {
-        case name, path, title, description, keywords, make, model, lens, tags, categories
+        case name, path, title, description, keywords, make, model, lens, tags, categories, custom
     }
 
     /// PostgreSQL's one tsvector holds every column's words as
@@ -49,6 +52,7 @@ struct SearchFields: Sendable {
         case .lens: code = "l"
         case .tags: code = "g"
         case .categories: code = "c"
+        case .custom: code = "u"
         }
         return code + "_" + word
     }
@@ -91,6 +95,17 @@ struct SearchFields: Sendable {
         tags = (record.tags ?? []).filter { !$0.name.isEmpty && tagNames.insert($0.name).inserted }.map { ($0.name, $0.removed) }
         var categoryNames = Set<String>()
         categories = (record.categories ?? []).filter { !$0.isEmpty && categoryNames.insert($0).inserted }
+        custom = (record.custom ?? [:]).sorted { $0.key < $1.key }.flatMap { key, value -> [(key: String, text: String?, number: Double?)] in
+            switch value {
+            case .string(let text):
+                // A date is stored as ISO 8601; its instant is what ranges compare.
+                let instant = Timestamps.parse(text).map { ($0.timeIntervalSince1970 * 1000).rounded() }
+                return [(key, text, instant)]
+            case .number(let number): return number.isFinite ? [(key, nil, number)] : []
+            case .boolean(let flag): return [(key, nil, flag ? 1 : 0)]
+            case .strings(let list): return Array(Set(list)).sorted().map { (key, $0, nil) }
+            }
+        }
         palette = (record.color?.dominant ?? []).compactMap { color in
             guard color.lab.count == 3, color.lab.allSatisfy(\.isFinite), color.weight.isFinite else { return nil }
             return (color.lab[0], color.lab[1], color.lab[2], color.weight)
@@ -109,6 +124,8 @@ struct SearchFields: Sendable {
             .lens: folded([exif?.lens]),
             .tags: folded(tags.filter { !$0.removed }.map(\.name)),
             .categories: folded(categories),
+            // Text values, not dates (whose ISO form is no words to search for).
+            .custom: folded(custom.filter { $0.number == nil }.compactMap(\.text)),
         ]
     }
 }

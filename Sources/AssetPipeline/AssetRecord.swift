@@ -51,6 +51,9 @@ public struct AssetRecord: Codable, Sendable, Equatable {
     public var tags: [AssetTag]?
     /// User-defined categories, in the order they were added.
     public var categories: [String]?
+    /// Values of the catalog's custom fields, by key, each valid for its
+    /// field's definition when it was set.
+    public var custom: [String: CustomValue]?
     /// Videos: what the container and its streams say.
     public var video: VideoInfo?
     /// Audio-only files.
@@ -77,7 +80,7 @@ public struct AssetRecord: Codable, Sendable, Equatable {
         case storedHeight = "stored_height"
         case orientation, pages, color, exif
         case exifRaw = "exif_raw"
-        case xmp, keywords, tags, categories, video, audio, renditions, attempts
+        case xmp, keywords, tags, categories, custom, video, audio, renditions, attempts
         case createdAt = "created_at"
         case updatedAt = "updated_at"
         case processedAt = "processed_at"

@@ -26,12 +26,22 @@ public indirect enum Query: Sendable, Equatable {
 
 /// `FIELD OP VALUE`, its value already checked and converted for the field.
 public struct QueryTerm: Sendable, Equatable {
+    /// For a custom field, `.text`'s place is taken by `custom`.
     public var field: QueryField
     public var condition: QueryCondition
+    /// `custom.KEY`: a user-defined field, when the term names one.
+    public var custom: CustomFieldReference?
 
     public init(_ field: QueryField, _ condition: QueryCondition) {
         self.field = field
         self.condition = condition
+    }
+
+    /// A term on the custom field `reference`.
+    public init(custom reference: CustomFieldReference, _ condition: QueryCondition) {
+        field = .text
+        self.condition = condition
+        custom = reference
     }
 }
 

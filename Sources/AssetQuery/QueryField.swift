@@ -70,8 +70,11 @@ public enum QueryField: String, Sendable, CaseIterable, Codable {
     }
 
     /// The operators this field takes, for the parser and for messages.
-    public var operators: [QueryOperator] {
-        switch valueType {
+    public var operators: [QueryOperator] { Self.operators(of: valueType, hasWords: hasWords) }
+
+    /// The operators values of `type` take (`HAS` when their words are indexed).
+    public static func operators(of type: ValueType, hasWords: Bool) -> [QueryOperator] {
+        switch type {
         case .words: [.has]
         case .string: [.equal, .notEqual, .in, .notIn, .exists] + (hasWords ? [.has] : [])
         case .path: [.equal, .notEqual, .in, .notIn, .has, .exists, .under]
@@ -79,11 +82,14 @@ public enum QueryField: String, Sendable, CaseIterable, Codable {
             [.equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual, .in, .notIn, .exists]
         case .date: [.less, .lessOrEqual, .greater, .greaterOrEqual, .exists]
         case .boolean: [.equal, .notEqual]
-        case .stringList: [.equal, .notEqual, .in, .notIn, .has, .exists]
+        case .stringList: [.equal, .notEqual, .in, .notIn, .exists] + (hasWords ? [.has] : [])
         case .position: [.near, .exists]
         case .palette: [.near, .exists]
         }
     }
+
+    /// How a message names the fields: the built-in ones, and custom ones.
+    public static var listed: String { allCases.map(\.rawValue).joined(separator: ", ") + ", custom.KEY" }
 }
 
 /// A comparison in a term.

@@ -16,10 +16,13 @@ public struct QueryParser {
     private var depth = 0
     private var termCount = 0
     private let now: Date
+    private let customFields: [String: CustomFieldShape]
 
-    /// Parses `text`; relative dates ("7d") count back from `now`.
-    public static func parse(_ text: String, now: Date = Date()) throws(QueryError) -> Query {
-        var parser = QueryParser(tokens: try QueryLexer.tokens(of: text), now: now)
+    /// Parses `text`; relative dates ("7d") count back from `now`;
+    /// `custom.KEY` names one of `customFields` (the catalog's definitions).
+    public static func parse(_ text: String, now: Date = Date(),
+                             customFields: [String: CustomFieldShape] = [:]) throws(QueryError) -> Query {
+        var parser = QueryParser(tokens: try QueryLexer.tokens(of: text), now: now, customFields: customFields)
         guard parser.current.kind != .end else { return .all }
         let query = try parser.orExpression()
         guard parser.current.kind == .end else {
@@ -29,10 +32,14 @@ public struct QueryParser {
         return query
     }
 
-    private init(tokens: [QueryToken], now: Date) {
+    private init(tokens: [QueryToken], now: Date, customFields: [String: CustomFieldShape]) {
         self.tokens = tokens
         self.now = now
+        self.customFields = customFields
     }
+
+    /// The prefix of a custom field's name in a query.
+    public static let customPrefix = "custom."
 
     private var current: QueryToken { tokens[min(index, tokens.count - 1)] }
     private mutating func advance() { index = min(index + 1, tokens.count - 1) }
@@ -107,16 +114,24 @@ public struct QueryParser {
             if let field = QueryField(rawValue: word.lowercased()), isOperator(current) {
                 return try counted(try term(field, at: token.position), at: token.position)
             }
+            if word.lowercased().hasPrefix(Self.customPrefix), isOperator(current) {
+                let key = String(word.dropFirst(Self.customPrefix.count))
+                guard let shape = customFields[key] else {
+                    let known = customFields.keys.sorted().map { Self.customPrefix + $0 }
+                    throw QueryError("no custom field '\(key)'" + (known.isEmpty ? "; none is defined (see `assetpipe fields`)"
+                                                                         : "; defined: \(known.joined(separator: ", "))"),
+                                     position: token.position)
+                }
+                return try counted(try customTerm(key, shape, at: token.position), at: token.position)
+            }
             if token.keyword != nil {
                 throw QueryError("expected a term before '\(word)'", position: token.position)
             }
             if word.contains("."), isOperator(current) {
-                throw QueryError("unknown field '\(word)'; fields: \(QueryField.allCases.map(\.rawValue).joined(separator: ", "))",
-                                 position: token.position)
+                throw QueryError("unknown field '\(word)'; fields: \(QueryField.listed)", position: token.position)
             }
             if isOperator(current) {
-                throw QueryError("unknown field '\(word)'; fields: \(QueryField.allCases.map(\.rawValue).joined(separator: ", "))",
-                                 position: token.position)
+                throw QueryError("unknown field '\(word)'; fields: \(QueryField.listed)", position: token.position)
             }
             // A bare word: keyword search.
             return try counted(QueryTerm(.text, .has(try Self.searchWords(word, at: token.position))), at: token.position)
@@ -143,7 +158,8 @@ public struct QueryParser {
 
     // MARK: - Terms
 
-    private mutating func term(_ field: QueryField, at fieldPosition: Int) throws(QueryError) -> QueryTerm {
+    /// The term's operator, which `name` must take.
+    private mutating func operatorOf(_ name: String, taking operators: [QueryOperator]) throws(QueryError) -> QueryOperator {
         let operatorToken = current
         let op: QueryOperator
         switch operatorToken.kind {
@@ -157,10 +173,52 @@ public struct QueryParser {
             }
         }
         advance()
-        guard field.operators.contains(op) else {
-            throw QueryError("\(field.rawValue) takes \(field.operators.map(\.rawValue).joined(separator: ", ")), not \(op.rawValue)",
+        guard operators.contains(op) else {
+            throw QueryError("\(name) takes \(operators.map(\.rawValue).joined(separator: ", ")), not \(op.rawValue)",
                              position: operatorToken.position)
         }
+        return op
+    }
+
+    private mutating func customTerm(_ key: String, _ shape: CustomFieldShape, at position: Int) throws(QueryError) -> QueryTerm {
+        let reference = CustomFieldReference(key: key, type: shape.type)
+        let name = Self.customPrefix + key
+        let op = try operatorOf(name, taking: shape.type.operators)
+        func value(_ text: String, at position: Int) throws(QueryError) -> QueryValue {
+            if !shape.options.isEmpty, !shape.options.contains(text) {
+                throw QueryError("\(name) is one of \(shape.options.map { "\"\($0)\"" }.joined(separator: ", "))", position: position)
+            }
+            return try self.value(text, type: shape.type.valueType, name: name, at: position)
+        }
+        switch op {
+        case .exists:
+            return QueryTerm(custom: reference, .exists)
+        case .in, .notIn:
+            let open = current
+            guard open.kind == .openBracket else { throw QueryError("IN takes a list: [a, b, c]", position: open.position) }
+            advance()
+            var values: [QueryValue] = []
+            while true {
+                let (text, at) = try rawValue()
+                values.append(try value(text, at: at))
+                guard values.count <= Self.maximumTerms else { throw QueryError("the list has over \(Self.maximumTerms) values", position: at) }
+                if current.kind == .comma {
+                    advance()
+                } else if current.kind == .closeBracket {
+                    advance()
+                    return QueryTerm(custom: reference, .oneOf(values, negated: op == .notIn))
+                } else {
+                    throw QueryError("expected ',' or ']' in the list", position: current.position)
+                }
+            }
+        default:
+            let (text, at) = try rawValue()
+            return QueryTerm(custom: reference, .compare(op, try value(text, at: at)))
+        }
+    }
+
+    private mutating func term(_ field: QueryField, at fieldPosition: Int) throws(QueryError) -> QueryTerm {
+        let op = try operatorOf(field.rawValue, taking: field.operators)
         switch op {
         case .exists:
             return QueryTerm(field, .exists)
@@ -247,13 +305,17 @@ public struct QueryParser {
     // MARK: - Values
 
     private func value(_ text: String, for field: QueryField, at position: Int) throws(QueryError) -> QueryValue {
-        switch field.valueType {
+        try Self.checkEnumerated(text, field, at: position)
+        return try value(text, type: field.valueType, name: field.rawValue, at: position)
+    }
+
+    private func value(_ text: String, type: QueryField.ValueType, name: String, at position: Int) throws(QueryError) -> QueryValue {
+        switch type {
         case .string, .path, .stringList, .words:
-            try Self.checkEnumerated(text, field, at: position)
             return .string(text)
         case .integer, .decimal:
             guard let number = Double(text), number.isFinite else {
-                throw QueryError("\(field.rawValue) takes a number; '\(text)' is not one", position: position)
+                throw QueryError("\(name) takes a number; '\(text)' is not one", position: position)
             }
             return .number(number)
         case .bytes:
@@ -263,7 +325,7 @@ public struct QueryParser {
             return .number(bytes)
         case .date:
             guard let instant = Self.instant(text, now: now) else {
-                throw QueryError("\(field.rawValue) takes a date (\"2024-05-01\", \"2024-05-01T12:00:00Z\") "
+                throw QueryError("\(name) takes a date (\"2024-05-01\", \"2024-05-01T12:00:00Z\") "
                                  + "or a time ago (\"7d\", \"12h\", \"2w\", \"1y\")", position: position)
             }
             return .number(instant)
@@ -271,10 +333,10 @@ public struct QueryParser {
             switch text.lowercased() {
             case "true": return .boolean(true)
             case "false": return .boolean(false)
-            default: throw QueryError("\(field.rawValue) is true or false", position: position)
+            default: throw QueryError("\(name) is true or false", position: position)
             }
         case .position, .palette:
-            throw QueryError("\(field.rawValue) takes NEAR", position: position)
+            throw QueryError("\(name) takes NEAR", position: position)
         }
     }
 

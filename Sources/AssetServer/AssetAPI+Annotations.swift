@@ -15,6 +15,9 @@ extension AssetAPI {
         var removeTags: [String]?
         var addCategories: [String]?
         var removeCategories: [String]?
+        /// Custom field values by key (checked against the definitions), and keys to unset.
+        var setFields: [String: CustomValue]?
+        var unsetFields: [String]?
         /// `annotate` only: the assets, by id or path, or a query.
         var ids: [String]?
         var q: String?
@@ -26,21 +29,25 @@ extension AssetAPI {
             case removeTags = "remove_tags"
             case addCategories = "add_categories"
             case removeCategories = "remove_categories"
+            case setFields = "set_fields"
+            case unsetFields = "unset_fields"
             case dryRun = "dry_run"
         }
 
-        static let shape = #"{"add_tags": ["..."], "remove_tags": [...], "add_categories": [...], "remove_categories": [...]}"#
+        static let shape = #"{"add_tags": ["..."], "remove_tags": [...], "add_categories": [...], "remove_categories": [...], "set_fields": {"rating": 5}, "unset_fields": [...]}"#
 
         func change(required: Bool = true) throws(APIError) -> AnnotationChange {
             let change: AnnotationChange
             do {
                 change = try AnnotationChange(addTags: addTags ?? [], removeTags: removeTags ?? [],
-                                              addCategories: addCategories ?? [], removeCategories: removeCategories ?? [])
+                                              addCategories: addCategories ?? [], removeCategories: removeCategories ?? [],
+                                              setFields: (setFields ?? [:]).mapValues(CustomFieldInput.value), unsetFields: unsetFields ?? [])
             } catch {
                 throw APIError(.badRequest, "invalid_value", error.message)
             }
             if required, change.isEmpty {
-                throw APIError(.badRequest, "invalid_value", "say what to change: add_tags, remove_tags, add_categories or remove_categories")
+                throw APIError(.badRequest, "invalid_value",
+                               "say what to change: add_tags, remove_tags, add_categories, remove_categories, set_fields or unset_fields")
             }
             return change
         }
@@ -141,6 +148,7 @@ extension AssetAPI {
                 throw APIError(.badRequest, "invalid_value", "`ids` names 1 to \(Self.maximumAnnotatedIDs) assets; for more, use `q`", param: "ids")
             }
             if dryRun {
+                try await catalogWrite { try catalog.check(change) }
                 var found = 0
                 for id in ids where try await catalogRead({ try catalog.record(idOrPath: id) }) != nil { found += 1 }
                 return JSONResponse.make(AnnotateResponse(matched: found, changed: 0, dryRun: true))
@@ -148,8 +156,11 @@ extension AssetAPI {
             let (records, changed) = try await catalogWrite { try catalog.annotate(ids, with: change, source: Self.changeSource) }
             return JSONResponse.make(AnnotateResponse(matched: records.count, changed: changed, dryRun: false))
         case (nil, let q?):
-            let request = try Self.findRequest(q: q, sort: nil, limit: FindRequest.maximumLimit, cursor: nil, count: true, facets: [])
+            let shapes = try await catalogRead { try catalog.customFieldShapes() }
+            let request = try Self.findRequest(q: q, sort: nil, limit: FindRequest.maximumLimit, cursor: nil, count: true, facets: [],
+                                               customFields: shapes)
             if dryRun {
+                try await catalogWrite { try catalog.check(change) }
                 let counting = FindRequest.counting(request)
                 let matched = try await catalogRead { try catalog.find(counting).count ?? 0 }
                 return JSONResponse.make(AnnotateResponse(matched: matched, changed: 0, dryRun: true))
@@ -180,12 +191,15 @@ extension AssetAPI {
         }
     }
 
-    /// A catalog write on the blocking pool: an asset that is not there is 404.
+    /// A catalog write on the blocking pool: an asset that is not there is
+    /// 404, a change a definition refuses 400 (nothing changed).
     func catalogWrite<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         do {
             return try await blocking(body)
         } catch let error as CatalogError where error.missingAsset != nil {
             throw APIError.notFound(error.reason)
+        } catch let error as CatalogError where error.refused {
+            throw APIError(.badRequest, "invalid_value", PathRedaction.redacted(error.reason + "; " + error.hint))
         } catch let error as CatalogError {
             logger.error("catalog write failed", metadata: ["error": "\(error)"])
             throw APIError(.serviceUnavailable, "catalog_unavailable", "the catalog could not be changed: \(error.reason)")

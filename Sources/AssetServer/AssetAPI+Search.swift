@@ -30,12 +30,13 @@ extension AssetAPI {
             }
         }
 
-        func findRequest() throws(APIError) -> FindRequest {
-            try AssetAPI.findRequest(q: q, sort: sort, limit: limit, cursor: cursor, count: count ?? false, facets: facets?.names ?? [])
+        func findRequest(customFields: [String: CustomFieldShape]) throws(APIError) -> FindRequest {
+            try AssetAPI.findRequest(q: q, sort: sort, limit: limit, cursor: cursor, count: count ?? false, facets: facets?.names ?? [],
+                                     customFields: customFields)
         }
     }
 
-    static func findRequest(fromQueryOf request: Request) throws(APIError) -> FindRequest {
+    static func findRequest(fromQueryOf request: Request, customFields: [String: CustomFieldShape]) throws(APIError) -> FindRequest {
         let parameters = request.uri.queryParameters
         func text(_ name: String) -> String? { parameters.get(name) }
         var limit: Int?
@@ -54,15 +55,16 @@ extension AssetAPI {
             }
         }
         return try findRequest(q: text("q"), sort: text("sort"), limit: limit, cursor: text("cursor"), count: count,
-                               facets: parameters.getAll("facets").map { String($0) })
+                               facets: parameters.getAll("facets").map { String($0) }, customFields: customFields)
     }
 
-    static func findRequest(q: String?, sort: String?, limit: Int?, cursor: String?, count: Bool, facets: [String]) throws(APIError) -> FindRequest {
+    static func findRequest(q: String?, sort: String?, limit: Int?, cursor: String?, count: Bool, facets: [String],
+                            customFields: [String: CustomFieldShape]) throws(APIError) -> FindRequest {
         if let q, q.utf8.contains(0) {
             throw APIError(.badRequest, "bad_query", "a query holds no NUL character", param: "q")
         }
         do {
-            return try FindRequest(q: q, sort: sort, limit: limit, cursor: cursor, count: count, facets: facets)
+            return try FindRequest(q: q, sort: sort, limit: limit, cursor: cursor, count: count, facets: facets, customFields: customFields)
         } catch {
             var failure = APIError(.badRequest, error.param == "q" ? "bad_query" : "invalid_value", error.message, param: error.param)
             if error.param == "q" { failure.position = error.position }
@@ -95,6 +97,13 @@ extension AssetAPI {
             try container.encodeIfPresent(count, forKey: .count)
             try container.encodeIfPresent(facets, forKey: .facets)
         }
+    }
+
+    /// The custom fields' shapes, for reading `custom.KEY` terms (only when the query names one).
+    func customFieldShapes(for q: String?) async throws -> [String: CustomFieldShape] {
+        guard let q, q.lowercased().contains(QueryParser.customPrefix) else { return [:] }
+        let catalog = self.catalog
+        return try await catalogRead { try catalog.customFieldShapes() }
     }
 
     func search(_ request: FindRequest) async throws -> Response {

@@ -59,7 +59,8 @@ public struct AssetAPI: Sendable {
             await answer {
                 try access.authorizeRead(request)
                 if request.uri.queryParameters.get("path") != nil { return try await assetAtPath(request) }
-                return try await search(try Self.findRequest(fromQueryOf: request))
+                let shapes = try await customFieldShapes(for: request.uri.queryParameters.get("q").map { String($0) })
+                return try await search(try Self.findRequest(fromQueryOf: request, customFields: shapes))
             }
         }
         router.post("/v1/assets/search") { request, _ in
@@ -67,7 +68,7 @@ public struct AssetAPI: Sendable {
                 try access.authorizeSearchBody(request)
                 let body = try await decodeBody(request, as: SearchBody.self,
                                                 shape: #"{"q": "...", "sort": "-created_at", "limit": 50, "cursor": "...", "count": true, "facets": ["format"]}"#)
-                return try await search(try body.findRequest())
+                return try await search(try body.findRequest(customFields: try await customFieldShapes(for: body.q)))
             }
         }
         router.get("/v1/assets/:id") { request, context in
@@ -90,6 +91,7 @@ public struct AssetAPI: Sendable {
             await answer { try await saveEdit(request, assetID: context.parameters.require("id")) }
         }
         addAnnotationRoutes(to: router)
+        addFieldRoutes(to: router)
         router.get("/v1/jobs/:id") { request, context in
             await answer {
                 try access.authorizeRead(request)

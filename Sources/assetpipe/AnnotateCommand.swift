@@ -7,8 +7,13 @@ import Foundation
 struct AnnotateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "annotate",
-        abstract: "Add or remove tags and categories on assets, by id or path, or on every match of a query.",
+        abstract: "Add or remove tags and categories, set or unset custom fields, on assets by id or path or on every match of a query.",
         discussion: """
+            Custom fields must be defined first (`assetpipe fields define`); a value is read by the \
+            field's type (a number, a date as 2024-05-01, true or false, a multi select as a,b) and \
+            checked against its definition: one that breaks it is refused, naming the field, the rule \
+            and the value, and nothing changes.
+
             Tags and categories are the catalog's own: processing again, a refresh or a new version keeps \
             them. The file's keywords (XMP dc:subject, IPTC) are tags too, with source "embedded"; removing \
             one, like removing an AI tag, keeps it greyed out (removed, confidence 0) so that the next \
@@ -23,6 +28,7 @@ struct AnnotateCommand: AsyncParsableCommand {
               assetpipe annotate 3f2a… /photos/cat.jpg --tag cats --category pets
               assetpipe annotate --query 'path : "/shoots/2024" AND exif.make = "Canon"' --tag 2024 --dry-run
               assetpipe annotate --query 'tags = draft' --untag draft --tag final
+              assetpipe annotate 3f2a… --field rating=5 --field shot_on=2024-05-01 --unset reviewer
             """)
 
     @OptionGroup var catalog: CatalogOptions
@@ -45,6 +51,12 @@ struct AnnotateCommand: AsyncParsableCommand {
     @Option(name: .customLong("uncategory"), help: ArgumentHelp("Remove this category. Repeatable.", valueName: "CATEGORY"))
     var removeCategories: [String] = []
 
+    @Option(name: .customLong("field"), help: ArgumentHelp("Set a custom field: KEY=VALUE. Repeatable.", valueName: "KEY=VALUE"))
+    var setFields: [String] = []
+
+    @Option(name: .customLong("unset"), help: ArgumentHelp("Unset a custom field. Repeatable.", valueName: "KEY"))
+    var unsetFields: [String] = []
+
     @OptionGroup var batch: BatchOption
 
     @Flag(help: "With --query: only count the assets that match; change nothing.")
@@ -61,15 +73,22 @@ struct AnnotateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        var fields: [String: CustomFieldInput] = [:]
+        for assignment in setFields {
+            guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
+                throw ValidationError("--field takes KEY=VALUE, as --field rating=5; '\(assignment)' is not")
+            }
+            fields[String(assignment[..<equals])] = .text(String(assignment[assignment.index(after: equals)...]))
+        }
         let change: AnnotationChange
         do {
             change = try AnnotationChange(addTags: addTags, removeTags: removeTags, addCategories: addCategories,
-                                          removeCategories: removeCategories)
+                                          removeCategories: removeCategories, setFields: fields, unsetFields: unsetFields)
         } catch {
             throw ValidationError(error.message)
         }
         if change.isEmpty, !dryRun {
-            throw ValidationError("say what to change: --tag, --untag, --category or --uncategory")
+            throw ValidationError("say what to change: --tag, --untag, --category, --uncategory, --field or --unset")
         }
         let store = try await catalog.openExistingCatalog()
         let source = ChangeSource(actor: Self.actor)
@@ -85,6 +104,9 @@ struct AnnotateCommand: AsyncParsableCommand {
                     Terminal.standardOutput.write("\(changed) of \(records.count) asset\(records.count == 1 ? "" : "s") changed\n")
                 }
             }
+        } catch let error as CatalogError where error.refused {
+            Terminal.standardError.write("assetpipe: \(error.reason); \(error.hint)\n")
+            throw ExitCode(2)
         } catch let error as CatalogError {
             throw FatalError(message: error.description)
         }
@@ -92,13 +114,15 @@ struct AnnotateCommand: AsyncParsableCommand {
 
     private func run(query: String, _ change: AnnotationChange, _ store: Catalog, _ source: ChangeSource) throws {
         let request: FindRequest
+        let customFields = try store.customFieldShapes()
         do {
-            request = try FindRequest(q: query, limit: FindRequest.maximumLimit, count: true)
+            request = try FindRequest(q: query, limit: FindRequest.maximumLimit, count: true, customFields: customFields)
         } catch {
             Terminal.standardError.write("assetpipe: bad --query: \(error.message)\n" + Terminal.printable(error.pointing(into: query)) + "\n")
             throw ExitCode(2)
         }
         if dryRun {
+            try store.check(change)
             let matched = try store.find(FindRequest.counting(request)).count ?? 0
             report(["matched": matched], "\(matched) asset\(matched == 1 ? "" : "s") match; nothing was changed (--dry-run)")
             return

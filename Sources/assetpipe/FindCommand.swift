@@ -17,7 +17,8 @@ struct FindCommand: AsyncParsableCommand {
             accents aside; word* is a prefix) ; EXISTS ; path : "/folder" (the folder and everything under \
             it) ; gps NEAR "LAT,LON 5km" ; color NEAR "#1e88e5" [WITHIN dE] [WEIGHT >= share].
 
-            Fields: \(QueryField.allCases.map(\.rawValue).joined(separator: ", ")).
+            Fields: \(QueryField.listed) (a field of `assetpipe fields list`: =, !=, IN, NOT IN and \
+            EXISTS; numbers and dates also < <= > >=).
             Strings compare exactly (case too); an asset without the field matches != and NOT IN. Sizes \
             take "5mb" (1024-based); dates take "2024-05-01", "2024-05-01T12:00:00Z" or a time ago: "7d", \
             "12h", "2w", "1y". color WITHIN is a CIEDE2000 distance (default 10), kept to the colour's \
@@ -35,6 +36,9 @@ struct FindCommand: AsyncParsableCommand {
               assetpipe find 'size > "5mb" OR duration > 60' --count --facet format
               assetpipe find 'color NEAR "#1e88e5" WITHIN 8 WEIGHT >= 0.2' --sort relevance
               assetpipe find 'gps NEAR "48.8584,2.2945 2km" AND taken_at > "1y"' --json
+              assetpipe find 'tags = beach AND categories IN [Travel, Work] AND custom.rating >= 4'
+              assetpipe find 'custom.shot_on < "2024-01-01" AND custom.status = "approved"'
+
             """)
 
     @OptionGroup var catalog: CatalogOptions
@@ -65,16 +69,19 @@ struct FindCommand: AsyncParsableCommand {
 
     func run() async throws {
         let text = query.joined(separator: " ")
+        let store = try await catalog.openExistingCatalog()
         let request: FindRequest
         do {
-            request = try FindRequest(q: text, sort: sort, limit: limit, cursor: cursor, count: count, facets: facets)
-        } catch {
+            let customFields = try store.customFieldShapes()
+            request = try FindRequest(q: text, sort: sort, limit: limit, cursor: cursor, count: count, facets: facets, customFields: customFields)
+        } catch let error as QueryError {
             var message = "assetpipe: bad \(error.param == "q" ? "query" : "--\(error.param)"): \(error.message)\n"
             if error.param == "q" { message += Terminal.printable(error.pointing(into: text)) + "\n" }
             Terminal.standardError.write(message)
             throw ExitCode(2)
+        } catch {
+            throw FatalError(message: "\(error)")
         }
-        let store = try await catalog.openExistingCatalog()
         let page: FindPage<AssetRecord>
         do {
             page = try store.find(request)

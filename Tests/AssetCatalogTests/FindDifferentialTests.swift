@@ -31,7 +31,8 @@ import Testing
             let pageSize = 100 + random.below(901)
             var found: [String] = [], cursor: String?
             repeat {
-                let request = try FindRequest(q: text, sort: sortText, limit: pageSize, cursor: cursor, count: cursor == nil, now: Self.now)
+                let request = try FindRequest(q: text, sort: sortText, limit: pageSize, cursor: cursor, count: cursor == nil, now: Self.now,
+                                              customFields: Corpus.customShapes)
                 let page = try database.read { try $0.findIDs(request) }
                 if cursor == nil { #expect(page.count == expected.count, "count of \(text)") }
                 found += page.items
@@ -162,6 +163,13 @@ struct Corpus {
     ]
     static let reasons = ["corrupt", "too_short", "unsupported_format", "empty"]
     static let categories = ["Travel", "Product shots", "Événements", "People", "Archive 2019"]
+    /// A custom field of every type, as the catalog's definitions would give them to the query parser.
+    static let customShapes: [String: CustomFieldShape] = [
+        "rating": CustomFieldShape(type: .number), "shot": CustomFieldShape(type: .date),
+        "status": CustomFieldShape(type: .singleSelect, options: ["draft", "approved", "rejected"]),
+        "labels": CustomFieldShape(type: .multiSelect, options: ["red", "green", "blue"]),
+        "note": CustomFieldShape(type: .text), "summary": CustomFieldShape(type: .textarea), "flag": CustomFieldShape(type: .boolean),
+    ]
 
     init(count: Int, random: inout SeededRandom) throws {
         let base = FindDifferentialTests.now.timeIntervalSince1970 - 10 * 365 * 86_400
@@ -228,6 +236,15 @@ struct Corpus {
             if random.chance(0.3) {
                 record["categories"] = Array(Set((0..<(1 + random.below(3))).map { _ in Self.categories[random.below(Self.categories.count)] })).sorted()
             }
+            var custom: [String: Any] = [:]
+            if random.chance(0.5) { custom["rating"] = random.chance(0.7) ? 1 + random.below(5) : Double(random.below(500)) / 100 }
+            if random.chance(0.4) { custom["shot"] = Self.iso(created - Double(random.below(900 * 86_400))) }
+            if random.chance(0.4) { custom["status"] = ["draft", "approved", "rejected"][random.below(3)] }
+            if random.chance(0.3) { custom["labels"] = Array(Set((0..<(1 + random.below(3))).map { _ in ["red", "green", "blue"][random.below(3)] })).sorted() }
+            if random.chance(0.3) { custom["note"] = (0..<(1 + random.below(3))).map { _ in Self.words[random.zipf(Self.words.count)] }.joined(separator: " ") }
+            if random.chance(0.2) { custom["summary"] = "Shot in\n" + Self.words[random.below(Self.words.count)] }
+            if random.chance(0.3) { custom["flag"] = random.chance(0.5) }
+            if !custom.isEmpty { record["custom"] = custom }
             if type.kind == "video", status == "processed" {
                 record["video"] = ["container": type.format, "codec": "h264", "rotation": 0,
                                    "duration": Double(random.below(600_000)) / 1000]
@@ -302,7 +319,7 @@ struct Corpus {
     // MARK: The oracle: the query evaluated over the JSON objects
 
     func oracle(_ text: String, sort: QuerySort) throws -> [String] {
-        let query = try QueryParser.parse(text, now: FindDifferentialTests.now)
+        let query = try QueryParser.parse(text, now: FindDifferentialTests.now, customFields: Self.customShapes)
         let matching = records.filter { matches(query, $0) }
         let ranked = matching.map { (record: $0, key: sortValue(sort, query, $0)) }
         func idFirst(_ left: String, _ right: String) -> Bool {
@@ -462,6 +479,12 @@ struct Corpus {
         let exif = record["exif"] as? [String: Any], xmp = record["xmp"] as? [String: Any]
         let keywords = (record["keywords"] as? [String] ?? []).joined(separator: " ")
         let tags = members(.tags, record).joined(separator: " "), categories = members(.categories, record).joined(separator: " ")
+        // Custom values that are text (not numbers, dates or booleans).
+        let customText = Self.customShapes.filter { [.text, .textarea, .singleSelect, .multiSelect].contains($0.value.type) }.keys.sorted()
+            .flatMap { key -> [String] in
+                let value = (record["custom"] as? [String: Any])?[key]
+                return (value as? [String]) ?? (value as? String).map { [$0] } ?? []
+            }.joined(separator: " ")
         let parts: [Any?]
         switch field {
         case .name: parts = [record["name"]]
@@ -473,7 +496,7 @@ struct Corpus {
         case .exifModel: parts = [exif?["model"]]
         case .exifLens: parts = [exif?["lens"]]
         default: parts = [record["name"], record["path"], xmp?["title"], xmp?["description"], exif?["description"], keywords,
-                          exif?["make"], exif?["model"], exif?["lens"], tags, categories]
+                          exif?["make"], exif?["model"], exif?["lens"], tags, categories, customText]
         }
         return parts.compactMap { $0 as? String }.flatMap(Self.words)
     }
@@ -488,7 +511,49 @@ struct Corpus {
         }
     }
 
+    /// A custom field's values: numbers, dates (milliseconds) and booleans (0, 1) as numbers, the rest as text.
+    func customValues(_ custom: CustomFieldReference, _ record: [String: Any]) -> [SortValue] {
+        let value = (record["custom"] as? [String: Any])?[custom.key]
+        switch custom.type {
+        case .number: return (value as? NSNumber).map { [.number($0.doubleValue)] } ?? []
+        case .boolean: return (value as? Bool).map { [.number($0 ? 1 : 0)] } ?? []
+        case .date: return Self.milliseconds(iso: value as? String).map { [.number($0)] } ?? []
+        case .multiSelect: return (value as? [String] ?? []).map(SortValue.text)
+        case .text, .textarea, .singleSelect: return (value as? String).map { [.text($0)] } ?? []
+        }
+    }
+
+    func matches(_ custom: CustomFieldReference, _ condition: QueryCondition, _ record: [String: Any]) -> Bool {
+        let values = customValues(custom, record)
+        func operand(_ value: QueryValue) -> SortValue {
+            switch value {
+            case .string(let text): .text(text)
+            case .number(let number): .number(number)
+            case .boolean(let flag): .number(flag ? 1 : 0)
+            }
+        }
+        switch condition {
+        case .exists: return !values.isEmpty
+        case .compare(let op, let value):
+            let want = operand(value)
+            switch op {
+            case .notEqual: return !values.contains(want)
+            case .equal: return values.contains(want)
+            case .less: return values.contains { $0 < want }
+            case .lessOrEqual: return values.contains { $0 <= want }
+            case .greater: return values.contains { $0 > want }
+            case .greaterOrEqual: return values.contains { $0 >= want }
+            default: return false
+            }
+        case .oneOf(let operands, let negated):
+            let wanted = Set(operands.map(operand))
+            return negated != values.contains(where: wanted.contains)
+        default: return false
+        }
+    }
+
     func matches(_ term: QueryTerm, _ record: [String: Any]) -> Bool {
+        if let custom = term.custom { return matches(custom, term.condition, record) }
         let field = term.field
         let listed = [QueryField.keywords, .tags, .categories].contains(field)
         let list = members(field, record)
@@ -565,7 +630,31 @@ struct QueryGenerator {
         return (random.chance(0.2) ? "NOT " : "") + "(" + joined + ")"
     }
 
+    /// A `custom.KEY` term of a random field, type and operator.
+    func customTerm(_ random: inout SeededRandom) -> String {
+        let record = corpus.records[random.below(corpus.records.count)]
+        let key = Corpus.customShapes.keys.sorted()[random.below(Corpus.customShapes.count)]
+        let shape = Corpus.customShapes[key] ?? CustomFieldShape(type: .text)
+        let op = shape.type.operators[random.below(shape.type.operators.count)]
+        let value = (record["custom"] as? [String: Any])?[key]
+        func literal() -> String {
+            switch shape.type {
+            case .number: return (value as? NSNumber).map { "\($0)" } ?? String(random.below(6))
+            case .boolean: return random.chance(0.5) ? "true" : "false"
+            case .date: return "\"" + ((value as? String) ?? Corpus.iso(FindDifferentialTests.now.timeIntervalSince1970 - Double(random.below(900 * 86_400)))) + "\""
+            case .singleSelect, .multiSelect: return "\"" + shape.options[random.below(shape.options.count)] + "\""
+            case .text, .textarea: return "\"" + ((value as? String) ?? Corpus.words[random.below(Corpus.words.count)]) + "\""
+            }
+        }
+        switch op {
+        case .exists: return "custom.\(key) EXISTS"
+        case .in, .notIn: return "custom.\(key) \(op.rawValue) [\((0..<(1 + random.below(3))).map { _ in literal() }.joined(separator: ", "))]"
+        default: return "custom.\(key) \(op.rawValue) \(literal())"
+        }
+    }
+
     func term(_ random: inout SeededRandom) -> String {
+        if random.chance(0.12) { return customTerm(&random) }
         let record = corpus.records[random.below(corpus.records.count)]
         let field = QueryField.allCases[random.below(QueryField.allCases.count)]
         let op = field.operators[random.below(field.operators.count)]
