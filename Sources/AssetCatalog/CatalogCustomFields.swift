@@ -51,6 +51,11 @@ extension Catalog {
     public struct FieldChange: Sendable, Equatable {
         public var cleared: Int
         public var filled: Int
+
+        public init(cleared: Int, filled: Int) {
+            self.cleared = cleared
+            self.filled = filled
+        }
     }
 
     /// Replaces a field's definition. Values the new one refuses make the

@@ -57,21 +57,30 @@ import Glibc
         #expect(try Self.found("tags = late", place).isEmpty)
     }
 
-    /// 2,000 assets tagged `old`; `tags rename old new --batch-size 25` is SIGKILLed once
-    /// some batches have committed and before the last; run again, it ends
-    /// with every asset renamed and one rename in each asset's history.
-    @Test(arguments: CatalogBackend.all)
-    func aRenameKilledMidwayFinishesWhenRunAgain(backend: CatalogBackend) async throws {
+    /// 2,000 assets tagged `old` (or with a value for the custom field
+    /// `old`); `tags rename old new` (or `fields rename`) with batches of
+    /// 25 is SIGKILLed once some batches have committed and before the
+    /// last; run again, it ends with every asset renamed, and one rename
+    /// in each asset's history.
+    @Test(arguments: CatalogBackend.all, ["tags", "fields"])
+    func aRenameKilledMidwayFinishesWhenRunAgain(backend: CatalogBackend, command: String) async throws {
         let place = try backend.place("rename-kill")
         let catalog = try await Self.open(place, backend)
         let total = 2_000
+        if command == "fields" {
+            _ = try catalog.defineField(try CustomFieldDefinition(key: "old", type: .number), source: ChangeSource(actor: "test"))
+        }
         let rows = try (0..<total).map { index -> AssetRow in
             var record = AssetRecord(path: "/bulk/\(index).jpg", name: "\(index).jpg")
-            record.id = String(format: "b0000000-0000-4000-8000-%012x", index)
+            record.id = Self.bulkID(index)
             record.status = .processed
             record.version = 1
             record.attempts = 1
-            record.tags = [AssetTag(name: "old", source: index % 2 == 0 ? .manual : .embedded)] + (index % 5 == 0 ? [AssetTag(name: "new", source: .ai)] : [])
+            if command == "tags" {
+                record.tags = [AssetTag(name: "old", source: index % 2 == 0 ? .manual : .embedded)] + (index % 5 == 0 ? [AssetTag(name: "new", source: .ai)] : [])
+            } else {
+                record.custom = ["old": .number(Double(index))]
+            }
             record.createdAt = Date(timeIntervalSince1970: 1_700_000_000 + Double(index))
             record.updatedAt = record.createdAt
             return try AssetRow(record)
@@ -79,11 +88,14 @@ import Glibc
         for start in stride(from: 0, to: total, by: 1_000) {
             try catalog.database.write { try $0.insertMany(Array(rows[start..<min(total, start + 1_000)])) }
         }
-        func count(_ name: String) throws -> Int { try catalog.labels(.tags).first { $0.name == name }?.count ?? 0 }
+        func count(_ name: String) throws -> Int {
+            if command == "tags" { return try catalog.labels(.tags).first { $0.name == name }?.count ?? 0 }
+            return try catalog.database.read { try $0.assetIDs(customKey: name, present: true, after: nil, limit: total + 1) }.count
+        }
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: AssetPipe.binary)
-        process.arguments = ["tags", "rename"] + place.flags + ["old", "new", "--batch-size", "25"]
+        process.arguments = [command, "rename"] + place.flags + ["old", "new", "--batch-size", "25"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -95,18 +107,24 @@ import Glibc
         let left = try count("old")
         #expect(left > 0 && left < total, "the kill came midway: \(left) of \(total) still to rename")
 
-        let again = try AssetPipe.run(["tags", "rename"] + place.flags + ["old", "new"], timeout: 300)
+        let again = try AssetPipe.run([command, "rename"] + place.flags + ["old", "new"], timeout: 300)
         #expect(again.status == 0, "\(again.summary)")
         #expect(try count("old") == 0)
         #expect(try count("new") == total)
         for index in [0, 1, 5, total / 2, total - 1] {
-            let id = String(format: "b0000000-0000-4000-8000-%012x", index)
-            let renames = try catalog.history(idOrPath: id).filter { $0.detail["tags_renamed"] != nil }
+            let renames = try catalog.history(idOrPath: Self.bulkID(index)).filter { $0.detail["\(command == "tags" ? "tags" : "custom")_renamed"] != nil }
             #expect(renames.count == 1, "asset \(index) renamed \(renames.count) times")
-            let tags = try #require(try catalog.record(idOrPath: id)?.tags)
-            #expect(AssetTag.activeNames(tags) == ["new"], "asset \(index): \(tags)")
+            let record = try #require(try catalog.record(idOrPath: Self.bulkID(index)))
+            if command == "tags" {
+                #expect(AssetTag.activeNames(record.tags) == ["new"], "asset \(index): \(record.tags ?? [])")
+            } else {
+                #expect(record.custom == ["new": .number(Double(index))], "asset \(index): \(record.custom ?? [:])")
+            }
         }
+        if command == "fields" { #expect(try catalog.customFields().map(\.key) == ["new"]) }
     }
+
+    static func bulkID(_ index: Int) -> String { String(format: "b0000000-0000-4000-8000-%012x", index) }
 
     static func open(_ place: CatalogPlace, _ backend: CatalogBackend) async throws -> Catalog {
         guard let index = place.flags.firstIndex(of: "--database") else { return try Catalog(dataDirectory: place.directory) }
