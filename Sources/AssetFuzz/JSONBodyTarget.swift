@@ -1,5 +1,6 @@
 import AssetCatalog
 import AssetEdits
+import AssetQuery
 import AssetQueue
 import AssetServer
 import Foundation
@@ -12,6 +13,8 @@ import Foundation
 /// Properties, for every input:
 /// - decoding either body, and explaining why it does not decode, never traps;
 /// - an explanation names no Swift type (it is shown to clients);
+/// - a field definition (`POST /v1/fields`), when accepted, takes its own
+///   default;
 /// - an annotation's names, when accepted, are trimmed, non-empty, at most
 ///   `LabelName.maximumLength` characters and free of control characters;
 /// - the ops of an edit body go through the render parser without a trap,
@@ -41,7 +44,17 @@ public struct JSONBodyTarget: FuzzTarget {
         let names: [String] = [#"["beach"]"#, #"[" sea ", "sea"]"#, #"[""]"#, #"["a\u001b[31m"]"#, #"["\u0000"]"#, "[]", #""beach""#,
                                "[1]", "null", "[\"" + String(repeating: "x", count: 201) + "\"]", #"["Événements", "😀"]"#]
         let lists: [(String, [String])] = ["add_tags", "remove_tags", "add_categories", "remove_categories", "ids"].map { ($0, names) }
-        return lists + [("q", [#""kind = image""#, #""width >> 3""#, "null"]), ("dry_run", ["true", "false", "1"])]
+        let fields: [(String, [String])] = [
+            ("set_fields", [#"{"rating": 5}"#, #"{"shot": "2024-05-01", "colours": ["red", "red"]}"#, #"{"x": null}"#, #"{"": 1}"#,
+                            #"{"flag": true, "n": 1e308}"#, "[]", #"{"a": {"b": 1}}"#]),
+            ("unset_fields", [#"["rating"]"#, #"["bad key!"]"#, "[]", #""rating""#]),
+            ("type", CustomFieldType.allCases.map { "\"\($0.rawValue)\"" } + [#""nope""#]),
+            ("min", ["1", #""2024-01-01""#, "1e309", "null"]), ("max", ["5", #""1999-01-01""#, "-1"]),
+            ("min_length", ["0", "-1", "10001"]), ("max_length", ["1", "0", "1000"]),
+            ("options", [#"["a", "b"]"#, "[]", #"["", "a\u0007"]"#]), ("required", ["true", "false"]),
+            ("default", ["3", #""draft""#, "true", #"["a"]"#]), ("clear_invalid", ["true"]), ("key", [#""rating""#, #""9x""#]),
+        ]
+        return lists + fields + [("q", [#""kind = image""#, #""width >> 3""#, "null"]), ("dry_run", ["true", "false", "1"])]
     }()
 
     public init() {}
@@ -96,6 +109,20 @@ public struct JSONBodyTarget: FuzzTarget {
         } catch {
             change = nil
             try Self.checkExplanation(error.explanation)
+        }
+        let definition: CustomFieldDefinition?
+        do throws(APIRequestBodies.Refusal) {
+            definition = try APIRequestBodies.fieldDefinition(body)
+        } catch {
+            definition = nil
+            try Self.checkExplanation(error.explanation)
+        }
+        if let definition {
+            accepted = true
+            // A definition that was accepted takes its own default back.
+            if let value = definition.defaultValue, (try? definition.checked(value)) != value {
+                throw PropertyFailure("the definition of custom.\(definition.key) was accepted with a default it refuses")
+            }
         }
         if let change {
             accepted = true

@@ -52,6 +52,16 @@ package enum APIRequestBodies {
         }
     }
 
+    /// What `POST /v1/fields` makes of its body: a checked definition.
+    package static func fieldDefinition(_ body: Data) throws(Refusal) -> CustomFieldDefinition {
+        let decoded = try decode(AssetAPI.FieldBody.self, body)
+        do {
+            return try decoded.definition(key: decoded.key ?? "", current: nil)
+        } catch {
+            throw Refusal(explanation: error.message)
+        }
+    }
+
     private static func decode<Body: Decodable>(_ type: Body.Type, _ body: Data) throws(Refusal) -> Body {
         do {
             return try JSONDecoder().decode(Body.self, from: body)
