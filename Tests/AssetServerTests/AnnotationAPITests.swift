@@ -90,4 +90,67 @@ import Testing
             }
         }
     }
+
+    @Test func customFieldsThroughEveryRoute() async throws {
+        let fixture = try ServerTests.Fixture()
+        let photo = try #require(fixture.ids["photo"]), video = try #require(fixture.ids["video"])
+        try await fixture.application { $0.tokens = APITokens(["s3cret-token"]) }.test(.router) { client in
+            let define = ByteBuffer(string: #"{"key": "rating", "type": "number", "min": 1, "max": 5}"#)
+            try await client.execute(uri: "/v1/fields", method: .post, headers: [.contentType: "application/json"], body: define) { response async throws in
+                #expect(response.status == .unauthorized)
+            }
+            try await client.execute(uri: "/v1/fields", method: .post, headers: Self.token, body: define) { response async throws in
+                #expect(response.status == .created)
+            }
+            #expect(try fixture.catalog.customFields().map(\.key) == ["rating"])
+            try await client.execute(uri: "/v1/fields", method: .post, headers: Self.token,
+                                     body: ByteBuffer(string: #"{"key": "9lives", "type": "number"}"#)) { response async throws in
+                #expect(response.status == .badRequest)
+            }
+
+            // A value the definition refuses: 400, nothing changed; a valid one lands.
+            try await client.execute(uri: "/v1/assets/\(photo)", method: .patch, headers: Self.token,
+                                     body: ByteBuffer(string: #"{"set_fields": {"rating": 7}, "add_tags": ["x"]}"#)) { response async throws in
+                #expect(response.status == .badRequest)
+                let error = try #require(try Self.json(response.body)["error"] as? [String: Any])
+                #expect((error["message"] as? String)?.contains("custom.rating is at most 5") == true, "\(error)")
+            }
+            #expect(try fixture.catalog.record(idOrPath: photo)?.tags == nil)
+            for (id, rating) in [(photo, 4), (video, 2)] {
+                try await client.execute(uri: "/v1/assets/\(id)", method: .patch, headers: Self.token,
+                                         body: ByteBuffer(string: #"{"set_fields": {"rating": \#(rating)}}"#)) { response async throws in
+                    #expect(response.status == .ok)
+                }
+            }
+            #expect(try fixture.catalog.record(idOrPath: photo)?.custom == ["rating": .number(4)])
+            try await client.execute(uri: "/v1/assets?q=custom.rating%20%3E%3D%203", method: .get) { response async throws in
+                let assets = try #require(try Self.json(response.body)["assets"] as? [[String: Any]])
+                #expect(assets.compactMap { $0["id"] as? String } == [photo])
+            }
+
+            // A narrower maximum: refused while a value breaks it, then applied clearing it.
+            try await client.execute(uri: "/v1/fields/rating", method: .patch, headers: Self.token,
+                                     body: ByteBuffer(string: #"{"max": 3}"#)) { response async throws in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(uri: "/v1/fields/rating", method: .patch, headers: Self.token,
+                                     body: ByteBuffer(string: #"{"max": 3, "clear_invalid": true}"#)) { response async throws in
+                #expect(response.status == .ok)
+                #expect(try Self.json(response.body)["changed"] as? Int == 1)
+            }
+            #expect(try fixture.catalog.record(idOrPath: photo)?.custom == nil)
+            try await client.execute(uri: "/v1/fields/rating", method: .patch, headers: Self.token,
+                                     body: ByteBuffer(string: #"{"key": "score"}"#)) { response async throws in
+                #expect(response.status == .ok)
+            }
+            #expect(try fixture.catalog.record(idOrPath: video)?.custom == ["score": .number(2)])
+            try await client.execute(uri: "/v1/fields/score", method: .delete, headers: Self.token) { response async throws in
+                #expect(try Self.json(response.body)["changed"] as? Int == 1)
+            }
+            try await client.execute(uri: "/v1/fields", method: .get) { response async throws in
+                #expect((try Self.json(response.body)["fields"] as? [Any])?.isEmpty == true)
+            }
+            #expect(try fixture.catalog.record(idOrPath: video)?.custom == nil)
+        }
+    }
 }
