@@ -5,9 +5,17 @@ import Foundation
 /// what processing reads: tags and categories.
 public enum LabelKind: String, Sendable, CaseIterable {
     case tags, categories
+    /// Membership of static collections.
+    case collections
 
-    /// "tag" or "category", for messages.
-    public var singular: String { self == .tags ? "tag" : "category" }
+    /// "tag", "category" or "collection", for messages.
+    public var singular: String {
+        switch self {
+        case .tags: "tag"
+        case .categories: "category"
+        case .collections: "collection"
+        }
+    }
 }
 
 /// A tag or category name as a user gives it: trimmed; refused when empty,
@@ -17,7 +25,7 @@ public enum LabelName {
     public static let maximumLength = 200
 
     public static func checked(_ text: String, _ kind: LabelKind) throws(AnnotationError) -> String {
-        try checked(text, what: kind.singular, flag: kind == .tags ? "--tag" : "--category")
+        try checked(text, what: kind.singular, flag: kind == .tags ? "--tag" : kind == .categories ? "--category" : "create")
     }
 
     /// The same rules for another kind of name (`what`, given with `flag`).
@@ -59,10 +67,14 @@ public struct AnnotationChange: Sendable, Equatable {
     public private(set) var removeCategories: [String]
     public private(set) var setFields: [String: CustomFieldInput]
     public private(set) var unsetFields: [String]
+    /// Static collections to join and leave (`collections add`, `remove`).
+    public private(set) var addCollections: [String]
+    public private(set) var removeCollections: [String]
 
     public init(addTags: [String] = [], removeTags: [String] = [],
                 addCategories: [String] = [], removeCategories: [String] = [],
-                setFields: [String: CustomFieldInput] = [:], unsetFields: [String] = []) throws(AnnotationError) {
+                setFields: [String: CustomFieldInput] = [:], unsetFields: [String] = [],
+                addCollections: [String] = [], removeCollections: [String] = []) throws(AnnotationError) {
         func names(_ texts: [String], _ kind: LabelKind) throws(AnnotationError) -> [String] {
             var seen = Set<String>(), names: [String] = []
             for text in texts {
@@ -87,10 +99,13 @@ public struct AnnotationChange: Sendable, Equatable {
         }
         self.setFields = setFields
         self.unsetFields = Array(Set(unsetFields)).sorted()
+        self.addCollections = try names(addCollections, .collections)
+        self.removeCollections = try names(removeCollections, .collections)
     }
 
     public var isEmpty: Bool {
         addTags.isEmpty && removeTags.isEmpty && addCategories.isEmpty && removeCategories.isEmpty && setFields.isEmpty && unsetFields.isEmpty
+            && addCollections.isEmpty && removeCollections.isEmpty
     }
 
     /// The custom values to set, each checked against its field's
@@ -148,6 +163,12 @@ public struct AnnotationChange: Sendable, Equatable {
         let categoriesRemoved = removeCategories.filter(categories.contains)
         categories.removeAll(where: categoriesRemoved.contains)
         record.categories = categories.isEmpty ? nil : categories
+        var collections = record.collections ?? []
+        let collectionsAdded = addCollections.filter { !collections.contains($0) }
+        collections += collectionsAdded
+        let collectionsRemoved = removeCollections.filter(collections.contains)
+        collections.removeAll(where: collectionsRemoved.contains)
+        record.collections = collections.isEmpty ? nil : collections
         var custom = record.custom ?? [:]
         var set: [String: CustomValue] = [:]
         for (key, value) in fields where custom[key] != value {
@@ -157,6 +178,8 @@ public struct AnnotationChange: Sendable, Equatable {
         let unset = unsetFields.filter { custom.removeValue(forKey: $0) != nil }
         record.custom = custom.isEmpty ? nil : custom
         var detail: [String: String] = [:]
+        detail["collections_added"] = Annotations.list(collectionsAdded)
+        detail["collections_removed"] = Annotations.list(collectionsRemoved)
         detail["custom_set"] = Annotations.object(set)
         detail["custom_unset"] = Annotations.list(unset)
         detail["tags_added"] = Annotations.list(added)
@@ -197,15 +220,15 @@ enum Annotations {
                 tags.append(AssetTag(name: new, source: .manual))
             }
             record.tags = tags
-        case .categories:
-            var categories = record.categories ?? []
-            guard let index = categories.firstIndex(of: old) else { return [:] }
-            if categories.contains(new) {
-                categories.remove(at: index)
+        case .categories, .collections:
+            var names = (kind == .categories ? record.categories : record.collections) ?? []
+            guard let index = names.firstIndex(of: old) else { return [:] }
+            if names.contains(new) {
+                names.remove(at: index)
             } else {
-                categories[index] = new
+                names[index] = new
             }
-            record.categories = categories
+            if kind == .categories { record.categories = names } else { record.collections = names }
         }
         return ["\(kind.rawValue)_renamed": list([old, new]) ?? ""]
     }
@@ -218,10 +241,10 @@ enum Annotations {
             guard let index = tags.firstIndex(where: { $0.name == name && !$0.removed }) else { return [:] }
             remove(at: index, from: &tags)
             record.tags = tags.isEmpty ? nil : tags
-        case .categories:
-            guard let categories = record.categories, categories.contains(name) else { return [:] }
-            let left = categories.filter { $0 != name }
-            record.categories = left.isEmpty ? nil : left
+        case .categories, .collections:
+            guard let names = kind == .categories ? record.categories : record.collections, names.contains(name) else { return [:] }
+            let left = names.filter { $0 != name }
+            if kind == .categories { record.categories = left.isEmpty ? nil : left } else { record.collections = left.isEmpty ? nil : left }
         }
         return ["\(kind.rawValue)_removed": list([name]) ?? ""]
     }

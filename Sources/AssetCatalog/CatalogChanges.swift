@@ -163,6 +163,7 @@ extension Catalog {
         // reading keeps them, and its keywords become embedded tags.
         final.tags = AssetTag.merging(keywords: record.keywords, into: previous?.record.tags)
         final.categories = previous?.record.categories
+        final.collections = previous?.record.collections
         // A new asset (a placeholder from begin() has never been committed)
         // gets the custom fields' defaults.
         final.custom = (previous?.attempts ?? 0) > 0 ? previous?.record.custom : try Self.defaults(transaction)

@@ -51,6 +51,11 @@ public protocol CatalogTransaction {
     func assetIDs(labelled kind: LabelKind, named name: String, limit: Int) throws -> [String]
     /// Each tag (not removed) or category and how many assets have it, most first, then by name.
     func labelCounts(_ kind: LabelKind) throws -> [(name: String, count: Int)]
+    /// The collections, by name: a smart one's query, nil for a static one.
+    func collections() throws -> [(name: String, query: String?)]
+    /// Adds a collection; false when the name is taken.
+    func insertCollection(name: String, query: String?) throws -> Bool
+    func deleteCollection(name: String) throws
     /// The custom fields' definitions, by key.
     func customFields() throws -> [CustomFieldDefinition]
     /// Adds the definition, or replaces the one with its key.

@@ -188,7 +188,7 @@ enum CatalogSchema {
                 CREATE INDEX asset_by_position ON asset(gps_lat, gps_lon);
                 """)
         }
-        migrator.registerMigration("v5: tags, categories and custom fields") { db in
+        migrator.registerMigration("v5: tags, categories, collections and custom fields") { db in
             // `asset_label` holds each asset's tags and categories as rows
             // (a removed tag too, flagged, so renames and deletes find it),
             // counted per name in `asset_facet` by triggers as keywords are.
@@ -198,6 +198,8 @@ enum CatalogSchema {
             // cannot add columns, so its rows are copied into a new table.
             // The keywords of assets already catalogued become their
             // embedded tags, as processing makes them from now on.
+            // `collection` holds the collections: a smart one's saved
+            // query, none for a static one (whose members are label rows).
             // `custom_field` holds the definitions of custom fields (JSON);
             // `asset_custom` each asset's values as rows, a text or a number
             // (dates in milliseconds, booleans 0 and 1), one per option of
@@ -225,7 +227,7 @@ enum CatalogSchema {
 
                 CREATE TABLE asset_label (
                     asset_id TEXT NOT NULL,
-                    kind TEXT NOT NULL CHECK (kind IN ('tags', 'categories')),
+                    kind TEXT NOT NULL CHECK (kind IN ('tags', 'categories', 'collections')),
                     name TEXT NOT NULL,
                     removed INTEGER NOT NULL DEFAULT 0,
                     PRIMARY KEY (asset_id, kind, name)
@@ -244,6 +246,11 @@ enum CatalogSchema {
                     WHERE EXISTS (SELECT 1 FROM asset_keyword k WHERE k.asset_id = asset.id);
                 INSERT INTO asset_label (asset_id, kind, name) SELECT asset_id, 'tags', keyword FROM asset_keyword;
 
+                CREATE TABLE collection (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    query TEXT,
+                    created_at TEXT NOT NULL
+                ) WITHOUT ROWID;
                 CREATE TABLE custom_field (
                     key TEXT PRIMARY KEY NOT NULL,
                     definition TEXT NOT NULL

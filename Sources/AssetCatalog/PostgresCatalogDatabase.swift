@@ -257,6 +257,19 @@ struct PostgresCatalogTransaction: CatalogTransaction {
             .map { try $0.decode((String, Int).self) }
     }
 
+    func collections() throws -> [(name: String, query: String?)] {
+        try run("SELECT name, query FROM collection ORDER BY name COLLATE \"C\"").map { try $0.decode((String, String?).self) }
+    }
+
+    func insertCollection(name: String, query: String?) throws -> Bool {
+        !(try run("INSERT INTO collection (name, query, created_at) VALUES (\(name), \(query), now()) ON CONFLICT (name) DO NOTHING RETURNING name")
+            .isEmpty)
+    }
+
+    func deleteCollection(name: String) throws {
+        _ = try run("DELETE FROM collection WHERE name = \(name)")
+    }
+
     func customFields() throws -> [CustomFieldDefinition] {
         try run("SELECT definition::TEXT FROM custom_field ORDER BY key COLLATE \"C\"").map { try CustomFieldStorage.decode(try $0.decode(String.self)) }
     }

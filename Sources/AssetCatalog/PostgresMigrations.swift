@@ -301,12 +301,13 @@ package enum PostgresMigrations {
             "CREATE INDEX asset_by_position ON asset (gps_lat, gps_lon)",
         ]),
         // As SQLite's "v5": tags and categories as rows, counted in
-        // `asset_facet`; custom fields' definitions and values; `annotated`
+        // `asset_facet`; collections; custom fields' definitions and values; `annotated`
         // in the history. The keywords of assets
         // already catalogued become their embedded tags; those assets are
         // indexed again on connect (`search_indexed` false), which writes
         // their tag rows and the words of the keyword search.
-        Migration(identifier: "catalog v5: tags, categories and custom fields", statements: [
+        Migration(identifier: "catalog v5: tags, categories, collections and custom fields", statements: [
+            "CREATE TABLE collection (name TEXT PRIMARY KEY, query TEXT, created_at TIMESTAMPTZ NOT NULL)",
             "CREATE TABLE custom_field (key TEXT PRIMARY KEY, definition JSONB NOT NULL)",
             "CREATE TABLE asset_custom (asset_id TEXT NOT NULL, key TEXT NOT NULL, text_value TEXT, number_value DOUBLE PRECISION)",
             "CREATE INDEX asset_custom_by_asset ON asset_custom (asset_id, key)",
@@ -320,7 +321,7 @@ package enum PostgresMigrations {
             """
             CREATE TABLE asset_label (
                 asset_id TEXT NOT NULL,
-                kind TEXT NOT NULL CHECK (kind IN ('tags', 'categories')),
+                kind TEXT NOT NULL CHECK (kind IN ('tags', 'categories', 'collections')),
                 name TEXT NOT NULL,
                 removed BOOLEAN NOT NULL DEFAULT FALSE,
                 PRIMARY KEY (asset_id, kind, name))

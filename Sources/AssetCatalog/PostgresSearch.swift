@@ -55,6 +55,7 @@ extension PostgresCatalogTransaction {
         for (id, fields) in assets {
             for tag in fields.tags { add(id, "tags", tag.name, tag.removed) }
             for category in fields.categories { add(id, "categories", category, false) }
+            for collection in fields.collections { add(id, "collections", collection, false) }
         }
         if !ids.isEmpty {
             _ = try run("""

@@ -261,6 +261,20 @@ struct SQLiteCatalogTransaction: CatalogTransaction {
                          arguments: [kind.rawValue]).map { ($0["value"], $0["n"]) }
     }
 
+    func collections() throws -> [(name: String, query: String?)] {
+        try Row.fetchAll(db, sql: "SELECT name, query FROM collection ORDER BY name").map { ($0["name"], $0["query"]) }
+    }
+
+    func insertCollection(name: String, query: String?) throws -> Bool {
+        try db.execute(sql: "INSERT INTO collection (name, query, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                       arguments: [name, query, Timestamp.format(Date())])
+        return db.changesCount > 0
+    }
+
+    func deleteCollection(name: String) throws {
+        try db.execute(sql: "DELETE FROM collection WHERE name = ?", arguments: [name])
+    }
+
     func customFields() throws -> [CustomFieldDefinition] {
         try String.fetchAll(db, sql: "SELECT definition FROM custom_field ORDER BY key").map(CustomFieldStorage.decode)
     }

@@ -49,6 +49,10 @@ enum SQLiteSearch {
             try db.cachedStatement(sql: "INSERT INTO asset_label (asset_id, kind, name) VALUES (?, 'categories', ?)")
                 .execute(arguments: [id, category])
         }
+        for collection in fields.collections where tables == .current {
+            try db.cachedStatement(sql: "INSERT INTO asset_label (asset_id, kind, name) VALUES (?, 'collections', ?)")
+                .execute(arguments: [id, collection])
+        }
         for value in fields.custom where tables == .current {
             try db.cachedStatement(sql: "INSERT INTO asset_custom (asset_id, key, text_value, number_value) VALUES (?, ?, ?, ?)")
                 .execute(arguments: [id, value.key, value.text, value.number])

@@ -91,7 +91,7 @@ struct SearchCompiler {
         case .exifFNumber: "a.exif_f_number"
         case .exifFocalLength: "a.exif_focal_length"
         case .gps: "a.gps_lat"
-        case .text, .keywords, .tags, .categories, .color, .edited: nil
+        case .text, .keywords, .tags, .categories, .collection, .color, .edited: nil
         }
     }
 
@@ -108,6 +108,7 @@ struct SearchCompiler {
             case .keywords: Members(table: "asset_keyword", value: "keyword", scope: "")
             case .tags: Members(table: "asset_label", value: "name", scope: " AND k.kind = 'tags' AND NOT k.removed")
             case .categories: Members(table: "asset_label", value: "name", scope: " AND k.kind = 'categories'")
+            case .collection: Members(table: "asset_label", value: "name", scope: " AND k.kind = 'collections'")
             default: nil
             }
         }
@@ -466,7 +467,7 @@ struct SearchCompiler {
         case .orientation: "a.orientation"
         case .animated: "a.animated"
         case .edited: editedExpression
-        case .keywords, .tags, .categories: "NULL"
+        case .keywords, .tags, .categories, .collections: "NULL"
         }
     }
 
@@ -481,7 +482,7 @@ struct SearchCompiler {
                 ORDER BY n DESC, \(order) LIMIT \(limit)
                 """
         }
-        if let field = QueryField(rawValue: facet.rawValue), let members = Members.of(field) {
+        if let field = facet == .collections ? .collection : QueryField(rawValue: facet.rawValue), let members = Members.of(field) {
             return """
                 SELECT k.\(members.value) AS value, COUNT(*) AS n FROM \(members.table) k JOIN asset a ON a.id = k.asset_id\(members.scope)
                 WHERE \(filter) GROUP BY k.\(members.value) ORDER BY n DESC, \(bytewise("k.\(members.value)")) LIMIT \(limit)

@@ -25,6 +25,8 @@ struct SearchFields: Sendable {
     /// removed one is kept for renames and deletes, matched by no query).
     var tags: [(name: String, removed: Bool)]
     var categories: [String]
+    /// The static collections it is in.
+    var collections: [String]
     /// Custom values as rows: a text or a number (dates in milliseconds,
     /// booleans 0 and 1); a multi select gives a row per option.
     var custom: [(key: String, text: String?, number: Double?)]
@@ -95,6 +97,8 @@ struct SearchFields: Sendable {
         tags = (record.tags ?? []).filter { !$0.name.isEmpty && tagNames.insert($0.name).inserted }.map { ($0.name, $0.removed) }
         var categoryNames = Set<String>()
         categories = (record.categories ?? []).filter { !$0.isEmpty && categoryNames.insert($0).inserted }
+        var collectionNames = Set<String>()
+        collections = (record.collections ?? []).filter { !$0.isEmpty && collectionNames.insert($0).inserted }
         custom = (record.custom ?? [:]).sorted { $0.key < $1.key }.flatMap { key, value -> [(key: String, text: String?, number: Double?)] in
             switch value {
             case .string(let text):

@@ -51,6 +51,9 @@ public struct AssetRecord: Codable, Sendable, Equatable {
     public var tags: [AssetTag]?
     /// User-defined categories, in the order they were added.
     public var categories: [String]?
+    /// The static collections the asset is in (a smart collection is a
+    /// saved query, so its members are not listed).
+    public var collections: [String]?
     /// Values of the catalog's custom fields, by key, each valid for its
     /// field's definition when it was set.
     public var custom: [String: CustomValue]?
@@ -80,7 +83,7 @@ public struct AssetRecord: Codable, Sendable, Equatable {
         case storedHeight = "stored_height"
         case orientation, pages, color, exif
         case exifRaw = "exif_raw"
-        case xmp, keywords, tags, categories, custom, video, audio, renditions, attempts
+        case xmp, keywords, tags, categories, collections, custom, video, audio, renditions, attempts
         case createdAt = "created_at"
         case updatedAt = "updated_at"
         case processedAt = "processed_at"

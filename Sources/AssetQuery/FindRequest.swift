@@ -21,11 +21,13 @@ public struct FindRequest: Sendable, Equatable {
     /// From the parts as the doors receive them, each checked: `q` parsed,
     /// `sort` known (and `relevance` only with HAS or color), `limit` 1…1000,
     /// `cursor` one this query and sort made, `facets` known fields;
-    /// `custom.KEY` terms name one of `customFields`.
+    /// `custom.KEY` terms name one of `customFields`, `collection` one of
+    /// `collections` (the catalog's definitions; `QueryParser.parse`).
     public init(q: String?, sort: String? = nil, limit: Int? = nil, cursor: String? = nil, count: Bool = false,
-                facets: [String] = [], now: Date = Date(), customFields: [String: CustomFieldShape] = [:]) throws(QueryError) {
+                facets: [String] = [], now: Date = Date(), customFields: [String: CustomFieldShape] = [:],
+                collections: [String: String?] = [:]) throws(QueryError) {
         let text = q ?? ""
-        query = try QueryParser.parse(text, now: now, customFields: customFields)
+        query = try QueryParser.parse(text, now: now, customFields: customFields, collections: collections)
         self.sort = try sort.map { (name: String) throws(QueryError) in try QuerySort(parsing: name) } ?? .default
         if self.sort.key == .relevance, !query.terms.contains(where: { $0.condition.ranks }) {
             throw QueryError("sort relevance needs a HAS or color NEAR term to rank by", position: 0, param: "sort")

@@ -20,6 +20,9 @@ public enum QueryField: String, Sendable, CaseIterable, Codable {
     /// The asset's tags that are not removed (manual, embedded and AI alike).
     case tags
     case categories
+    /// A collection the asset is in: a static one's members, or a smart
+    /// one's saved query (read in its place when the query is parsed).
+    case collection
 
     /// What a field's values are, which decides the operators it takes.
     public enum ValueType: Sendable, Equatable {
@@ -54,7 +57,7 @@ public enum QueryField: String, Sendable, CaseIterable, Codable {
         case .size: .bytes
         case .createdAt, .updatedAt, .takenAt: .date
         case .animated, .edited: .boolean
-        case .keywords, .tags, .categories: .stringList
+        case .keywords, .tags, .categories, .collection: .stringList
         case .gps: .position
         case .color: .palette
         }
@@ -129,4 +132,6 @@ public enum FacetField: String, Sendable, CaseIterable, Codable {
     case exifModel = "exif.model"
     case exifLens = "exif.lens"
     case keywords, orientation, animated, edited, tags, categories
+    /// Static collections (a smart one's members are its query's matches).
+    case collections
 }

@@ -17,12 +17,25 @@ public struct QueryParser {
     private var termCount = 0
     private let now: Date
     private let customFields: [String: CustomFieldShape]
+    private let collections: [String: String?]
+    /// The smart collections being read, innermost last: one that names
+    /// itself, directly or not, is refused rather than read forever.
+    private let reading: [String]
 
     /// Parses `text`; relative dates ("7d") count back from `now`;
-    /// `custom.KEY` names one of `customFields` (the catalog's definitions).
-    public static func parse(_ text: String, now: Date = Date(),
-                             customFields: [String: CustomFieldShape] = [:]) throws(QueryError) -> Query {
-        var parser = QueryParser(tokens: try QueryLexer.tokens(of: text), now: now, customFields: customFields)
+    /// `custom.KEY` names one of `customFields`, and `collection` one of
+    /// `collections` (a smart one's saved query text; nil for a static one).
+    /// `savedAs` names the smart collection `text` is the query of, when it
+    /// is one: a query that reaches its own collection is refused.
+    public static func parse(_ text: String, now: Date = Date(), customFields: [String: CustomFieldShape] = [:],
+                             collections: [String: String?] = [:], savedAs: String? = nil) throws(QueryError) -> Query {
+        try parse(text, now: now, customFields: customFields, collections: collections, reading: savedAs.map { [$0] } ?? [])
+    }
+
+    private static func parse(_ text: String, now: Date, customFields: [String: CustomFieldShape], collections: [String: String?],
+                              reading: [String]) throws(QueryError) -> Query {
+        var parser = QueryParser(tokens: try QueryLexer.tokens(of: text), now: now, customFields: customFields,
+                                 collections: collections, reading: reading)
         guard parser.current.kind != .end else { return .all }
         let query = try parser.orExpression()
         guard parser.current.kind == .end else {
@@ -32,10 +45,13 @@ public struct QueryParser {
         return query
     }
 
-    private init(tokens: [QueryToken], now: Date, customFields: [String: CustomFieldShape]) {
+    private init(tokens: [QueryToken], now: Date, customFields: [String: CustomFieldShape], collections: [String: String?],
+                 reading: [String]) {
         self.tokens = tokens
         self.now = now
         self.customFields = customFields
+        self.collections = collections
+        self.reading = reading
     }
 
     /// The prefix of a custom field's name in a query.
@@ -111,6 +127,9 @@ public struct QueryParser {
             return try counted(QueryTerm(.text, .has(try Self.searchWords(words, at: token.position))), at: token.position)
         case .word(let word):
             advance()
+            if word.lowercased() == QueryField.collection.rawValue, isOperator(current) {
+                return try collectionTerm(at: token.position)
+            }
             if let field = QueryField(rawValue: word.lowercased()), isOperator(current) {
                 return try counted(try term(field, at: token.position), at: token.position)
             }
@@ -215,6 +234,65 @@ public struct QueryParser {
             let (text, at) = try rawValue()
             return QueryTerm(custom: reference, .compare(op, try value(text, at: at)))
         }
+    }
+
+    /// `collection = NAME`, `IN [..]`, their negations and `EXISTS`: a
+    /// static collection stays a term (its members); a smart one becomes
+    /// its saved query, parsed here with the same definitions.
+    private mutating func collectionTerm(at position: Int) throws(QueryError) -> Query {
+        let op = try operatorOf(QueryField.collection.rawValue, taking: QueryField.collection.operators)
+        if op == .exists { return try counted(QueryTerm(.collection, .exists), at: position) }
+        var names: [(String, Int)] = []
+        if op == .in || op == .notIn {
+            let open = current
+            guard open.kind == .openBracket else { throw QueryError("IN takes a list: [a, b, c]", position: open.position) }
+            advance()
+            while true {
+                names.append(try rawValue())
+                guard names.count <= Self.maximumTerms else { throw QueryError("the list has over \(Self.maximumTerms) values", position: current.position) }
+                if current.kind == .comma {
+                    advance()
+                } else if current.kind == .closeBracket {
+                    advance()
+                    break
+                } else {
+                    throw QueryError("expected ',' or ']' in the list", position: current.position)
+                }
+            }
+        } else {
+            names.append(try rawValue())
+        }
+        var parts: [Query] = []
+        for (name, at) in names {
+            guard let saved = collections[name] else {
+                throw QueryError("no collection '\(name)'" + (collections.isEmpty ? "; none is made (see `assetpipe collections`)"
+                                                              : "; collections: \(collections.keys.sorted().joined(separator: ", "))"),
+                                 position: at)
+            }
+            guard let text = saved else {
+                parts.append(try counted(QueryTerm(.collection, .compare(.equal, .string(name))), at: at))
+                continue
+            }
+            guard !reading.contains(name) else {
+                throw QueryError("the smart collection '\(name)' names itself (through \(reading.joined(separator: " → ")))", position: at)
+            }
+            guard reading.count < 8 else { throw QueryError("smart collections nest deeper than 8 levels here", position: at) }
+            let inlined: Query
+            do throws(QueryError) {
+                inlined = try Self.parse(text, now: now, customFields: customFields, collections: collections, reading: reading + [name])
+            } catch {
+                throw QueryError("the smart collection '\(name)' has a query that no longer parses (\(error.message)); change it",
+                                 position: at)
+            }
+            // Its terms count as this query's: a nested parse bounds its own, this bounds the sum.
+            termCount += inlined.terms.count
+            guard termCount <= Self.maximumTerms else {
+                throw QueryError("the query, with its smart collections read in, has over \(Self.maximumTerms) terms", position: at)
+            }
+            parts.append(inlined)
+        }
+        let union = parts.count == 1 ? parts[0] : .or(parts)
+        return op == .notEqual || op == .notIn ? .not(union) : union
     }
 
     private mutating func term(_ field: QueryField, at fieldPosition: Int) throws(QueryError) -> QueryTerm {

@@ -77,7 +77,7 @@ extension AssetAPI {
                 return try await annotate(body)
             }
         }
-        for kind in LabelKind.allCases {
+        for kind in [LabelKind.tags, .categories] {
             router.get("/v1/\(kind.rawValue)") { request, _ in
                 await answer {
                     try access.authorizeRead(request)
@@ -156,9 +156,8 @@ extension AssetAPI {
             let (records, changed) = try await catalogWrite { try catalog.annotate(ids, with: change, source: Self.changeSource) }
             return JSONResponse.make(AnnotateResponse(matched: records.count, changed: changed, dryRun: false))
         case (nil, let q?):
-            let shapes = try await catalogRead { try catalog.customFieldShapes() }
             let request = try Self.findRequest(q: q, sort: nil, limit: FindRequest.maximumLimit, cursor: nil, count: true, facets: [],
-                                               customFields: shapes)
+                                               definitions: try await definitions(for: q))
             if dryRun {
                 try await catalogWrite { try catalog.check(change) }
                 let counting = FindRequest.counting(request)

@@ -30,13 +30,13 @@ extension AssetAPI {
             }
         }
 
-        func findRequest(customFields: [String: CustomFieldShape]) throws(APIError) -> FindRequest {
+        func findRequest(_ definitions: QueryDefinitions) throws(APIError) -> FindRequest {
             try AssetAPI.findRequest(q: q, sort: sort, limit: limit, cursor: cursor, count: count ?? false, facets: facets?.names ?? [],
-                                     customFields: customFields)
+                                     definitions: definitions)
         }
     }
 
-    static func findRequest(fromQueryOf request: Request, customFields: [String: CustomFieldShape]) throws(APIError) -> FindRequest {
+    static func findRequest(fromQueryOf request: Request, definitions: QueryDefinitions) throws(APIError) -> FindRequest {
         let parameters = request.uri.queryParameters
         func text(_ name: String) -> String? { parameters.get(name) }
         var limit: Int?
@@ -55,16 +55,17 @@ extension AssetAPI {
             }
         }
         return try findRequest(q: text("q"), sort: text("sort"), limit: limit, cursor: text("cursor"), count: count,
-                               facets: parameters.getAll("facets").map { String($0) }, customFields: customFields)
+                               facets: parameters.getAll("facets").map { String($0) }, definitions: definitions)
     }
 
     static func findRequest(q: String?, sort: String?, limit: Int?, cursor: String?, count: Bool, facets: [String],
-                            customFields: [String: CustomFieldShape]) throws(APIError) -> FindRequest {
+                            definitions: QueryDefinitions) throws(APIError) -> FindRequest {
         if let q, q.utf8.contains(0) {
             throw APIError(.badRequest, "bad_query", "a query holds no NUL character", param: "q")
         }
         do {
-            return try FindRequest(q: q, sort: sort, limit: limit, cursor: cursor, count: count, facets: facets, customFields: customFields)
+            return try FindRequest(q: q, sort: sort, limit: limit, cursor: cursor, count: count, facets: facets,
+                                   customFields: definitions.customFields, collections: definitions.collections)
         } catch {
             var failure = APIError(.badRequest, error.param == "q" ? "bad_query" : "invalid_value", error.message, param: error.param)
             if error.param == "q" { failure.position = error.position }
@@ -99,11 +100,21 @@ extension AssetAPI {
         }
     }
 
-    /// The custom fields' shapes, for reading `custom.KEY` terms (only when the query names one).
-    func customFieldShapes(for q: String?) async throws -> [String: CustomFieldShape] {
-        guard let q, q.lowercased().contains(QueryParser.customPrefix) else { return [:] }
+    /// What a query may name that the catalog defines: custom fields and
+    /// collections (read only when the query names one of them).
+    struct QueryDefinitions: Sendable {
+        var customFields: [String: CustomFieldShape] = [:]
+        var collections: [String: String?] = [:]
+    }
+
+    func definitions(for q: String?) async throws -> QueryDefinitions {
+        guard let q else { return QueryDefinitions() }
+        let lower = q.lowercased()
         let catalog = self.catalog
-        return try await catalogRead { try catalog.customFieldShapes() }
+        var definitions = QueryDefinitions()
+        if lower.contains(QueryParser.customPrefix) { definitions.customFields = try await catalogRead { try catalog.customFieldShapes() } }
+        if lower.contains(QueryField.collection.rawValue) { definitions.collections = try await catalogRead { try catalog.collectionQueries() } }
+        return definitions
     }
 
     func search(_ request: FindRequest) async throws -> Response {

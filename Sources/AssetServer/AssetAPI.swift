@@ -59,8 +59,8 @@ public struct AssetAPI: Sendable {
             await answer {
                 try access.authorizeRead(request)
                 if request.uri.queryParameters.get("path") != nil { return try await assetAtPath(request) }
-                let shapes = try await customFieldShapes(for: request.uri.queryParameters.get("q").map { String($0) })
-                return try await search(try Self.findRequest(fromQueryOf: request, customFields: shapes))
+                let definitions = try await definitions(for: request.uri.queryParameters.get("q").map { String($0) })
+                return try await search(try Self.findRequest(fromQueryOf: request, definitions: definitions))
             }
         }
         router.post("/v1/assets/search") { request, _ in
@@ -68,7 +68,7 @@ public struct AssetAPI: Sendable {
                 try access.authorizeSearchBody(request)
                 let body = try await decodeBody(request, as: SearchBody.self,
                                                 shape: #"{"q": "...", "sort": "-created_at", "limit": 50, "cursor": "...", "count": true, "facets": ["format"]}"#)
-                return try await search(try body.findRequest(customFields: try await customFieldShapes(for: body.q)))
+                return try await search(try body.findRequest(try await definitions(for: body.q)))
             }
         }
         router.get("/v1/assets/:id") { request, context in
@@ -92,6 +92,7 @@ public struct AssetAPI: Sendable {
         }
         addAnnotationRoutes(to: router)
         addFieldRoutes(to: router)
+        addCollectionRoutes(to: router)
         router.get("/v1/jobs/:id") { request, context in
             await answer {
                 try access.authorizeRead(request)

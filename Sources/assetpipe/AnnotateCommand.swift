@@ -114,9 +114,9 @@ struct AnnotateCommand: AsyncParsableCommand {
 
     private func run(query: String, _ change: AnnotationChange, _ store: Catalog, _ source: ChangeSource) throws {
         let request: FindRequest
-        let customFields = try store.customFieldShapes()
+        let customFields = try store.customFieldShapes(), collections = try store.collectionQueries()
         do {
-            request = try FindRequest(q: query, limit: FindRequest.maximumLimit, count: true, customFields: customFields)
+            request = try FindRequest(q: query, limit: FindRequest.maximumLimit, count: true, customFields: customFields, collections: collections)
         } catch {
             Terminal.standardError.write("assetpipe: bad --query: \(error.message)\n" + Terminal.printable(error.pointing(into: query)) + "\n")
             throw ExitCode(2)

@@ -27,7 +27,7 @@ struct AssetPipeCommand: AsyncParsableCommand {
             """,
         version: "assetpipe 0.1.0 (" + MediaLibraries.versions.map { "\($0.name) \($0.version)" }.joined(separator: ", ") + ")",
         subcommands: [ProcessCommand.self, ShowCommand.self, FindCommand.self, AnnotateCommand.self, TagsCommand.self,
-                      CategoriesCommand.self, FieldsCommand.self, EnqueueCommand.self, WorkCommand.self,
+                      CategoriesCommand.self, FieldsCommand.self, CollectionsCommand.self, EnqueueCommand.self, WorkCommand.self,
                       JobsCommand.self, HistoryCommand.self, ServeCommand.self, SignCommand.self])
 
     /// Runs the command line with the exit statuses the README promises:

@@ -36,6 +36,7 @@ struct FindCommand: AsyncParsableCommand {
               assetpipe find 'size > "5mb" OR duration > 60' --count --facet format
               assetpipe find 'color NEAR "#1e88e5" WITHIN 8 WEIGHT >= 0.2' --sort relevance
               assetpipe find 'gps NEAR "48.8584,2.2945 2km" AND taken_at > "1y"' --json
+              assetpipe find 'collection = "Best of 2024" AND NOT tags = draft'
               assetpipe find 'tags = beach AND categories IN [Travel, Work] AND custom.rating >= 4'
               assetpipe find 'custom.shot_on < "2024-01-01" AND custom.status = "approved"'
 
@@ -72,8 +73,9 @@ struct FindCommand: AsyncParsableCommand {
         let store = try await catalog.openExistingCatalog()
         let request: FindRequest
         do {
-            let customFields = try store.customFieldShapes()
-            request = try FindRequest(q: text, sort: sort, limit: limit, cursor: cursor, count: count, facets: facets, customFields: customFields)
+            let customFields = try store.customFieldShapes(), collections = try store.collectionQueries()
+            request = try FindRequest(q: text, sort: sort, limit: limit, cursor: cursor, count: count, facets: facets, customFields: customFields,
+                                      collections: collections)
         } catch let error as QueryError {
             var message = "assetpipe: bad \(error.param == "q" ? "query" : "--\(error.param)"): \(error.message)\n"
             if error.param == "q" { message += Terminal.printable(error.pointing(into: text)) + "\n" }
