@@ -32,7 +32,7 @@ import Testing
             var found: [String] = [], cursor: String?
             repeat {
                 let request = try FindRequest(q: text, sort: sortText, limit: pageSize, cursor: cursor, count: cursor == nil, now: Self.now,
-                                              customFields: Corpus.customShapes)
+                                              customFields: Corpus.customShapes, collections: Corpus.collections)
                 let page = try database.read { try $0.findIDs(request) }
                 if cursor == nil { #expect(page.count == expected.count, "count of \(text)") }
                 found += page.items
@@ -53,7 +53,7 @@ import Testing
         let corpus = try Corpus(count: 600, random: &random)
         let database = try await corpus.store(on: driver)
         for text in ["", "kind = image", "width > 2000 OR keywords = sunset", "NOT status = errored", "tags = beach OR categories EXISTS"] {
-            let request = try FindRequest(q: text, limit: 5, facets: ["format,keywords,exif.make,status,animated,tags,categories"], now: Self.now)
+            let request = try FindRequest(q: text, limit: 5, facets: ["format,keywords,exif.make,status,animated,tags,categories,collections"], now: Self.now)
             let page = try database.read { try $0.find(request) }
             let matches = try corpus.oracle(text, sort: .default)
             for facet in request.facets {
@@ -96,7 +96,7 @@ import Testing
         }
         corpus.records = kept
         let ids = kept.compactMap { $0["id"] as? String }
-        let request = try FindRequest(q: "", limit: 1, count: true, facets: ["format,kind,mime,status,error.reason,exif.make,exif.model,exif.lens,keywords,orientation,animated,tags,categories"],
+        let request = try FindRequest(q: "", limit: 1, count: true, facets: ["format,kind,mime,status,error.reason,exif.make,exif.model,exif.lens,keywords,orientation,animated,tags,categories,collections"],
                                       now: Self.now)
         let page = try database.read { try $0.find(request) }
         #expect(page.count == kept.count)
@@ -163,6 +163,14 @@ struct Corpus {
     ]
     static let reasons = ["corrupt", "too_short", "unsupported_format", "empty"]
     static let categories = ["Travel", "Product shots", "Événements", "People", "Archive 2019"]
+    /// Static collections (members in the records) and smart ones (saved
+    /// queries, one naming a static collection and one another smart one).
+    static let staticCollections = ["Picks", "Print run", "Web"]
+    static let collections: [String: String?] = [
+        "Picks": nil, "Print run": nil, "Web": nil,
+        "Canon or picks": .some(#"exif.make = "Canon" OR collection = Picks"#),
+        "Big": .some("width >= 3000 AND NOT collection = \"Canon or picks\""),
+    ]
     /// A custom field of every type, as the catalog's definitions would give them to the query parser.
     static let customShapes: [String: CustomFieldShape] = [
         "rating": CustomFieldShape(type: .number), "shot": CustomFieldShape(type: .date),
@@ -235,6 +243,9 @@ struct Corpus {
             }
             if random.chance(0.3) {
                 record["categories"] = Array(Set((0..<(1 + random.below(3))).map { _ in Self.categories[random.below(Self.categories.count)] })).sorted()
+            }
+            if random.chance(0.35) {
+                record["collections"] = Array(Set((0..<(1 + random.below(2))).map { _ in Self.staticCollections[random.below(3)] })).sorted()
             }
             var custom: [String: Any] = [:]
             if random.chance(0.5) { custom["rating"] = random.chance(0.7) ? 1 + random.below(5) : Double(random.below(500)) / 100 }
@@ -319,7 +330,7 @@ struct Corpus {
     // MARK: The oracle: the query evaluated over the JSON objects
 
     func oracle(_ text: String, sort: QuerySort) throws -> [String] {
-        let query = try QueryParser.parse(text, now: FindDifferentialTests.now, customFields: Self.customShapes)
+        let query = try QueryParser.parse(text, now: FindDifferentialTests.now, customFields: Self.customShapes, collections: Self.collections)
         let matching = records.filter { matches(query, $0) }
         let ranked = matching.map { (record: $0, key: sortValue(sort, query, $0)) }
         func idFirst(_ left: String, _ right: String) -> Bool {
@@ -345,8 +356,8 @@ struct Corpus {
         var counts: [SortValue: Int] = [:]
         for record in records where chosen.contains(record["id"] as? String ?? "") {
             switch facet {
-            case .keywords, .tags, .categories:
-                let field = QueryField(rawValue: facet.rawValue) ?? .keywords
+            case .keywords, .tags, .categories, .collections:
+                let field = facet == .collections ? .collection : QueryField(rawValue: facet.rawValue) ?? .keywords
                 for member in Set(members(field, record)) { counts[.text(member), default: 0] += 1 }
             case .animated: counts[.number(isAnimated(record) ? 1 : 0), default: 0] += 1
             case .edited: counts[.number(edited.contains(record["id"] as? String ?? "") ? 1 : 0), default: 0] += 1
@@ -416,7 +427,7 @@ struct Corpus {
         case .animated: return .number(isAnimated(record) ? 1 : 0)
         case .edited: return .number(edited.contains(record["id"] as? String ?? "") ? 1 : 0)
         case .gps: return number((exif?["gps"] as? [String: Any])?["lat"])
-        case .text, .keywords, .tags, .categories, .color: return nil
+        case .text, .keywords, .tags, .categories, .collection, .color: return nil
         }
     }
 
@@ -426,6 +437,7 @@ struct Corpus {
         case .keywords: record["keywords"] as? [String] ?? []
         case .tags: (record["tags"] as? [[String: Any]] ?? []).filter { $0["removed"] as? Bool != true }.compactMap { $0["name"] as? String }
         case .categories: record["categories"] as? [String] ?? []
+        case .collection: record["collections"] as? [String] ?? []
         default: []
         }
     }
@@ -555,7 +567,7 @@ struct Corpus {
     func matches(_ term: QueryTerm, _ record: [String: Any]) -> Bool {
         if let custom = term.custom { return matches(custom, term.condition, record) }
         let field = term.field
-        let listed = [QueryField.keywords, .tags, .categories].contains(field)
+        let listed = [QueryField.keywords, .tags, .categories, .collection].contains(field)
         let list = members(field, record)
         func value(_ operand: QueryValue) -> SortValue? {
             switch operand {
@@ -570,7 +582,7 @@ struct Corpus {
             return wanted.allSatisfy { word in words.contains { word.isPrefix ? $0.hasPrefix(word.text) : $0 == word.text } }
         case .exists:
             switch field {
-            case .keywords, .tags, .categories: return !list.isEmpty
+            case .keywords, .tags, .categories, .collection: return !list.isEmpty
             case .color: return !palette(record).isEmpty
             default: return scalar(field, record) != nil
             }
@@ -675,6 +687,7 @@ struct QueryGenerator {
                 }
                 return String(random.below(5000))
             case .stringList:
+                if field == .collection { return quoted(Corpus.collections.keys.sorted()[random.below(Corpus.collections.count)]) }
                 if field == .categories { return quoted(Corpus.categories[random.below(Corpus.categories.count)]) }
                 return quoted(Corpus.words[random.zipf(Corpus.words.count)])
             default:

@@ -153,4 +153,45 @@ import Testing
             #expect(try fixture.catalog.record(idOrPath: video)?.custom == nil)
         }
     }
+
+    @Test func collectionsThroughEveryRoute() async throws {
+        let fixture = try ServerTests.Fixture()
+        let photo = try #require(fixture.ids["photo"]), video = try #require(fixture.ids["video"])
+        try await fixture.application { $0.tokens = APITokens(["s3cret-token"]) }.test(.router) { client in
+            for body in [#"{"name": "Picks"}"#, #"{"name": "Videos", "query": "kind = video OR collection = Picks"}"#] {
+                try await client.execute(uri: "/v1/collections", method: .post, headers: Self.token, body: ByteBuffer(string: body)) { response async throws in
+                    #expect(response.status == .created)
+                }
+            }
+            try await client.execute(uri: "/v1/collections", method: .post, headers: Self.token,
+                                     body: ByteBuffer(string: #"{"name": "Bad", "query": "width >> 3"}"#)) { response async throws in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(uri: "/v1/collections/Picks", method: .patch, headers: Self.token,
+                                     body: ByteBuffer(string: #"{"add": ["\#(photo)"]}"#)) { response async throws in
+                #expect(try Self.json(response.body)["count"] as? Int == 1)
+            }
+            #expect(try fixture.catalog.record(idOrPath: photo)?.collections == ["Picks"])
+            try await client.execute(uri: "/v1/collections/Videos", method: .patch, headers: Self.token,
+                                     body: ByteBuffer(string: #"{"add": ["\#(photo)"]}"#)) { response async throws in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(uri: "/v1/collections/Videos", method: .get) { response async throws in
+                let page = try Self.json(response.body)
+                #expect(Set((page["assets"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }) == [photo, video])
+                #expect(page["count"] as? Int == 2)
+            }
+            try await client.execute(uri: "/v1/collections", method: .get) { response async throws in
+                let list = try #require(try Self.json(response.body)["collections"] as? [[String: Any]])
+                #expect(list.map { "\($0["name"] ?? "")=\($0["count"] ?? "")" } == ["Picks=1", "Videos=2"])
+            }
+            try await client.execute(uri: "/v1/collections/Picks", method: .delete, headers: Self.token) { response async throws in
+                #expect(try Self.json(response.body)["changed"] as? Int == 1)
+            }
+            #expect(try fixture.catalog.record(idOrPath: photo)?.collections == nil)
+            try await client.execute(uri: "/v1/collections/Picks", method: .get) { response async throws in
+                #expect(response.status == .notFound)
+            }
+        }
+    }
 }
