@@ -8,6 +8,8 @@ import Foundation
 /// - parsing never traps (deep nesting, long lists, unclosed quotes, any
 ///   Unicode) and an error's position lies within the text;
 /// - a parsed query has at most `QueryParser.maximumTerms` terms;
+/// - a smart collection's query is read in its place, and one that
+///   reaches itself is refused (never followed forever);
 /// - a `custom.KEY` term names a defined field, with an operator its type
 ///   takes and, for a select, only its options;
 /// - a cursor made for a query and sort is taken back by them, and refused
@@ -22,7 +24,13 @@ public struct FindQueryTarget: FuzzTarget {
         (type.rawValue, CustomFieldShape(type: type, options: type == .singleSelect || type == .multiSelect ? ["a", "b c"] : []))
     })
 
-    static let words = QueryField.allCases.map(\.rawValue) + QueryOperator.allCases.map(\.rawValue)
+    /// Collections: static ones, smart ones naming others, and a cycle (which must be refused, not followed).
+    static let collections: [String: String?] = [
+        "Picks": nil, "Web": nil, "Smart": .some("width > 100 OR collection = Picks"), "Smarter": .some("collection IN [Smart, Web]"),
+        "A": .some("collection = B"), "B": .some("collection = A"), "Broken": .some("width >> 3"),
+    ]
+
+    static let words = QueryField.allCases.map(\.rawValue) + QueryOperator.allCases.map(\.rawValue) + collections.keys.sorted()
         + CustomFieldType.allCases.map { "custom." + $0.rawValue } + ["custom.", "custom.nope", "\"b c\"", "\"2024-05-01\""]
         + ["AND", "OR", "NOT", "(", ")", "[", "]", ",", "WITHIN", "WEIGHT", "\"", "'", "*", "\\", "7d", "5mb", "#1e88e5",
            "\"48.85,2.29 5km\"", "true", "false", "1e308", "-0", "nan", "café", "\u{0}", "\u{301}", "０"]
@@ -32,7 +40,8 @@ public struct FindQueryTarget: FuzzTarget {
          ##"color NEAR "#1e88e5" WITHIN 8 WEIGHT >= 0.2"##, #"gps NEAR "48.8584,2.2945 2km" OR taken_at > "1y""#,
          #"(size > "5mb" OR duration > 60) NOT status = errored"#, #"name HAS "caf* été""#,
          #"tags = beach AND categories IN [Travel, "Product shots"] AND custom.number >= 4"#,
-         #"custom.date < "2024-05-01" OR custom.multi_select IN ["a", "b c"] OR NOT custom.boolean = true"#]
+         #"custom.date < "2024-05-01" OR custom.multi_select IN ["a", "b c"] OR NOT custom.boolean = true"#,
+         #"collection IN [Smarter, Picks] AND NOT collection = A"#, "collection EXISTS"]
             .map { Array($0.utf8) }
     }
 
@@ -57,7 +66,7 @@ public struct FindQueryTarget: FuzzTarget {
         let text = String(decoding: input, as: UTF8.self)
         let request: FindRequest
         do {
-            request = try FindRequest(q: text, sort: "-size", limit: 10, facets: ["format"], customFields: Self.customFields)
+            request = try FindRequest(q: text, sort: "-size", limit: 10, facets: ["format"], customFields: Self.customFields, collections: Self.collections)
         } catch {
             guard (0...text.count).contains(error.position) else {
                 throw PropertyFailure("the error position \(error.position) is outside the \(text.count) characters of the query")
@@ -68,7 +77,7 @@ public struct FindQueryTarget: FuzzTarget {
             throw PropertyFailure("\(request.query.terms.count) terms passed the limit of \(QueryParser.maximumTerms)")
         }
         let token = QueryCursor(value: .number(42), id: "some-id", fingerprint: request.fingerprint).token
-        guard let again = try? FindRequest(q: text, sort: "-size", limit: 10, cursor: token, customFields: Self.customFields),
+        guard let again = try? FindRequest(q: text, sort: "-size", limit: 10, cursor: token, customFields: Self.customFields, collections: Self.collections),
               again.after?.id == "some-id" else {
             throw PropertyFailure("a cursor made for this query is refused by it")
         }
@@ -90,7 +99,7 @@ public struct FindQueryTarget: FuzzTarget {
                 throw PropertyFailure("custom.\(custom.key) took \(text), which is not one of its options")
             }
         }
-        if (try? FindRequest(q: text, sort: "size", cursor: token, customFields: Self.customFields)) != nil {
+        if (try? FindRequest(q: text, sort: "size", cursor: token, customFields: Self.customFields, collections: Self.collections)) != nil {
             throw PropertyFailure("a cursor made for -size is taken by size")
         }
         return .accepted

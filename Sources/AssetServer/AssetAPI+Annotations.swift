@@ -89,7 +89,7 @@ extension AssetAPI {
             router.patch("/v1/\(kind.rawValue)/:name") { request, context in
                 await answer {
                     try access.authorizeWrite(request)
-                    let old = try Self.labelName(try context.parameters.require("name"), kind)
+                    let old = try Self.labelName(try Self.decodedParameter(context, "name"), kind)
                     let body = try await decodeBody(request, as: RenameBody.self, shape: #"{"name": "the new name"}"#)
                     let new = try Self.labelName(body.name, kind)
                     let catalog = self.catalog
@@ -100,7 +100,7 @@ extension AssetAPI {
             router.delete("/v1/\(kind.rawValue)/:name") { request, context in
                 await answer {
                     try access.authorizeWrite(request)
-                    let name = try Self.labelName(try context.parameters.require("name"), kind)
+                    let name = try Self.labelName(try Self.decodedParameter(context, "name"), kind)
                     let catalog = self.catalog
                     let changed = try await catalogWrite { try catalog.delete(kind, named: name, source: Self.changeSource) }
                     return JSONResponse.make(LabelChange(name: name, changed: changed))
@@ -170,6 +170,16 @@ extension AssetAPI {
             throw APIError(.badRequest, "invalid_value", "name the assets with `ids` (a list of ids or paths) or `q` (a query), not both",
                            param: "ids")
         }
+    }
+
+    /// A path parameter with its percent-encoding undone (`Summer%202024`
+    /// is the tag `Summer 2024`): names may hold spaces and any character.
+    static func decodedParameter(_ context: BasicRequestContext, _ name: String) throws -> String {
+        let raw = try context.parameters.require(name)
+        guard let decoded = raw.removingPercentEncoding, !decoded.utf8.contains(0) else {
+            throw APIError(.badRequest, "invalid_value", "the path's \(name) is not valid percent-encoded UTF-8", param: name)
+        }
+        return decoded
     }
 
     static func labelName(_ text: String, _ kind: LabelKind) throws(APIError) -> String {

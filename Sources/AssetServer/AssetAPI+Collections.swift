@@ -76,7 +76,7 @@ extension AssetAPI {
         router.get("/v1/collections/:name") { request, context in
             await answer {
                 try access.authorizeRead(request)
-                let name = try context.parameters.require("name")
+                let name = try Self.decodedParameter(context, "name")
                 let catalog = self.catalog
                 guard let saved = try await catalogRead({ try catalog.collectionQueries() })[name] else {
                     throw APIError.notFound("there is no collection \(name)")
@@ -107,7 +107,7 @@ extension AssetAPI {
         router.patch("/v1/collections/:name") { request, context in
             await answer {
                 try access.authorizeWrite(request)
-                let name = try context.parameters.require("name")
+                let name = try Self.decodedParameter(context, "name")
                 let body = try await decodeBody(request, as: MembersBody.self, shape: #"{"add": ["asset id or path", ...], "remove": [...]}"#)
                 let add = body.add ?? [], remove = body.remove ?? []
                 guard !(add.isEmpty && remove.isEmpty), add.count + remove.count <= Self.maximumAnnotatedIDs else {
@@ -125,7 +125,7 @@ extension AssetAPI {
         router.delete("/v1/collections/:name") { request, context in
             await answer {
                 try access.authorizeWrite(request)
-                let name = try context.parameters.require("name")
+                let name = try Self.decodedParameter(context, "name")
                 let catalog = self.catalog
                 guard try await catalogRead({ try catalog.collectionQueries() })[name] != nil else {
                     throw APIError.notFound("there is no collection \(name)")

@@ -104,7 +104,7 @@ extension AssetAPI {
         router.patch("/v1/fields/:key") { request, context in
             await answer {
                 try access.authorizeWrite(request)
-                let key = try context.parameters.require("key")
+                let key = try Self.decodedParameter(context, "key")
                 let body = try await decodeBody(request, as: FieldBody.self, shape: FieldBody.shape + #" (and "clear_invalid": true)"#)
                 let catalog = self.catalog
                 let fields = try await catalogRead { try catalog.customFields() }
@@ -131,7 +131,7 @@ extension AssetAPI {
         router.delete("/v1/fields/:key") { request, context in
             await answer {
                 try access.authorizeWrite(request)
-                let key = try context.parameters.require("key")
+                let key = try Self.decodedParameter(context, "key")
                 let catalog = self.catalog
                 guard try await catalogRead({ try catalog.customFields() }).contains(where: { $0.key == key }) else {
                     throw APIError.notFound("there is no custom field \(key)")

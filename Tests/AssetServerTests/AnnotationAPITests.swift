@@ -70,6 +70,14 @@ import Testing
                 let tags = try #require(try Self.json(response.body)["tags"] as? [[String: Any]])
                 #expect(tags.map { "\($0["name"] ?? "")=\($0["count"] ?? "")" } == ["beach=2", "sea=1"])
             }
+            // A name in the path is percent-decoded.
+            try await client.execute(uri: "/v1/assets/\(video)", method: .patch, headers: Self.token,
+                                     body: ByteBuffer(string: #"{"add_tags": ["Summer 2024"]}"#)) { response async throws in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/v1/tags/Summer%202024", method: .delete, headers: Self.token) { response async throws in
+                #expect(try Self.json(response.body)["changed"] as? Int == 1)
+            }
             // Rename onto an existing tag merges; delete removes.
             try await client.execute(uri: "/v1/tags/sea", method: .patch, headers: Self.token,
                                      body: ByteBuffer(string: #"{"name": "beach"}"#)) { response async throws in
