@@ -44,13 +44,8 @@ extension Catalog {
             changed += try run("annotate the matches of the query", hint: writeHint) {
                 try database.write { transaction in
                     let fields = try Self.resolve(change, transaction)
-                    var altered = 0
-                    for id in batch {
-                        // Deleted since it was listed: nothing to change.
-                        guard let stored = try transaction.asset(id: id) else { continue }
-                        if try self.annotate(stored, source, transaction, { change.apply(to: &$0, fields: fields) }).changed { altered += 1 }
-                    }
-                    return altered
+                    // One deleted since it was listed is not read: nothing to change.
+                    return try self.rewriteAnnotations(Array(batch), source, transaction) { change.apply(to: &$0, fields: fields) }
                 }
             }
         }
@@ -131,18 +126,36 @@ extension Catalog {
         while true {
             let changed = try run(operation, hint: writeHint) {
                 try database.write { transaction in
-                    var changed = 0
-                    for id in try transaction.assetIDs(labelled: kind, named: name, limit: max(1, batchSize)) {
-                        guard let stored = try transaction.asset(id: id) else { continue }
-                        if try self.annotate(stored, source, transaction, rewrite).changed { changed += 1 }
-                    }
-                    return changed
+                    let ids = try transaction.assetIDs(labelled: kind, named: name, limit: max(1, batchSize))
+                    return try self.rewriteAnnotations(ids, source, transaction, rewrite)
                 }
             }
             guard changed > 0 else { return total }
             total += changed
             progress(total)
         }
+    }
+
+    /// Rewrites the annotations of these assets with `mutate`, in the
+    /// calling transaction, reading and writing only their annotation
+    /// parts (`AnnotatedAsset`); each one changed gets an `annotated`
+    /// history entry. Returns how many changed.
+    func rewriteAnnotations(_ ids: [String], _ source: ChangeSource, _ transaction: any CatalogTransaction,
+                            _ mutate: (inout AssetRecord) -> [String: String]) throws -> Int {
+        let now = Timestamp.parse(Timestamp.format(Date())) ?? Date()
+        var changed: [AnnotatedAsset] = [], events: [AssetEvent] = []
+        for var asset in try transaction.annotations(ofAssets: ids) {
+            var record = asset.record
+            let detail = mutate(&record)
+            guard !detail.isEmpty else { continue }
+            asset.record = record
+            changed.append(asset)
+            events.append(AssetEvent(assetID: asset.id, version: asset.version, path: asset.path, at: now, actor: source.actor,
+                                     action: .annotated, detail: detail, jobID: source.effectKey))
+        }
+        try transaction.writeAnnotations(changed, updatedAt: now)
+        try transaction.insert(events)
+        return changed.count
     }
 
     /// Rewrites one asset's record with `mutate`, and when it changed

@@ -120,18 +120,13 @@ extension Catalog {
         while true {
             let done = try run(operation, hint: writeHint) {
                 try database.write { transaction in
-                    var done = 0
-                    for id in try transaction.assetIDs(customKey: old, present: true, after: nil, limit: max(1, batchSize)) {
-                        guard let stored = try transaction.asset(id: id) else { continue }
-                        let (_, altered) = try self.annotate(stored, source, transaction) { record in
-                            guard let value = record.custom?.removeValue(forKey: old) else { return [:] }
-                            if record.custom?[new] == nil, let kept = try? target.checked(value) { record.custom?[new] = kept }
-                            if record.custom?.isEmpty == true { record.custom = nil }
-                            return ["custom_renamed": Annotations.list([old, new]) ?? ""]
-                        }
-                        if altered { done += 1 }
+                    let ids = try transaction.assetIDs(customKey: old, present: true, after: nil, limit: max(1, batchSize))
+                    return try self.rewriteAnnotations(ids, source, transaction) { record in
+                        guard let value = record.custom?.removeValue(forKey: old) else { return [:] }
+                        if record.custom?[new] == nil, let kept = try? target.checked(value) { record.custom?[new] = kept }
+                        if record.custom?.isEmpty == true { record.custom = nil }
+                        return ["custom_renamed": Annotations.list([old, new]) ?? ""]
                     }
-                    return done
                 }
             }
             guard done > 0 else { break }
@@ -175,14 +170,15 @@ extension Catalog {
         var ids: [String] = [], examples: [String] = [], after: String?
         while true {
             let page = try run("check custom.\(key)", hint: readHint) {
-                try database.read { transaction -> [StoredAsset] in
-                    try transaction.assetIDs(customKey: key, present: true, after: after, limit: 1000).compactMap { try transaction.asset(id: $0) }
+                try database.read { transaction -> (last: String?, assets: [AnnotatedAsset]) in
+                    let ids = try transaction.assetIDs(customKey: key, present: true, after: after, limit: 1000)
+                    return (ids.last, try transaction.annotations(ofAssets: ids))
                 }
             }
             guard let last = page.last else { return (ids, examples) }
-            after = last.id
-            for stored in page {
-                guard let value = stored.record.custom?[key] else { continue }
+            after = last
+            for stored in page.assets {
+                guard let value = stored.custom?[key] else { continue }
                 do {
                     _ = try definition.checked(value)
                 } catch {
@@ -244,14 +240,7 @@ extension Catalog {
     private func rewrite(_ ids: ArraySlice<String>, _ operation: String, _ source: ChangeSource,
                          _ mutate: @escaping (inout AssetRecord) -> [String: String]) throws(CatalogError) -> Int {
         try run(operation, hint: writeHint) {
-            try database.write { transaction in
-                var changed = 0
-                for id in ids {
-                    guard let stored = try transaction.asset(id: id) else { continue }
-                    if try self.annotate(stored, source, transaction, mutate).changed { changed += 1 }
-                }
-                return changed
-            }
+            try database.write { transaction in try self.rewriteAnnotations(Array(ids), source, transaction, mutate) }
         }
     }
 

@@ -51,6 +51,13 @@ public protocol CatalogTransaction {
     func assetIDs(labelled kind: LabelKind, named name: String, limit: Int) throws -> [String]
     /// Each tag (not removed) or category and how many assets have it, most first, then by name.
     func labelCounts(_ kind: LabelKind) throws -> [(name: String, count: Int)]
+    /// The annotation parts of these assets' records (those in the catalog).
+    func annotations(ofAssets ids: [String]) throws -> [AnnotatedAsset]
+    /// Writes the annotation parts back into each record, with `updatedAt`,
+    /// and their index rows and words; nothing else of the asset changes.
+    func writeAnnotations(_ assets: [AnnotatedAsset], updatedAt: Date) throws
+    /// Many history entries at once.
+    func insert(_ events: [AssetEvent]) throws
     /// The collections, by name: a smart one's query, nil for a static one.
     func collections() throws -> [(name: String, query: String?)]
     /// Adds a collection; false when the name is taken.

@@ -257,6 +257,53 @@ struct PostgresCatalogTransaction: CatalogTransaction {
             .map { try $0.decode((String, Int).self) }
     }
 
+    func annotations(ofAssets ids: [String]) throws -> [AnnotatedAsset] {
+        try run("""
+            SELECT id, path, version, (record->'tags')::TEXT, (record->'categories')::TEXT, (record->'collections')::TEXT, (record->'custom')::TEXT
+            FROM asset WHERE id = ANY(\(ids)::TEXT[])
+            """).map { row in
+            let (id, path, version, tags, categories, collections, custom) = try row.decode((String, String, Int, String?, String?, String?, String?).self)
+            return try AnnotatedAsset(id: id, path: path, version: version, tags: tags, categories: categories, collections: collections, custom: custom)
+        }
+    }
+
+    func writeAnnotations(_ assets: [AnnotatedAsset], updatedAt: Date) throws {
+        guard !assets.isEmpty else { return }
+        let fields = assets.map { SearchFields($0.record) }
+        let ids = assets.map(\.id)
+        let patches = try assets.map { try $0.patch(updatedAt: updatedAt) }
+        // The words of annotations only (`g_`, `c_`, `u_` lexemes), as array literals: lexemes are letters, digits and `_`.
+        let annotationColumns: [SearchFields.SearchColumn] = [.tags, .categories, .custom]
+        let words = fields.map { field in
+            "{" + annotationColumns.flatMap { column in
+                (field.text[column] ?? "").split(separator: " ").map { SearchFields.lexeme(column, String($0)) }
+            }.joined(separator: ",") + "}"
+        }
+        let milliseconds = Int64((updatedAt.timeIntervalSince1970 * 1000).rounded())
+        _ = try run("""
+            UPDATE asset a SET record = (a.record - ARRAY['tags', 'categories', 'collections', 'custom']) || v.patch::JSONB,
+                updated_at = \(updatedAt), search_updated = \(milliseconds),
+                search_words = array_to_tsvector(ARRAY(SELECT l FROM unnest(tsvector_to_array(a.search_words)) l
+                                                       WHERE left(l, 2) NOT IN ('g_', 'c_', 'u_')) || v.words::TEXT[])
+            FROM unnest(\(ids)::TEXT[], \(patches)::TEXT[], \(words)::TEXT[]) AS v(id, patch, words) WHERE a.id = v.id
+            """)
+        _ = try run("DELETE FROM asset_label WHERE asset_id = ANY(\(ids)::TEXT[])")
+        _ = try run("DELETE FROM asset_custom WHERE asset_id = ANY(\(ids)::TEXT[])")
+        try insertLabels(Array(zip(ids, fields)))
+    }
+
+    func insert(_ events: [AssetEvent]) throws {
+        guard !events.isEmpty else { return }
+        _ = try run("""
+            INSERT INTO asset_event (asset_id, version, path, at, actor, action, detail, job_id)
+            SELECT asset_id, version, path, at, actor, action, detail::JSONB, NULLIF(job_id, '')
+            FROM unnest(\(events.map(\.assetID))::TEXT[], \(events.map(\.version))::INT[], \(events.map(\.path))::TEXT[],
+                        \(events.map(\.at))::TIMESTAMPTZ[], \(events.map(\.actor))::TEXT[], \(events.map(\.action.rawValue))::TEXT[],
+                        \(events.map(\.detailJSON))::TEXT[], \(events.map { $0.jobID ?? "" })::TEXT[])
+                AS given(asset_id, version, path, at, actor, action, detail, job_id)
+            """)
+    }
+
     func collections() throws -> [(name: String, query: String?)] {
         try run("SELECT name, query FROM collection ORDER BY name COLLATE \"C\"").map { try $0.decode((String, String?).self) }
     }

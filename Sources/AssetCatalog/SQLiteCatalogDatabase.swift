@@ -261,6 +261,33 @@ struct SQLiteCatalogTransaction: CatalogTransaction {
                          arguments: [kind.rawValue]).map { ($0["value"], $0["n"]) }
     }
 
+    func annotations(ofAssets ids: [String]) throws -> [AnnotatedAsset] {
+        let list = String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)
+        return try Row.fetchAll(db, sql: """
+            SELECT id, path, version, json_extract(record, '$.tags') AS tags, json_extract(record, '$.categories') AS categories,
+                   json_extract(record, '$.collections') AS collections, json_extract(record, '$.custom') AS custom
+            FROM asset WHERE id IN (SELECT value FROM json_each(?))
+            """, arguments: [list]).map { row in
+            try AnnotatedAsset(id: row["id"], path: row["path"], version: row["version"], tags: row["tags"], categories: row["categories"],
+                               collections: row["collections"], custom: row["custom"])
+        }
+    }
+
+    func writeAnnotations(_ assets: [AnnotatedAsset], updatedAt: Date) throws {
+        let removed = AnnotatedAsset.keys.map { "'$.\($0)'" }.joined(separator: ", ")
+        let milliseconds = Int64((updatedAt.timeIntervalSince1970 * 1000).rounded())
+        for asset in assets {
+            try db.cachedStatement(sql: """
+                UPDATE asset SET record = json_patch(json_remove(record, \(removed)), ?), updated_at = ?, search_updated = ? WHERE id = ?
+                """).execute(arguments: [try asset.patch(updatedAt: updatedAt), Timestamp.format(updatedAt), milliseconds, asset.id])
+            try SQLiteSearch.indexAnnotations(asset, in: db)
+        }
+    }
+
+    func insert(_ events: [AssetEvent]) throws {
+        for event in events { try insert(event) }
+    }
+
     func collections() throws -> [(name: String, query: String?)] {
         try Row.fetchAll(db, sql: "SELECT name, query FROM collection ORDER BY name").map { ($0["name"], $0["query"]) }
     }

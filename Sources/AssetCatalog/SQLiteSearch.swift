@@ -41,22 +41,7 @@ enum SQLiteSearch {
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO asset_keyword (asset_id, keyword) VALUES (?, ?)")
                 .execute(arguments: [id, keyword])
         }
-        for tag in fields.tags where tables == .current {
-            try db.cachedStatement(sql: "INSERT INTO asset_label (asset_id, kind, name, removed) VALUES (?, 'tags', ?, ?)")
-                .execute(arguments: [id, tag.name, tag.removed])
-        }
-        for category in fields.categories where tables == .current {
-            try db.cachedStatement(sql: "INSERT INTO asset_label (asset_id, kind, name) VALUES (?, 'categories', ?)")
-                .execute(arguments: [id, category])
-        }
-        for collection in fields.collections where tables == .current {
-            try db.cachedStatement(sql: "INSERT INTO asset_label (asset_id, kind, name) VALUES (?, 'collections', ?)")
-                .execute(arguments: [id, collection])
-        }
-        for value in fields.custom where tables == .current {
-            try db.cachedStatement(sql: "INSERT INTO asset_custom (asset_id, key, text_value, number_value) VALUES (?, ?, ?, ?)")
-                .execute(arguments: [id, value.key, value.text, value.number])
-        }
+        if tables == .current { try insertAnnotationRows(fields, id: id, in: db) }
         for color in fields.palette {
             try db.cachedStatement(sql: "INSERT INTO asset_color (asset_id, l, a, b, weight) VALUES (?, ?, ?, ?, ?)")
                 .execute(arguments: [id, color.l, color.a, color.b, color.weight])
@@ -65,6 +50,35 @@ enum SQLiteSearch {
         let placeholders = String(repeating: ", ?", count: columns.count)
         try db.cachedStatement(sql: "INSERT INTO asset_text (rowid, \(columns.map(\.rawValue).joined(separator: ", "))) VALUES (?\(placeholders))")
             .execute(arguments: StatementArguments([rowid] + columns.map { fields.text[$0] ?? "" }))
+    }
+
+    /// Brings the index rows annotations make (tags, categories,
+    /// collections, custom values, their words) up to `asset`, and nothing else.
+    static func indexAnnotations(_ asset: AnnotatedAsset, in db: Database) throws {
+        guard let rowid = try Int64.fetchOne(db.cachedStatement(sql: "SELECT rowid FROM asset WHERE id = ?"), arguments: [asset.id]) else { return }
+        let fields = SearchFields(asset.record)
+        try db.cachedStatement(sql: "DELETE FROM asset_label WHERE asset_id = ?").execute(arguments: [asset.id])
+        try db.cachedStatement(sql: "DELETE FROM asset_custom WHERE asset_id = ?").execute(arguments: [asset.id])
+        try insertAnnotationRows(fields, id: asset.id, in: db)
+        try db.cachedStatement(sql: "UPDATE asset_text SET tags = ?, categories = ?, custom = ? WHERE rowid = ?")
+            .execute(arguments: [fields.text[.tags] ?? "", fields.text[.categories] ?? "", fields.text[.custom] ?? "", rowid])
+    }
+
+    /// The label and custom value rows of `fields`.
+    private static func insertAnnotationRows(_ fields: SearchFields, id: String, in db: Database) throws {
+        for tag in fields.tags {
+            try db.cachedStatement(sql: "INSERT INTO asset_label (asset_id, kind, name, removed) VALUES (?, 'tags', ?, ?)")
+                .execute(arguments: [id, tag.name, tag.removed])
+        }
+        for (kind, names) in [("categories", fields.categories), ("collections", fields.collections)] {
+            for name in names {
+                try db.cachedStatement(sql: "INSERT INTO asset_label (asset_id, kind, name) VALUES (?, ?, ?)").execute(arguments: [id, kind, name])
+            }
+        }
+        for value in fields.custom {
+            try db.cachedStatement(sql: "INSERT INTO asset_custom (asset_id, key, text_value, number_value) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [id, value.key, value.text, value.number])
+        }
     }
 
     /// Indexes the row at `path` from its stored record (catalogs from before search).

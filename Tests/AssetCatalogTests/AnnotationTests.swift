@@ -120,6 +120,9 @@ import Testing
             for name in ["beach", "sea", "dog", "cat", "shore"] {
                 let expected = model.filter { active($0.value.tags, name) }.keys.sorted()
                 #expect(try Self.ids(catalog, "tags = \(name)").sorted() == expected, "\(step): tags = \(name)")
+                // The words of the keyword search follow a bulk rename too.
+                #expect(try Self.ids(catalog, "tags HAS \(name)").sorted() == expected, "\(step): tags HAS \(name)")
+                #expect(try Self.ids(catalog, "text HAS \(name)").sorted() == expected, "\(step): text HAS \(name)")
             }
         }
 
