@@ -114,9 +114,13 @@ struct SearchCompiler {
         }
 
         /// Whether the asset has a value for which `test` holds (`= ?1`,
-        /// `IN (...)`), or any value when there is no test.
+        /// `IN (...)`), or any value when there is no test. Written as
+        /// membership of the set of assets that do, not as a correlated
+        /// EXISTS, so that the planner may start from the value's index
+        /// (a rare tag: its few assets, then sorted) as well as from the
+        /// sort's (a common one: walked until the page is full).
         func exist(_ test: String? = nil) -> String {
-            "EXISTS (SELECT 1 FROM \(table) k WHERE k.asset_id = a.id\(scope)" + (test.map { " AND k.\(value) \($0)" } ?? "") + ")"
+            "a.id IN (SELECT k.asset_id FROM \(table) k WHERE TRUE\(scope)" + (test.map { " AND k.\(value) \($0)" } ?? "") + ")"
         }
     }
 
@@ -252,6 +256,9 @@ struct SearchCompiler {
         case .number, .date, .boolean: column = "c.number_value"
         }
         let key = bind(custom.key)
+        // A correlated EXISTS: measured at 100,000 assets, faster here than
+        // membership of the set (custom values are common: a rating is on
+        // half the assets, and walking the sort's index meets them soon).
         func exists(_ test: String?) -> String {
             "EXISTS (SELECT 1 FROM asset_custom c WHERE c.asset_id = a.id AND c.key = \(key)" + (test.map { " AND \(column) \($0)" } ?? "") + ")"
         }
