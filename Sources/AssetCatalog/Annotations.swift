@@ -157,18 +157,8 @@ public struct AnnotationChange: Sendable, Equatable {
             removed.append(name)
         }
         record.tags = tags.isEmpty ? nil : tags
-        var categories = record.categories ?? []
-        let categoriesAdded = addCategories.filter { !categories.contains($0) }
-        categories += categoriesAdded
-        let categoriesRemoved = removeCategories.filter(categories.contains)
-        categories.removeAll(where: categoriesRemoved.contains)
-        record.categories = categories.isEmpty ? nil : categories
-        var collections = record.collections ?? []
-        let collectionsAdded = addCollections.filter { !collections.contains($0) }
-        collections += collectionsAdded
-        let collectionsRemoved = removeCollections.filter(collections.contains)
-        collections.removeAll(where: collectionsRemoved.contains)
-        record.collections = collections.isEmpty ? nil : collections
+        let (categoriesAdded, categoriesRemoved) = Annotations.change(&record.categories, adding: addCategories, removing: removeCategories)
+        let (collectionsAdded, collectionsRemoved) = Annotations.change(&record.collections, adding: addCollections, removing: removeCollections)
         var custom = record.custom ?? [:]
         var set: [String: CustomValue] = [:]
         for (key, value) in fields where custom[key] != value {
@@ -192,6 +182,18 @@ public struct AnnotationChange: Sendable, Equatable {
 
 /// Renames and deletes of one label across the catalog, asset by asset.
 enum Annotations {
+    /// Adds the names a list lacks and removes those it has; what was
+    /// added and removed. An empty list becomes nil (the record omits it).
+    static func change(_ list: inout [String]?, adding: [String], removing: [String]) -> (added: [String], removed: [String]) {
+        var names = list ?? []
+        let added = adding.filter { !names.contains($0) }
+        names += added
+        let removed = removing.filter(names.contains)
+        names.removeAll(where: removed.contains)
+        list = names.isEmpty ? nil : names
+        return (added, removed)
+    }
+
     /// Removes the tag at `index`: a manual one is deleted; an embedded or
     /// AI one stays, removed, so that its source does not bring it back.
     static func remove(at index: Int, from tags: inout [AssetTag]) {

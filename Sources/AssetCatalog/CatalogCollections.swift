@@ -41,7 +41,7 @@ extension Catalog {
     /// The search for a collection's members (`collection = "NAME"`), newest first.
     public func request(forCollection name: String, limit: Int = FindRequest.defaultLimit,
                         cursor: String? = nil) throws -> FindRequest {
-        return try FindRequest(q: "collection = \(Self.quoted(name))", limit: limit, cursor: cursor, customFields: try customFieldShapes(),
+        return try FindRequest(q: "collection = \(QueryParser.quoted(name))", limit: limit, cursor: cursor, customFields: try customFieldShapes(),
                                collections: try collectionQueries())
     }
 
@@ -80,7 +80,7 @@ extension Catalog {
     /// Adds assets (ids or paths) to a static collection, or removes them;
     /// one transaction, nothing changed when one is missing. Returns how
     /// many changed.
-    public func changeMembers(of name: String, adding keys: [String], removing: Bool = false,
+    public func changeMembers(of name: String, _ keys: [String], removing: Bool = false,
                               source: ChangeSource) throws(CatalogError) -> Int {
         let operation = (removing ? "remove assets from " : "add assets to ") + "the collection \(name)"
         guard let saved = try collectionQueries()[name] else {
@@ -112,10 +112,5 @@ extension Catalog {
         let changed = try delete(.collections, named: name, source: source, batchSize: batchSize)
         try run(operation, hint: writeHint) { try database.write { transaction in try transaction.deleteCollection(name: name) } }
         return changed
-    }
-
-    /// A name as a query's string value.
-    static func quoted(_ name: String) -> String {
-        "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }

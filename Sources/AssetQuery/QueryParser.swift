@@ -54,6 +54,11 @@ public struct QueryParser {
         self.reading = reading
     }
 
+    /// `text` as a query's string value: quoted, its `\` and `"` escaped.
+    public static func quoted(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
     /// The prefix of a custom field's name in a query.
     public static let customPrefix = "custom."
 

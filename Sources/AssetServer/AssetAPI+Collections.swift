@@ -114,9 +114,9 @@ extension AssetAPI {
                     throw APIError(.badRequest, "invalid_value", "name 1 to \(Self.maximumAnnotatedIDs) assets in `add` and `remove`", param: "add")
                 }
                 let catalog = self.catalog
-                if !add.isEmpty { _ = try await catalogWrite { try catalog.changeMembers(of: name, adding: add, source: Self.changeSource) } }
+                if !add.isEmpty { _ = try await catalogWrite { try catalog.changeMembers(of: name, add, source: Self.changeSource) } }
                 if !remove.isEmpty {
-                    _ = try await catalogWrite { try catalog.changeMembers(of: name, adding: remove, removing: true, source: Self.changeSource) }
+                    _ = try await catalogWrite { try catalog.changeMembers(of: name, remove, removing: true, source: Self.changeSource) }
                 }
                 let now = try await catalogRead { try catalog.collections() }.first { $0.name == name }
                 return JSONResponse.make(CollectionResponse(name: name, query: now?.query, count: now?.count ?? 0))

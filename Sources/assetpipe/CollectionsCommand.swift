@@ -61,31 +61,31 @@ struct CollectionsCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add", abstract: "Add assets (ids or paths) to a static collection.")
-        @OptionGroup var catalog: CatalogOptions
-        @Argument(help: "The collection.") var name: String
-        @Argument(help: ArgumentHelp("Asset ids or catalog paths.", valueName: "ID_OR_PATH")) var assets: [String]
+        @OptionGroup var members: MemberArguments
 
-        func run() async throws {
-            let store = try await catalog.openExistingCatalog()
-            let changed = try FieldsCommand.catalogCall {
-                try store.changeMembers(of: name, adding: assets, source: ChangeSource(actor: AnnotateCommand.actor))
-            }
-            Terminal.standardOutput.write("\(changed) of \(assets.count) asset\(assets.count == 1 ? "" : "s") added to \(name)\n")
-        }
+        func run() async throws { try await members.change(removing: false) }
     }
 
     struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "remove", abstract: "Take assets (ids or paths) out of a static collection.")
+        @OptionGroup var members: MemberArguments
+
+        func run() async throws { try await members.change(removing: true) }
+    }
+
+    /// What `add` and `remove` take, and the change they make.
+    struct MemberArguments: ParsableArguments {
         @OptionGroup var catalog: CatalogOptions
         @Argument(help: "The collection.") var name: String
         @Argument(help: ArgumentHelp("Asset ids or catalog paths.", valueName: "ID_OR_PATH")) var assets: [String]
 
-        func run() async throws {
+        func change(removing: Bool) async throws {
             let store = try await catalog.openExistingCatalog()
             let changed = try FieldsCommand.catalogCall {
-                try store.changeMembers(of: name, adding: assets, removing: true, source: ChangeSource(actor: AnnotateCommand.actor))
+                try store.changeMembers(of: name, assets, removing: removing, source: ChangeSource(actor: AnnotateCommand.actor))
             }
-            Terminal.standardOutput.write("\(changed) of \(assets.count) asset\(assets.count == 1 ? "" : "s") removed from \(name)\n")
+            Terminal.standardOutput.write("\(changed) of \(assets.count) asset\(assets.count == 1 ? "" : "s") "
+                                          + (removing ? "removed from" : "added to") + " \(name)\n")
         }
     }
 
@@ -120,7 +120,7 @@ struct CollectionsCommand: AsyncParsableCommand {
             guard collections[name] != nil else {
                 throw FatalError(message: "there is no collection \(name); see `assetpipe collections list`")
             }
-            var arguments = ["collection = \(Self.quoted(name))", "--limit", String(limit), "--data", catalog.data]
+            var arguments = ["collection = \(QueryParser.quoted(name))", "--limit", String(limit), "--data", catalog.data]
             if let database = catalog.database { arguments += ["--database", database] }
             if let store = catalog.store { arguments += ["--store", store] }
             if let cursor { arguments += ["--cursor", cursor] }
@@ -129,8 +129,5 @@ struct CollectionsCommand: AsyncParsableCommand {
             try await find.run()
         }
 
-        static func quoted(_ name: String) -> String {
-            "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }
     }
 }

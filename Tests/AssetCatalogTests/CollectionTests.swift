@@ -35,21 +35,21 @@ import Testing
         try catalog.database.write { try $0.insertMany(rows) }
 
         try catalog.createCollection("Picks", query: nil)
-        #expect(try catalog.changeMembers(of: "Picks", adding: [Self.id(1), "/c/2.jpg", Self.id(3)], source: Self.source) == 3)
+        #expect(try catalog.changeMembers(of: "Picks", [Self.id(1), "/c/2.jpg", Self.id(3)], source: Self.source) == 3)
         #expect(try catalog.record(idOrPath: Self.id(2))?.collections == ["Picks"])
         try catalog.createCollection("Wide or picked", query: "width >= 9000 OR collection = Picks")
         #expect(try Self.members(catalog, "Picks") == [Self.id(1), Self.id(2), Self.id(3)])
         #expect(try Self.members(catalog, "Wide or picked") == [Self.id(1), Self.id(2), Self.id(3), Self.id(9), Self.id(10), Self.id(11)])
 
         // Smart: evaluated when read. Static: only what was added.
-        #expect(try catalog.changeMembers(of: "Picks", adding: [Self.id(3)], removing: true, source: Self.source) == 1)
-        #expect(try catalog.changeMembers(of: "Picks", adding: [Self.id(4)], source: Self.source) == 1)
+        #expect(try catalog.changeMembers(of: "Picks", [Self.id(3)], removing: true, source: Self.source) == 1)
+        #expect(try catalog.changeMembers(of: "Picks", [Self.id(4)], source: Self.source) == 1)
         #expect(try Self.members(catalog, "Wide or picked") == [Self.id(1), Self.id(2), Self.id(4), Self.id(9), Self.id(10), Self.id(11)])
         #expect(try catalog.collections().map { "\($0.name)=\($0.count)" } == ["Picks=3", "Wide or picked=6"])
 
         // Refused: a second collection of a name, members of a smart one, a query that names its own collection.
         for attempt in [{ try catalog.createCollection("Picks", query: nil) },
-                        { _ = try catalog.changeMembers(of: "Wide or picked", adding: [Self.id(0)], source: Self.source) },
+                        { _ = try catalog.changeMembers(of: "Wide or picked", [Self.id(0)], source: Self.source) },
                         { try catalog.createCollection("Loop", query: "collection = Loop") },
                         { try catalog.createCollection("Broken", query: "width >> 3") }] as [() throws -> Void] {
             do {
