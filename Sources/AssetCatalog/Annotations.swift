@@ -180,7 +180,7 @@ public struct AnnotationChange: Sendable, Equatable {
     }
 }
 
-/// Renames and deletes of one label across the catalog, asset by asset.
+/// What `annotate` does to one list of names or tags, and history details.
 enum Annotations {
     /// Adds the names a list lacks and removes those it has; what was
     /// added and removed. An empty list becomes nil (the record omits it).
@@ -203,52 +203,6 @@ enum Annotations {
             tags[index].removed = true
             tags[index].confidence = 0
         }
-    }
-
-    /// `old` renamed `new` in the record (merged when it has both); the
-    /// history detail, empty when the record has no `old` that counts. A
-    /// renamed tag is the user's (manual); an embedded or AI original stays
-    /// removed under its old name, so the file or the analyzer does not
-    /// bring it back.
-    static func rename(_ kind: LabelKind, _ old: String, to new: String, in record: inout AssetRecord) -> [String: String] {
-        switch kind {
-        case .tags:
-            var tags = record.tags ?? []
-            guard let index = tags.firstIndex(where: { $0.name == old && !$0.removed }) else { return [:] }
-            remove(at: index, from: &tags)
-            if let existing = tags.firstIndex(where: { $0.name == new }) {
-                if tags[existing].removed { tags[existing] = AssetTag(name: new, source: .manual) }
-            } else {
-                tags.append(AssetTag(name: new, source: .manual))
-            }
-            record.tags = tags
-        case .categories, .collections:
-            var names = (kind == .categories ? record.categories : record.collections) ?? []
-            guard let index = names.firstIndex(of: old) else { return [:] }
-            if names.contains(new) {
-                names.remove(at: index)
-            } else {
-                names[index] = new
-            }
-            if kind == .categories { record.categories = names } else { record.collections = names }
-        }
-        return ["\(kind.rawValue)_renamed": list([old, new]) ?? ""]
-    }
-
-    /// `name` removed from the record; the history detail, empty when it had none that counts.
-    static func delete(_ kind: LabelKind, _ name: String, in record: inout AssetRecord) -> [String: String] {
-        switch kind {
-        case .tags:
-            var tags = record.tags ?? []
-            guard let index = tags.firstIndex(where: { $0.name == name && !$0.removed }) else { return [:] }
-            remove(at: index, from: &tags)
-            record.tags = tags.isEmpty ? nil : tags
-        case .categories, .collections:
-            guard let names = kind == .categories ? record.categories : record.collections, names.contains(name) else { return [:] }
-            let left = names.filter { $0 != name }
-            if kind == .categories { record.categories = left.isEmpty ? nil : left } else { record.collections = left.isEmpty ? nil : left }
-        }
-        return ["\(kind.rawValue)_removed": list([name]) ?? ""]
     }
 
     /// Values as a JSON object, for a history detail; nil for none.

@@ -98,40 +98,54 @@ extension Catalog {
     /// `old`: an interrupted rename, run again, finishes. `progress` hears
     /// the running total after each batch. Returns how many assets changed.
     public func rename(_ kind: LabelKind, _ old: String, to new: String, source: ChangeSource,
-                       batchSize: Int = Catalog.annotationBatch,
+                       batchSize: Int = Catalog.labelBatch,
                        progress: (Int) -> Void = { _ in }) throws(CatalogError) -> Int {
         if old == new { return 0 }
-        return try rewriteEvery(kind, named: old, "rename the \(kind.singular) \(old)", source: source, batchSize: batchSize,
-                                progress: progress) { Annotations.rename(kind, old, to: new, in: &$0) }
+        return try rewriteEvery(kind, old, to: new, "rename the \(kind.singular) \(old)", source: source, batchSize: batchSize, progress: progress)
     }
 
     /// Removes `name` from every asset that has it, as `rename` does its
     /// work: a manual tag is deleted, an embedded or AI one kept removed.
     public func delete(_ kind: LabelKind, named name: String, source: ChangeSource,
-                       batchSize: Int = Catalog.annotationBatch,
+                       batchSize: Int = Catalog.labelBatch,
                        progress: (Int) -> Void = { _ in }) throws(CatalogError) -> Int {
-        try rewriteEvery(kind, named: name, "delete the \(kind.singular) \(name)", source: source, batchSize: batchSize,
-                         progress: progress) { Annotations.delete(kind, name, in: &$0) }
+        try rewriteEvery(kind, name, to: nil, "delete the \(kind.singular) \(name)", source: source, batchSize: batchSize, progress: progress)
     }
 
     /// How many assets a bulk change writes per transaction: short enough
     /// that other writers wait little, long enough that commits are few.
     public static let annotationBatch = 500
 
+    /// How many assets a rename or delete of a tag, category or collection
+    /// writes per transaction. Written set-based, a batch of 10,000 takes
+    /// about a second on SQLite; its cost is mostly per batch (each commit
+    /// writes the index pages it touched), so at 500 a rename that 100,000
+    /// assets hold took 40 s, at 10,000 about 14 s.
+    public static let labelBatch = 10_000
+
     var writeHint: String { "check free disk space and that \(location) is writable" }
 
-    private func rewriteEvery(_ kind: LabelKind, named name: String, _ operation: String, source: ChangeSource, batchSize: Int,
-                              progress: (Int) -> Void, _ rewrite: @escaping (inout AssetRecord) -> [String: String]) throws(CatalogError) -> Int {
-        var total = 0
+    /// One batch after another of the assets that still have `name`, each
+    /// rewritten set-based by the driver (`LabelRewrite`) in its own transaction.
+    private func rewriteEvery(_ kind: LabelKind, _ name: String, to new: String?, _ operation: String, source: ChangeSource, batchSize: Int,
+                              progress: (Int) -> Void) throws(CatalogError) -> Int {
+        var total = 0, cursor: String?
         while true {
-            let changed = try run(operation, hint: writeHint) {
-                try database.write { transaction in
-                    let ids = try transaction.assetIDs(labelled: kind, named: name, limit: max(1, batchSize))
-                    return try self.rewriteAnnotations(ids, source, transaction, rewrite)
-                }
+            let rewrite = LabelRewrite(kind: kind, old: name, new: new, at: Timestamp.parse(Timestamp.format(Date())) ?? Date(),
+                                       actor: source.actor, jobID: source.effectKey)
+            let after = cursor
+            let (changed, next) = try run(operation, hint: writeHint) {
+                try database.write { transaction in try transaction.rewriteLabel(rewrite, limit: max(1, batchSize), after: after) }
             }
-            guard changed > 0 else { return total }
+            if changed == 0 {
+                // The end of the walk; once more from the start, for an asset
+                // given the name behind the cursor while this ran.
+                guard after != nil else { return total }
+                cursor = nil
+                continue
+            }
             total += changed
+            cursor = next
             progress(total)
         }
     }

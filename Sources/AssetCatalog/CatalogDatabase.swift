@@ -47,8 +47,13 @@ public protocol CatalogTransaction {
     /// this path, oldest first.
     func events(idOrPath key: String) throws -> [AssetEvent]
     func countByStatus() throws -> [AssetRecord.Status: Int]
-    /// Up to `limit` assets that have the tag (not removed) or category `name`.
-    func assetIDs(labelled kind: LabelKind, named name: String, limit: Int) throws -> [String]
+    /// Renames or removes the label on up to `limit` of the assets that
+    /// have it (a tag: not removed), set-based: their label rows, records,
+    /// words, `updated_at` and an `annotated` entry each. Returns how many
+    /// assets it changed (0 once none after `cursor` has it) and the cursor
+    /// to hand the next batch: where this one stopped, in an order that
+    /// keeps each batch's rows close together on disk.
+    func rewriteLabel(_ rewrite: LabelRewrite, limit: Int, after cursor: String?) throws -> (changed: Int, cursor: String?)
     /// Each tag (not removed) or category and how many assets have it, most first, then by name.
     func labelCounts(_ kind: LabelKind) throws -> [(name: String, count: Int)]
     /// The annotation parts of these assets' records (those in the catalog).

@@ -246,11 +246,6 @@ struct PostgresCatalogTransaction: CatalogTransaction {
         }
     }
 
-    func assetIDs(labelled kind: LabelKind, named name: String, limit: Int) throws -> [String] {
-        try run("SELECT asset_id FROM asset_label WHERE kind = \(kind.rawValue) AND name = \(name) AND NOT removed LIMIT \(limit)")
-            .map { try $0.decode(String.self) }
-    }
-
     func labelCounts(_ kind: LabelKind) throws -> [(name: String, count: Int)] {
         // The counts the label triggers keep.
         try run("SELECT value, n FROM asset_facet WHERE facet = \(kind.rawValue) AND n > 0 ORDER BY n DESC, value COLLATE \"C\"")

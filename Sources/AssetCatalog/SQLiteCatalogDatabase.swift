@@ -250,11 +250,6 @@ struct SQLiteCatalogTransaction: CatalogTransaction {
         }
     }
 
-    func assetIDs(labelled kind: LabelKind, named name: String, limit: Int) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT asset_id FROM asset_label WHERE kind = ? AND name = ? AND NOT removed LIMIT ?",
-                            arguments: [kind.rawValue, name, limit])
-    }
-
     func labelCounts(_ kind: LabelKind) throws -> [(name: String, count: Int)] {
         // The counts the label triggers keep.
         try Row.fetchAll(db, sql: "SELECT value, n FROM asset_facet WHERE facet = ? AND n > 0 ORDER BY n DESC, value",

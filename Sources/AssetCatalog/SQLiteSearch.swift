@@ -105,6 +105,11 @@ enum SQLiteSearch {
 
     /// The SQL functions the compiled queries call, on every connection.
     static func registerFunctions(_ db: Database) {
+        // A name's folded words, as an FTS column holds them (`SearchFields`):
+        // a bulk rename rewrites the column from the record's list in SQL.
+        db.add(function: DatabaseFunction("ap_words", argumentCount: 1, pure: true) { values in
+            String.fromDatabaseValue(values[0]).map { SearchText.words($0).joined(separator: " ") }
+        })
         db.add(function: DatabaseFunction("ap_ciede2000", argumentCount: 6, pure: true) { values in
             let numbers = values.compactMap { Double.fromDatabaseValue($0) }
             guard numbers.count == 6 else { return nil }

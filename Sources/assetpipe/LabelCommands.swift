@@ -87,7 +87,7 @@ struct LabelRename<Label: LabelSelector>: AsyncParsableCommand {
         guard old != new else { throw ValidationError("the old and the new name are the same: '\(old)'") }
         let store = try await catalog.openExistingCatalog()
         let changed = try FieldsCommand.catalogCall {
-            try store.rename(kind, old, to: new, source: ChangeSource(actor: AnnotateCommand.actor), batchSize: batch.batchSize) { total in
+            try store.rename(kind, old, to: new, source: ChangeSource(actor: AnnotateCommand.actor), batchSize: batch.labelBatchSize) { total in
                 Terminal.standardError.write("\(total) asset\(total == 1 ? "" : "s") renamed so far\n")
             }
         }
@@ -111,7 +111,7 @@ struct LabelDelete<Label: LabelSelector>: AsyncParsableCommand {
         let name = try LabelArguments.checked(name, kind)
         let store = try await catalog.openExistingCatalog()
         let changed = try FieldsCommand.catalogCall {
-            try store.delete(kind, named: name, source: ChangeSource(actor: AnnotateCommand.actor), batchSize: batch.batchSize) { total in
+            try store.delete(kind, named: name, source: ChangeSource(actor: AnnotateCommand.actor), batchSize: batch.labelBatchSize) { total in
                 Terminal.standardError.write("\(total) asset\(total == 1 ? "" : "s") done so far\n")
             }
         }
@@ -122,12 +122,21 @@ struct LabelDelete<Label: LabelSelector>: AsyncParsableCommand {
 }
 
 /// How many assets a bulk change writes per transaction.
+/// Asset by asset changes (annotate, fields) default to
+/// `Catalog.annotationBatch`; a rename or delete of a tag or category,
+/// written set-based, to the larger `Catalog.labelBatch`.
 struct BatchOption: ParsableArguments {
-    @Option(help: ArgumentHelp("Assets changed per transaction (other writers wait at most one batch).", valueName: "N"))
-    var batchSize: Int = Catalog.annotationBatch
+    @Option(name: .customLong("batch-size"),
+            help: ArgumentHelp("Assets changed per transaction (other writers wait at most one batch); "
+                               + "default \(Catalog.annotationBatch), \(Catalog.labelBatch) for a tag or category rename or delete.",
+                               valueName: "N"))
+    var chosenBatchSize: Int?
+
+    var batchSize: Int { chosenBatchSize ?? Catalog.annotationBatch }
+    var labelBatchSize: Int { chosenBatchSize ?? Catalog.labelBatch }
 
     func validate() throws {
-        guard (1...100_000).contains(batchSize) else { throw ValidationError("--batch-size is 1 to 100000") }
+        if let chosenBatchSize, !(1...100_000).contains(chosenBatchSize) { throw ValidationError("--batch-size is 1 to 100000") }
     }
 }
 

@@ -8,7 +8,7 @@ import Foundation
 ///     search-bench build DATA N    a synthetic catalog of N assets through the bulk path
 ///     search-bench query DATA      the fixed query shapes, timed; prints p50/p95 per shape
 ///                                  (SHAPES=TEXT: only those whose name contains TEXT)
-///     search-bench labels DATA     renames the category 100,000 assets hold, then tags
+///     search-bench labels DATA [BATCH]  renames the category 100,000 assets hold, then tags
 ///                                  them all from a query; prints the seconds of each
 ///
 /// DATA is a data directory (SQLite) or a postgres:// URL.
@@ -28,7 +28,8 @@ struct SearchBench {
             case "query":
                 try query(database, runs: arguments.count == 3 ? Int(arguments[2]) ?? 15 : 15)
             case "labels":
-                try labels(database)
+                let batch = arguments.count > 2 ? Int(arguments[2]) : nil
+                try labels(database, batchSize: batch)
             default:
                 usage()
             }
@@ -39,7 +40,7 @@ struct SearchBench {
     }
 
     static func usage() -> Never {
-        FileHandle.standardError.write(Data("usage: search-bench build DATA N | search-bench query DATA [RUNS] | search-bench labels DATA\n".utf8))
+        FileHandle.standardError.write(Data("usage: search-bench build DATA N | search-bench query DATA [RUNS] | search-bench labels DATA [BATCH]\n".utf8))
         exit(2)
     }
 
@@ -261,7 +262,7 @@ extension SearchBench {
     /// Renames the category 100,000 assets hold (to a second name, or back
     /// when a run before renamed it), then tags every asset that holds it
     /// from a query: issue 14's bars, ≤ 10 s and ≤ 30 s.
-    static func labels(_ database: any CatalogDatabase) throws {
+    static func labels(_ database: any CatalogDatabase, batchSize: Int?) throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("search-bench-renditions").path
         let catalog = Catalog(database: database, renditionStore: LocalRenditionStore(dataDirectory: scratch))
         let source = ChangeSource(actor: "search-bench")
@@ -269,14 +270,15 @@ extension SearchBench {
         let (from, to) = held[bigCategory] != nil ? (bigCategory, bigCategory + " (renamed)") : (bigCategory + " (renamed)", bigCategory)
         guard let holders = held[from] else { throw CatalogError(operation: "find the big category", reason: "no asset holds it", hint: "build first") }
         var started = ContinuousClock.now
-        let renamed = try catalog.rename(.categories, from, to: to, source: source)
+        let renamed = try catalog.rename(.categories, from, to: to, source: source, batchSize: batchSize ?? Catalog.labelBatch)
         let renameSeconds = seconds(ContinuousClock.now - started)
         print(String(format: "rename a category held by %d assets: %d renamed in %.2f s  ", holders, renamed, renameSeconds)
               + (renameSeconds <= 10 ? "PASS" : "FAIL") + " ≤ 10 s")
         let tag = "bulk \(UUID().uuidString.prefix(8))"
         let request = try FindRequest(q: "categories = \"\(to)\"", limit: FindRequest.maximumLimit, count: true)
         started = ContinuousClock.now
-        let (matched, changed) = try catalog.annotate(matching: request, with: try AnnotationChange(addTags: [tag]), source: source)
+        let (matched, changed) = try catalog.annotate(matching: request, with: try AnnotationChange(addTags: [tag]), source: source,
+                                                         batchSize: batchSize ?? Catalog.annotationBatch)
         let annotateSeconds = seconds(ContinuousClock.now - started)
         print(String(format: "annotate %d assets from a query: %d tagged in %.2f s  ", matched, changed, annotateSeconds)
               + (annotateSeconds <= 30 ? "PASS" : "FAIL") + " ≤ 30 s")

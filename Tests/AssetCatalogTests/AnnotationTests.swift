@@ -109,8 +109,9 @@ import Testing
         func expectModel(_ step: String) throws {
             for (id, expected) in model {
                 let record = try #require(try catalog.record(idOrPath: id))
-                #expect(Set(AssetTag.activeNames(record.tags)) == Set(AssetTag.activeNames(expected.tags)), "\(step): tags of \(id)")
-                #expect(Set(record.categories ?? []) == Set(expected.categories), "\(step): categories of \(id)")
+                // Exactly: each tag's source, confidence and place, each category's place.
+                #expect(record.tags ?? [] == expected.tags, "\(step): tags of \(id)")
+                #expect(record.categories ?? [] == expected.categories, "\(step): categories of \(id)")
             }
             var counts: [String: Int] = [:]
             for entry in model.values { for name in Set(AssetTag.activeNames(entry.tags)) { counts[name, default: 0] += 1 } }
@@ -132,6 +133,9 @@ import Testing
         for id in hadBeach { let tags = model[id]?.tags ?? []; model[id]?.tags = Self.renamed(tags, "beach", "shore") }
         try expectModel("beach → shore")
         for id in hadBeach {
+            let updated = try #require(try catalog.record(idOrPath: id)?.updatedAt)
+            #expect(updated > Date(timeIntervalSince1970: 1_700_001_000), "updated_at of \(id)")
+            #expect(try Self.ids(catalog, "updated_at > \"1h\"").contains(id), "updated_at column of \(id)")
             let events = try catalog.history(idOrPath: id).filter { $0.action == .annotated }
             #expect(events.map(\.detail) == [["tags_renamed": #"["beach","shore"]"#]], "history of \(id)")
         }
@@ -148,7 +152,13 @@ import Testing
         // Delete sea: manual tags go, embedded and AI ones stay removed.
         let hadSea = model.filter { active($0.value.tags, "sea") }.keys
         #expect(try catalog.delete(.tags, named: "sea", source: Self.source, batchSize: 7) == hadSea.count)
-        for id in hadSea { model[id]?.tags.removeAll { $0.name == "sea" && !$0.removed } }
+        for id in hadSea {
+            guard let tags = model[id]?.tags, let index = tags.firstIndex(where: { $0.name == "sea" && !$0.removed }) else { continue }
+            if tags[index].source == .manual { model[id]?.tags.remove(at: index) } else {
+                model[id]?.tags[index].removed = true
+                model[id]?.tags[index].confidence = 0
+            }
+        }
         try expectModel("delete sea")
         for id in hadSea {
             let sea = try catalog.record(idOrPath: id)?.tags?.filter { $0.name == "sea" } ?? []
@@ -161,8 +171,9 @@ import Testing
         let hadPets = model.filter { $0.value.categories.contains("Pets") }.keys
         #expect(try catalog.rename(.categories, "Pets", to: "Travel", source: Self.source, batchSize: 7) == hadPets.count)
         for id in hadPets {
+            // In place, or dropped where the asset has Travel already.
             let categories = model[id]?.categories ?? []
-            model[id]?.categories = Array(Set(categories.map { $0 == "Pets" ? "Travel" : $0 }))
+            model[id]?.categories = categories.contains("Travel") ? categories.filter { $0 != "Pets" } : categories.map { $0 == "Pets" ? "Travel" : $0 }
         }
         let hadArchive = model.filter { $0.value.categories.contains("Archive") }.keys
         #expect(try catalog.delete(.categories, named: "Archive", source: Self.source, batchSize: 7) == hadArchive.count)
@@ -177,7 +188,10 @@ import Testing
     static func renamed(_ tags: [AssetTag], _ old: String, _ new: String) -> [AssetTag] {
         var tags = tags
         guard let index = tags.firstIndex(where: { $0.name == old && !$0.removed }) else { return tags }
-        if tags[index].source == .manual { tags.remove(at: index) } else { tags[index].removed = true }
+        if tags[index].source == .manual { tags.remove(at: index) } else {
+            tags[index].removed = true
+            tags[index].confidence = 0
+        }
         if let existing = tags.firstIndex(where: { $0.name == new }) {
             if tags[existing].removed { tags[existing] = AssetTag(name: new, source: .manual) }
         } else {
