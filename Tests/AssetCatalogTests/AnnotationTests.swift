@@ -182,6 +182,18 @@ import Testing
         let travel = model.filter { $0.value.categories.contains("Travel") }.count
         #expect(try catalog.labels(.categories).map { "\($0.name)=\($0.count)" } == (travel > 0 ? ["Travel=\(travel)"] : []))
         #expect(try Self.ids(catalog, "categories IN [Pets, Archive]").isEmpty)
+
+        // A name two assets of 60 hold is found through the label index
+        // (a common one is walked in table order): renamed the same way.
+        let rare = [Self.id(3), Self.id(41)]
+        #expect(try catalog.annotate(rare, with: try AnnotationChange(addTags: ["rare"]), source: Self.source).changed == 2)
+        #expect(try catalog.rename(.tags, "rare", to: "seldom", source: Self.source, batchSize: 1) == 2)
+        #expect(try Self.ids(catalog, "tags = seldom").sorted() == rare)
+        #expect(try Self.ids(catalog, "text HAS seldom").sorted() == rare)
+        #expect(try Self.ids(catalog, "tags = rare OR text HAS rare").isEmpty)
+        for id in rare {
+            #expect(try catalog.record(idOrPath: id)?.tags?.last == AssetTag(name: "seldom", source: .manual), "seldom on \(id)")
+        }
     }
 
     /// The model's rename: the old tag removed (a manual one deleted), the new one there and the user's.
