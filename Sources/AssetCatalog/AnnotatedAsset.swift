@@ -3,9 +3,10 @@ import Foundation
 
 /// The part of an asset's record that annotations change (tags,
 /// categories, collections, custom values), read and written without
-/// the rest: a bulk change (a rename held by 100,000 assets, an annotate
-/// over a query) then neither decodes whole records nor rewrites the
-/// index rows annotations do not touch (palettes, keywords, counts).
+/// the rest: a bulk change asset by asset (an annotate over a query, a
+/// custom field's rename) then neither decodes whole records nor rewrites
+/// the index rows annotations do not touch (palettes, keywords, counts).
+/// A tag's or category's rename is set-based instead (`LabelRewrite`).
 public struct AnnotatedAsset: Sendable {
     public var id: String
     public var path: String

@@ -134,11 +134,17 @@ extension Date {
     package var wholeMilliseconds: Date {
         Date(timeIntervalSince1970: (timeIntervalSince1970 * 1000).rounded() / 1000)
     }
+
+    /// Milliseconds since 1970, as the search columns hold an instant.
+    package var epochMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
 }
 
 extension AssetEvent {
     /// `detail` as stored: a JSON object with sorted keys.
-    public var detailJSON: String {
+    public var detailJSON: String { Self.json(detail) }
+
+    /// A detail as stored, for a statement that writes it on many assets.
+    static func json(_ detail: [String: String]) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: (try? encoder.encode(detail)) ?? Data("{}".utf8), as: UTF8.self)

@@ -1,5 +1,4 @@
 import AssetPipeline
-import AssetQuery
 import Foundation
 
 /// One tag, category or collection renamed or removed across a batch of
@@ -31,11 +30,7 @@ public struct LabelRewrite: Sendable {
         if let new { ["\(kind.rawValue)_renamed": Annotations.list([old, new]) ?? ""] } else { ["\(kind.rawValue)_removed": Annotations.list([old]) ?? ""] }
     }
 
-    var detailJSON: String {
-        AssetEvent(assetID: "", version: 0, path: "", at: at, actor: actor, action: .annotated, detail: detail, jobID: jobID).detailJSON
-    }
-
-    var milliseconds: Int64 { Int64((at.timeIntervalSince1970 * 1000).rounded()) }
+    var detailJSON: String { AssetEvent.json(detail) }
 
     /// The full-text column (and lexeme code) the kind's names fill; none for collections.
     var textColumn: SearchFields.SearchColumn? {
@@ -44,10 +39,5 @@ public struct LabelRewrite: Sendable {
         case .categories: .categories
         case .collections: nil
         }
-    }
-
-    /// The folded words of each name, as its full-text column holds them.
-    static func words(of names: [String]) -> [(name: String, words: [String])] {
-        names.map { ($0, SearchText.words($0)) }
     }
 }

@@ -274,7 +274,7 @@ struct PostgresCatalogTransaction: CatalogTransaction {
                 (field.text[column] ?? "").split(separator: " ").map { SearchFields.lexeme(column, String($0)) }
             }.joined(separator: ",") + "}"
         }
-        let milliseconds = Int64((updatedAt.timeIntervalSince1970 * 1000).rounded())
+        let milliseconds = updatedAt.epochMilliseconds
         _ = try run("""
             UPDATE asset a SET record = (a.record - ARRAY['tags', 'categories', 'collections', 'custom']) || v.patch::JSONB,
                 updated_at = \(updatedAt), search_updated = \(milliseconds),

@@ -1,4 +1,5 @@
 import AssetPipeline
+import AssetQuery
 import Foundation
 import PostgresNIO
 
@@ -50,9 +51,9 @@ extension PostgresCatalogTransaction {
             let held = try run("""
                 SELECT DISTINCT name FROM asset_label WHERE kind = \(kind) AND NOT removed AND asset_id = ANY(\(ids)::TEXT[])
                 """).map { try $0.decode(String.self) }
-            for (name, words) in LabelRewrite.words(of: held) {
+            for name in held {
                 wordNames.append(name)
-                lexemes.append(words.map { SearchFields.lexeme(column, $0) }.joined(separator: " "))
+                lexemes.append(SearchText.words(name).map { SearchFields.lexeme(column, $0) }.joined(separator: " "))
             }
         }
         // One statement for the record's list, `updated_at` and the words,
@@ -62,7 +63,7 @@ extension PostgresCatalogTransaction {
         binds.append(new)
         binds.append(kind)
         binds.append(rewrite.at)
-        binds.append(rewrite.milliseconds)
+        binds.append(rewrite.at.epochMilliseconds)
         binds.append(Timestamp.format(rewrite.at))
         binds.append(ids)
         binds.append(hasNew)

@@ -270,7 +270,7 @@ struct SQLiteCatalogTransaction: CatalogTransaction {
 
     func writeAnnotations(_ assets: [AnnotatedAsset], updatedAt: Date) throws {
         let removed = AnnotatedAsset.keys.map { "'$.\($0)'" }.joined(separator: ", ")
-        let milliseconds = Int64((updatedAt.timeIntervalSince1970 * 1000).rounded())
+        let milliseconds = updatedAt.epochMilliseconds
         for asset in assets {
             try db.cachedStatement(sql: """
                 UPDATE asset SET record = json_patch(json_remove(record, \(removed)), ?), updated_at = ?, search_updated = ? WHERE id = ?

@@ -58,7 +58,7 @@ extension SQLiteCatalogTransaction {
         try db.execute(sql: """
             UPDATE asset SET record = json_set(record, '$.\(kind)', json(\(list)), '$.updated_at', ?3), updated_at = ?3, search_updated = ?4
             WHERE rowid IN (SELECT row FROM temp.label_batch)
-            """, arguments: names + [Timestamp.format(rewrite.at), rewrite.milliseconds])
+            """, arguments: names + [Timestamp.format(rewrite.at), rewrite.at.epochMilliseconds])
         if rewrite.new == nil {
             try db.execute(sql: """
                 UPDATE asset SET record = json_remove(record, '$.\(kind)')
@@ -125,7 +125,7 @@ extension SQLiteCatalogTransaction {
             let held = try Int64.fetchOne(db, sql: "SELECT n FROM asset_facet WHERE facet = ? AND value = ?",
                                           arguments: [rewrite.kind.rawValue, rewrite.old]) ?? 0
             let rows = try Int64.fetchOne(db, sql: "SELECT MAX(rowid) FROM asset") ?? 0
-            return held * commonShare >= rows ? .byRow(after: 0) : .byID(after: "")
+            return held >= rows / commonShare ? .byRow(after: 0) : .byID(after: "")
         }
 
         init?(_ cursor: String?) {

@@ -73,7 +73,7 @@ struct SearchFields: Sendable {
 
     init(_ record: AssetRecord) {
         func milliseconds(_ date: Date?) -> Int64 {
-            Int64(((date ?? Date()).timeIntervalSince1970 * 1000).rounded())
+            (date ?? Date()).epochMilliseconds
         }
         createdMilliseconds = milliseconds(record.createdAt)
         updatedMilliseconds = milliseconds(record.updatedAt)

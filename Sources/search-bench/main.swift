@@ -28,7 +28,11 @@ struct SearchBench {
             case "query":
                 try query(database, runs: arguments.count == 3 ? Int(arguments[2]) ?? 15 : 15)
             case "labels":
-                let batch = arguments.count > 2 ? Int(arguments[2]) : nil
+                var batch: Int?
+                if arguments.count > 2 {
+                    guard let size = Int(arguments[2]), size > 0 else { usage() }
+                    batch = size
+                }
                 try labels(database, batchSize: batch)
             default:
                 usage()
