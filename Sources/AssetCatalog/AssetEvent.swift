@@ -77,6 +77,9 @@ public enum CatalogChange: Sendable, Equatable {
     /// An earlier attempt under the same effect key made it; the asset as it
     /// stands now (nil when it has been deleted).
     case alreadyApplied(AssetRecord?)
+    /// Nothing to do: the asset at the target path already holds this very
+    /// file (same SHA-256), so nothing was versioned, renamed or written.
+    case unchanged(AssetRecord)
     /// Refused, and nothing changed: `exists`, `not_found`, or the new
     /// file's own error when it would have replaced a good version.
     case refused(AssetError)

@@ -9,8 +9,10 @@ import Foundation
 /// change only with its row; made under a job run's effect key, each is
 /// made at most once.
 extension Catalog {
-    /// Catalogues a processed file at `target`. When an asset is already
-    /// there: `reject` refuses with `exists`; `version` makes the file that
+    /// Catalogues a processed file at `target`. When the asset already
+    /// there holds the same content (SHA-256) and was processed, the change
+    /// is `unchanged` whatever the policy: enqueueing a file twice is not a
+    /// conflict. When a different file is there: `reject` refuses with `exists`; `version` makes the file that
     /// asset's next version (keeping its id), unless the file is errored,
     /// which would replace a good version with a broken one and is refused
     /// with the file's error; `rename` places it at the first free
@@ -31,6 +33,7 @@ extension Catalog {
             var action = AssetEvent.Action.created
             var previous: StoredAsset?
             if let existing = try transaction.asset(path: target) {
+                if Self.holdsSameContent(existing.record, as: record) { return .unchanged(existing.record) }
                 switch onConflict {
                 case .reject:
                     return .refused(AssetError(.exists, "an asset already exists at \(target) (id \(existing.id), version \(existing.version)); "
@@ -63,6 +66,13 @@ extension Catalog {
             detail.merge(note) { _, noted in noted }
             return .applied(stored, try self.recordEvent(for: stored, action: named ?? action, detail: detail, source: source, transaction))
         }
+    }
+
+    /// Whether a stored asset already is this reading of a file: same
+    /// SHA-256, and processed (an errored asset is worth another try).
+    public static func holdsSameContent(_ stored: AssetRecord, as reading: AssetRecord) -> Bool {
+        guard let hash = reading.sha256, !hash.isEmpty else { return false }
+        return stored.sha256 == hash && stored.status == .processed && reading.status == .processed
     }
 
     /// Replaces an asset's data with a new reading of its origin: same id,
@@ -129,7 +139,7 @@ extension Catalog {
             switch result {
             case .applied(let record, _): try tidyRenditions(ofAsset: record.id ?? "")
             case .alreadyApplied(let record?): try tidyRenditions(ofAsset: record.id ?? "")
-            case .alreadyApplied(nil), .refused: break
+            case .alreadyApplied(nil), .unchanged, .refused: break
             }
             return result
         }

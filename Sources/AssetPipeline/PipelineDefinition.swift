@@ -18,7 +18,7 @@ public struct PipelineDefinition: Sendable, Equatable {
     public var background: RGBColor
     public var video: VideoSettings
     /// What a queued upload does when its target path is taken.
-    public var onConflict: ConflictPolicy = .rename
+    public var onConflict: ConflictPolicy = .reject
 
     public struct Limits: Sendable, Equatable {
         /// Bytes. Larger files are catalogued as `too_large` without being read.

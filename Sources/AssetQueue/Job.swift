@@ -63,10 +63,13 @@ public struct Job: Sendable, Equatable, Codable {
     public var updatedAt: Date
     /// When the job reached a final state.
     public var finishedAt: Date?
+    /// The asset the job made or changed, once known: from the enqueue for
+    /// a job on an existing asset, from its completion otherwise.
+    public var asset: JobAsset?
 
     package init(id: String, kind: Kind, payload: JobPayload, priority: Int, state: State, attempts: Int, maxAttempts: Int,
                  generation: Int, lastError: AssetError?, runAfter: Date, leaseOwner: String?, leaseExpiresAt: Date?,
-                 createdAt: Date, updatedAt: Date, finishedAt: Date?) {
+                 createdAt: Date, updatedAt: Date, finishedAt: Date?, asset: JobAsset? = nil) {
         self.id = id
         self.kind = kind
         self.payload = payload
@@ -82,6 +85,7 @@ public struct Job: Sendable, Equatable, Codable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.finishedAt = finishedAt
+        self.asset = asset
     }
 
     enum CodingKeys: String, CodingKey {
@@ -95,6 +99,87 @@ public struct Job: Sendable, Equatable, Codable {
         case createdAt = "created_at"
         case updatedAt = "updated_at"
         case finishedAt = "finished_at"
+    }
+
+    /// The job's fields, then its asset's (`asset_id`, `path`, `version`,
+    /// `change`) at the top level, where a client looks for them.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(payload, forKey: .payload)
+        try container.encode(priority, forKey: .priority)
+        try container.encode(state, forKey: .state)
+        try container.encode(attempts, forKey: .attempts)
+        try container.encode(maxAttempts, forKey: .maxAttempts)
+        try container.encode(generation, forKey: .generation)
+        try container.encodeIfPresent(lastError, forKey: .lastError)
+        try container.encode(runAfter, forKey: .runAfter)
+        try container.encodeIfPresent(leaseOwner, forKey: .leaseOwner)
+        try container.encodeIfPresent(leaseExpiresAt, forKey: .leaseExpiresAt)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(updatedAt, forKey: .updatedAt)
+        try container.encodeIfPresent(finishedAt, forKey: .finishedAt)
+        try asset?.encode(to: encoder)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        kind = try container.decode(Kind.self, forKey: .kind)
+        payload = try container.decode(JobPayload.self, forKey: .payload)
+        priority = try container.decode(Int.self, forKey: .priority)
+        state = try container.decode(State.self, forKey: .state)
+        attempts = try container.decode(Int.self, forKey: .attempts)
+        maxAttempts = try container.decode(Int.self, forKey: .maxAttempts)
+        generation = try container.decode(Int.self, forKey: .generation)
+        lastError = try container.decodeIfPresent(AssetError.self, forKey: .lastError)
+        runAfter = try container.decode(Date.self, forKey: .runAfter)
+        leaseOwner = try container.decodeIfPresent(String.self, forKey: .leaseOwner)
+        leaseExpiresAt = try container.decodeIfPresent(Date.self, forKey: .leaseExpiresAt)
+        createdAt = try container.decode(Date.self, forKey: .createdAt)
+        updatedAt = try container.decode(Date.self, forKey: .updatedAt)
+        finishedAt = try container.decodeIfPresent(Date.self, forKey: .finishedAt)
+        let asset = try JobAsset(from: decoder)
+        self.asset = asset.assetID.isEmpty ? nil : asset
+    }
+}
+
+/// What a job made or changed: the asset's id, its final path (after a
+/// rename or a new version) and version, and the change (`created`,
+/// `versioned`, `refreshed`, `edited`, `deleted`, `unchanged`, ...).
+public struct JobAsset: Sendable, Equatable, Codable {
+    /// The change of a `process` job whose file the catalog already holds.
+    public static let unchanged = "unchanged"
+
+    public var assetID: String
+    public var path: String?
+    public var version: Int?
+    /// Absent until the job has completed.
+    public var change: String?
+
+    public init(assetID: String, path: String? = nil, version: Int? = nil, change: String? = nil) {
+        self.assetID = assetID
+        self.path = path
+        self.version = version
+        self.change = change
+    }
+
+    public init(_ record: AssetRecord, change: String) {
+        self.init(assetID: record.id ?? "", path: record.path, version: record.version, change: change)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case assetID = "asset_id"
+        case path, version, change
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        assetID = try container.decodeIfPresent(String.self, forKey: .assetID) ?? ""
+        path = try container.decodeIfPresent(String.self, forKey: .path)
+        version = try container.decodeIfPresent(Int.self, forKey: .version)
+        change = try container.decodeIfPresent(String.self, forKey: .change)
     }
 }
 

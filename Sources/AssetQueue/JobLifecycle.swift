@@ -10,7 +10,19 @@ extension Job {
         let now = now.wholeMilliseconds
         self.init(id: id, kind: request.kind, payload: request.payload, priority: request.priority, state: .queued,
                   attempts: 0, maxAttempts: request.maxAttempts, generation: 0, lastError: nil, runAfter: now,
-                  leaseOwner: nil, leaseExpiresAt: nil, createdAt: now, updatedAt: now, finishedAt: nil)
+                  leaseOwner: nil, leaseExpiresAt: nil, createdAt: now, updatedAt: now, finishedAt: nil,
+                  asset: Self.knownAsset(of: request))
+    }
+
+    /// The asset a job works on when the request names it: a refresh's, a
+    /// delete's, an edit's that is not saved as a new asset.
+    private static func knownAsset(of request: JobRequest) -> JobAsset? {
+        guard let id = request.payload.assetID, !id.isEmpty else { return nil }
+        switch request.kind {
+        case .refresh, .delete: return JobAsset(assetID: id)
+        case .edit: return request.payload.target == nil ? JobAsset(assetID: id) : nil
+        case .process: return nil
+        }
     }
 
     /// `worker` takes the job (queued, or running under an expired lease) for `lease`.
@@ -39,8 +51,11 @@ extension Job {
     }
 
     /// Applies a worker's outcome. `generator` draws the retry backoff.
-    package mutating func complete(_ outcome: JobOutcome, now: Date, backoff: Backoff, using generator: inout some RandomNumberGenerator) {
+    /// `made` is what the attempt made or changed, when it did.
+    package mutating func complete(_ outcome: JobOutcome, made: JobAsset? = nil, now: Date, backoff: Backoff,
+                                   using generator: inout some RandomNumberGenerator) {
         let now = now.wholeMilliseconds
+        if let made { asset = made }
         switch outcome {
         case .succeeded:
             finish(.succeeded, error: lastError, now: now)

@@ -34,7 +34,8 @@ public protocol JobQueue: Sendable {
     /// Ends `worker`'s hold on the job with `outcome` and returns the job as
     /// it now stands; nil when the worker no longer holds it, in which case
     /// nothing changes, so a late worker never overwrites a newer holder.
-    func complete(_ id: String, worker: String, outcome: JobOutcome) async throws(QueueError) -> Job?
+    /// `made` names the asset the attempt made or changed, which the job then carries.
+    func complete(_ id: String, worker: String, outcome: JobOutcome, made: JobAsset?) async throws(QueueError) -> Job?
 
     /// Queues a `failed`, `dead` or `cancelled` job again, with its attempts
     /// reset to zero. Throws `invalidState` for any other state, `notFound`
@@ -69,5 +70,12 @@ extension JobQueue {
     public func waitForWork(upTo timeout: Duration) async -> Bool {
         try? await Task.sleep(for: timeout)
         return false
+    }
+}
+
+extension JobQueue {
+    /// Completes a job that names no asset.
+    public func complete(_ id: String, worker: String, outcome: JobOutcome) async throws(QueueError) -> Job? {
+        try await complete(id, worker: worker, outcome: outcome, made: nil)
     }
 }

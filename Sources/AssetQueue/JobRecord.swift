@@ -8,17 +8,18 @@ import PostgresNIO
 enum JobRecord {
     static let columns = """
         id, kind, payload::TEXT AS payload, priority, state, attempts, max_attempts, generation, error_reason, error_message,
-        run_after, lease_owner, lease_expires_at, created_at, updated_at, finished_at
+        run_after, lease_owner, lease_expires_at, created_at, updated_at, finished_at, asset::TEXT AS asset
         """
 
     static func insert(_ job: Job, on connection: PostgresConnection, logger: Logger) async throws {
-        let payload = try encode(job.payload)
+        let payload = try encode(job.payload), asset = try job.asset.map(encode)
         _ = try await connection.query("""
             INSERT INTO job (id, kind, payload, priority, state, attempts, max_attempts, generation, error_reason, error_message,
-                             run_after, lease_owner, lease_expires_at, created_at, updated_at, finished_at)
+                             run_after, lease_owner, lease_expires_at, created_at, updated_at, finished_at, asset)
             VALUES (\(job.id), \(job.kind.rawValue), \(payload)::JSONB, \(job.priority), \(job.state.rawValue), \(job.attempts),
                     \(job.maxAttempts), \(job.generation), \(job.lastError?.reason.rawValue), \(job.lastError?.message),
-                    \(job.runAfter), \(job.leaseOwner), \(job.leaseExpiresAt), \(job.createdAt), \(job.updatedAt), \(job.finishedAt))
+                    \(job.runAfter), \(job.leaseOwner), \(job.leaseExpiresAt), \(job.createdAt), \(job.updatedAt), \(job.finishedAt),
+                    \(asset)::JSONB)
             """, logger: logger)
     }
 
@@ -28,7 +29,8 @@ enum JobRecord {
             UPDATE job SET state = \(job.state.rawValue), attempts = \(job.attempts), generation = \(job.generation),
                            error_reason = \(job.lastError?.reason.rawValue), error_message = \(job.lastError?.message),
                            run_after = \(job.runAfter), lease_owner = \(job.leaseOwner), lease_expires_at = \(job.leaseExpiresAt),
-                           updated_at = \(job.updatedAt), finished_at = \(job.finishedAt)
+                           updated_at = \(job.updatedAt), finished_at = \(job.finishedAt),
+                           asset = \(try job.asset.map(encode))::JSONB
             WHERE id = \(job.id)
             """, logger: logger)
     }
@@ -75,10 +77,11 @@ enum JobRecord {
             leaseExpiresAt: try row["lease_expires_at"].decode(Date?.self)?.wholeMilliseconds,
             createdAt: try row["created_at"].decode(Date.self).wholeMilliseconds,
             updatedAt: try row["updated_at"].decode(Date.self).wholeMilliseconds,
-            finishedAt: try row["finished_at"].decode(Date?.self)?.wholeMilliseconds)
+            finishedAt: try row["finished_at"].decode(Date?.self)?.wholeMilliseconds,
+            asset: try row["asset"].decode(String?.self).map { try JSONDecoder().decode(JobAsset.self, from: Data($0.utf8)) })
     }
 
-    private static func encode(_ payload: JobPayload) throws -> String {
+    private static func encode(_ payload: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(payload), as: UTF8.self)

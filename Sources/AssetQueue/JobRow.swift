@@ -7,7 +7,7 @@ enum JobRow {
     /// The columns `decode` reads, in a SELECT's or a RETURNING's list.
     static let columns = """
         id, kind, payload, priority, state, attempts, max_attempts, generation, error_reason, error_message,
-        run_after, lease_owner, lease_expires_at, created_at, updated_at, finished_at
+        run_after, lease_owner, lease_expires_at, created_at, updated_at, finished_at, asset
         """
 
     // Statements come from the connection's cache: compiling one (GRDB
@@ -15,12 +15,12 @@ enum JobRow {
 
     static func insert(_ job: Job, _ db: Database) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO job (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO job (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [
                 job.id, job.kind.rawValue, try encode(job.payload), job.priority, job.state.rawValue, job.attempts,
                 job.maxAttempts, job.generation, job.lastError?.reason.rawValue, job.lastError?.message, Timestamp.format(job.runAfter),
                 job.leaseOwner, job.leaseExpiresAt.map(Timestamp.format), Timestamp.format(job.createdAt),
-                Timestamp.format(job.updatedAt), job.finishedAt.map(Timestamp.format),
+                Timestamp.format(job.updatedAt), job.finishedAt.map(Timestamp.format), try job.asset.map(encode),
             ])
     }
 
@@ -28,12 +28,12 @@ enum JobRow {
     static func update(_ job: Job, _ db: Database) throws {
         try db.cachedStatement(sql: """
             UPDATE job SET state = ?, attempts = ?, generation = ?, error_reason = ?, error_message = ?, run_after = ?,
-                           lease_owner = ?, lease_expires_at = ?, updated_at = ?, finished_at = ?
+                           lease_owner = ?, lease_expires_at = ?, updated_at = ?, finished_at = ?, asset = ?
             WHERE id = ?
             """).execute(arguments: [
                 job.state.rawValue, job.attempts, job.generation, job.lastError?.reason.rawValue, job.lastError?.message,
                 Timestamp.format(job.runAfter), job.leaseOwner, job.leaseExpiresAt.map(Timestamp.format),
-                Timestamp.format(job.updatedAt), job.finishedAt.map(Timestamp.format), job.id,
+                Timestamp.format(job.updatedAt), job.finishedAt.map(Timestamp.format), try job.asset.map(encode), job.id,
             ])
     }
 
@@ -61,10 +61,19 @@ enum JobRow {
             maxAttempts: row["max_attempts"], generation: row["generation"], lastError: lastError, runAfter: try date(row, "run_after", of: id),
             leaseOwner: row["lease_owner"], leaseExpiresAt: try optionalDate(row, "lease_expires_at", of: id),
             createdAt: try date(row, "created_at", of: id), updatedAt: try date(row, "updated_at", of: id),
-            finishedAt: try optionalDate(row, "finished_at", of: id))
+            finishedAt: try optionalDate(row, "finished_at", of: id), asset: try asset(row, of: id))
     }
 
-    private static func encode(_ payload: JobPayload) throws -> String {
+    private static func asset(_ row: Row, of id: String) throws -> JobAsset? {
+        guard let text: String = row["asset"] else { return nil }
+        do {
+            return try JSONDecoder().decode(JobAsset.self, from: Data(text.utf8))
+        } catch {
+            throw UnreadableJob(id: id, problem: "its asset is not a job asset (\(error))")
+        }
+    }
+
+    private static func encode(_ payload: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(payload), as: UTF8.self)

@@ -43,5 +43,10 @@ enum JobSchema {
             // Counts retries by hand, so each run of a job has its own effect key.
             try db.execute(sql: "ALTER TABLE job ADD COLUMN generation INTEGER NOT NULL DEFAULT 0")
         },
+        CatalogMigration("queue v3: the job's asset") { db in
+            // What the job made or changed (JobAsset as JSON), so a client
+            // learns the asset's id and final path from the job itself.
+            try db.execute(sql: "ALTER TABLE job ADD COLUMN asset TEXT")
+        },
     ]
 }

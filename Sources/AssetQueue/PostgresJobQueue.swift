@@ -144,6 +144,10 @@ public final class PostgresJobQueue: JobQueue, Service {
             // first due queued entry and the running ones (one per busy worker).
             "CREATE INDEX job_claim_order ON job (state, priority DESC, seq)",
         ]),
+        PostgresMigrations.Migration(identifier: "queue v2: the job's asset", statements: [
+            // What the job made or changed (JobAsset), as in SQLite.
+            "ALTER TABLE job ADD COLUMN asset JSONB",
+        ]),
     ]
 
     public func enqueue(_ requests: [JobRequest]) async throws(QueueError) -> [Job] {
@@ -210,7 +214,7 @@ public final class PostgresJobQueue: JobQueue, Service {
         }
     }
 
-    public func complete(_ id: String, worker: String, outcome: JobOutcome) async throws(QueueError) -> Job? {
+    public func complete(_ id: String, worker: String, outcome: JobOutcome, made: JobAsset?) async throws(QueueError) -> Job? {
         let now = clock.now()
         let backoff = self.backoff
         return try await transaction("complete job \(id)") { connection in
@@ -219,7 +223,7 @@ public final class PostgresJobQueue: JobQueue, Service {
                 WHERE id = \(id) AND state = 'running' AND lease_owner = \(worker) FOR UPDATE
                 """, on: connection, logger: self.logger).first else { return nil }
             var generator = SystemRandomNumberGenerator()
-            job.complete(outcome, now: now, backoff: backoff, using: &generator)
+            job.complete(outcome, made: made, now: now, backoff: backoff, using: &generator)
             try await JobRecord.update(job, on: connection, logger: self.logger)
             if job.state == .queued {
                 _ = try await connection.query("SELECT pg_notify(\(self.channel), '')", logger: self.logger)

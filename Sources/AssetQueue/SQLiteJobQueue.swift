@@ -118,7 +118,7 @@ public final class SQLiteJobQueue: JobQueue {
         }
     }
 
-    public func complete(_ id: String, worker: String, outcome: JobOutcome) async throws(QueueError) -> Job? {
+    public func complete(_ id: String, worker: String, outcome: JobOutcome, made: JobAsset?) async throws(QueueError) -> Job? {
         let now = clock.now()
         let backoff = self.backoff
         return try await write("complete job \(id)") { db in
@@ -127,7 +127,7 @@ public final class SQLiteJobQueue: JobQueue {
                 """), arguments: [id, worker]) else { return nil }
             var job = try JobRow.decode(row)
             var generator = SystemRandomNumberGenerator()
-            job.complete(outcome, now: now, backoff: backoff, using: &generator)
+            job.complete(outcome, made: made, now: now, backoff: backoff, using: &generator)
             try JobRow.update(job, db)
             return job
         }

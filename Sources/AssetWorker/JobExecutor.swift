@@ -7,14 +7,16 @@ import Foundation
 /// What one attempt at a job came to: how to complete it, and what to log.
 public struct JobResult: Sendable, Equatable {
     public var outcome: JobOutcome
-    /// The asset the job made or changed, when there is one.
-    public var assetID: String?
+    /// The asset the job made or changed, when there is one, and how.
+    public var asset: JobAsset?
     /// The history action written, or why none was (`already applied`, a refusal).
     public var summary: String
 
-    public init(outcome: JobOutcome, assetID: String? = nil, summary: String) {
+    public var assetID: String? { asset?.assetID }
+
+    public init(outcome: JobOutcome, asset: JobAsset? = nil, summary: String) {
         self.outcome = outcome
-        self.assetID = assetID
+        self.asset = asset
         self.summary = summary
     }
 }
@@ -53,6 +55,9 @@ public struct JobExecutor: Sendable {
         }
         switch work {
         case .process(let origin, let target, let onConflict):
+            if let same = unchangedAsset(at: target ?? origin, origin: origin) {
+                return JobResult(outcome: .succeeded, asset: JobAsset(same, change: JobAsset.unchanged), summary: "unchanged")
+            }
             let processed = runner.process(SourceFile(path: origin))
             if let retry = retryUnlessLast(processed, job) { return retry }
             guard mayCommit() else { return JobResult(outcome: .released, summary: "abandoned before commit") }
@@ -83,6 +88,17 @@ public struct JobExecutor: Sendable {
         }
     }
 
+    /// The processed asset at `target` when it already holds the file at
+    /// `origin` (same SHA-256): the job then has nothing to do, and the
+    /// pipeline need not run. Only a shortcut: `Catalog.place` makes the
+    /// same check inside its transaction, so a race ends the same way.
+    private func unchangedAsset(at target: String, origin: String) -> AssetRecord? {
+        guard let existing = try? catalog.record(atPath: target), existing.status == .processed,
+              let stored = existing.sha256,
+              let hash = try? SourceFile(path: origin).open().sha256(), hash == stored else { return nil }
+        return existing
+    }
+
     /// A transient error (the file unreadable for now, a stage's time limit)
     /// is retried without touching the catalog; on the last attempt the
     /// outcome is stored like any other, so the asset says what happened.
@@ -99,12 +115,16 @@ public struct JobExecutor: Sendable {
                 let outcome: JobOutcome = record.status == .errored
                     ? JobOutcome(error: record.error ?? AssetError(.internalError, "errored without a reason"))
                     : .succeeded
-                return JobResult(outcome: outcome, assetID: record.id, summary: "\(event.action.rawValue) v\(event.version)")
+                return JobResult(outcome: outcome, asset: JobAsset(record, change: event.action.rawValue),
+                                 summary: "\(event.action.rawValue) v\(event.version)")
             case .alreadyApplied(let record):
                 let outcome: JobOutcome = record?.status == .errored
                     ? JobOutcome(error: record?.error ?? AssetError(.internalError, "errored without a reason"))
                     : .succeeded
-                return JobResult(outcome: Self.final(outcome), assetID: record?.id, summary: "already applied by an earlier attempt")
+                return JobResult(outcome: Self.final(outcome), asset: record.map { JobAsset(assetID: $0.id ?? "", path: $0.path, version: $0.version) },
+                                 summary: "already applied by an earlier attempt")
+            case .unchanged(let record):
+                return JobResult(outcome: .succeeded, asset: JobAsset(record, change: JobAsset.unchanged), summary: "unchanged")
             case .refused(let error):
                 return JobResult(outcome: .failed(error), summary: "refused")
             }

@@ -194,11 +194,13 @@ public final class Worker: Sendable {
         }
 
         let outcome: JobOutcome?
+        var made: JobAsset?
         switch end {
         case .finished(let result):
             if let assetID = result.assetID { log[metadataKey: "asset"] = "\(assetID)" }
             log[metadataKey: "result"] = "\(result.summary)"
             outcome = result.outcome
+            made = result.asset
         case .timedOut:
             // The work was stopped (above); its result, if any, is dropped.
             outcome = .retry(AssetError(.timeout, "the job ran longer than the worker's job timeout of \(String(format: "%g", settings.jobTimeout.seconds)) s"))
@@ -216,7 +218,7 @@ public final class Worker: Sendable {
         }
         let completed: Job?
         do {
-            completed = try await queue.complete(job.id, worker: worker, outcome: outcome)
+            completed = try await queue.complete(job.id, worker: worker, outcome: outcome, made: made)
         } catch {
             // The lease will lapse and another attempt will find the effect already made.
             log.error("cannot record the job's outcome; it will run again once its lease expires", metadata: ["error": "\(error)"])

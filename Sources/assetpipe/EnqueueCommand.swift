@@ -13,10 +13,13 @@ struct EnqueueCommand: AsyncParsableCommand {
             run `assetpipe work` against the same --data to process the queue.
 
             Files: each FILE (folders are walked) becomes a `process` job, stored at its absolute path \
-            unless --as names another catalog path. When an asset already exists there, --on-conflict \
-            decides: reject (the job fails with reason `exists`), version (the asset gets version n+1 and \
-            keeps its id) or rename (a new asset at name_1.jpg, name_2.jpg, ...); the default is the \
-            pipeline file's `uploads.on_conflict`, which is rename in the built-in pipeline.
+            unless --as names another catalog path. A file the catalog already holds at that path (same \
+            SHA-256) is not processed again: its job succeeds as `unchanged`. When a different file is \
+            there, --on-conflict decides: reject (the job fails with reason `exists`; nothing is \
+            overwritten), version (the asset gets version n+1 and keeps its id) or rename (a new asset at \
+            name_1.jpg, name_2.jpg, ...); the default is the pipeline file's `uploads.on_conflict`, which \
+            is reject in the built-in pipeline. A finished job names its asset: `jobs --json` shows \
+            asset_id, path (after a rename), version and change.
 
             --refresh ID...: read each asset again from its origin and rerun the pipeline. \
             --delete ID...: the origin is gone; remove the asset and its renditions (its history keeps a \

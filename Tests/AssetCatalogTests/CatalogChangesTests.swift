@@ -122,13 +122,34 @@ import Testing
         let (second, event) = try applied(try fixture.place("photos/camera-gps-south.jpg", at: "shop/boat.jpg", .rename))
         let (third, _) = try applied(try fixture.place("photos/odd-exif.jpg", at: "shop/boat.jpg", .rename))
         let (noExtension, _) = try applied(try fixture.place("photos/odd-exif.jpg", at: "README", .rename))
-        let (noExtensionAgain, _) = try applied(try fixture.place("photos/odd-exif.jpg", at: "README", .rename))
+        let (noExtensionAgain, _) = try applied(try fixture.place("photos/xp-tags.jpg", at: "README", .rename))
         #expect([first.path, second.path, third.path] == ["shop/boat.jpg", "shop/boat_1.jpg", "shop/boat_2.jpg"])
         #expect([second.name, third.name] == ["boat_1.jpg", "boat_2.jpg"])
         #expect([noExtension.path, noExtensionAgain.path] == ["README", "README_1"])
         #expect(Set([first.id, second.id, third.id]).count == 3)
         #expect(event.action == .created && event.detail["renamed_from"] == "shop/boat.jpg")
         #expect(try fixture.catalog.record(atPath: "shop/boat.jpg")?.sha256 == first.sha256)
+    }
+
+    /// The same file placed again at its own path is no conflict under any
+    /// policy: `unchanged`, and the catalog and history stay as they were.
+    @Test(arguments: CatalogDriver.all) func theSameFileAtItsPathIsUnchanged(driver: CatalogDriver) async throws {
+        let fixture = try await Fixture(driver)
+        let (first, _) = try applied(try fixture.place("photos/camera-gps-north.jpg", at: "shop/boat.jpg", .reject))
+        let stored = try #require(try fixture.catalog.record(atPath: "shop/boat.jpg"))
+        let events = try fixture.catalog.history(idOrPath: "shop/boat.jpg")
+        for policy in ConflictPolicy.allCases {
+            let again = try fixture.place("photos/camera-gps-north.jpg", at: "shop/boat.jpg", policy)
+            guard case .unchanged(let found) = again else {
+                Issue.record("\(policy): expected unchanged")
+                continue
+            }
+            #expect(found.id == first.id && found.version == 1 && found.sha256 == first.sha256, "\(policy)")
+        }
+        let after = try #require(try fixture.catalog.record(atPath: "shop/boat.jpg"))
+        #expect(after.updatedAt == stored.updatedAt && after.attempts == stored.attempts && after.version == 1)
+        #expect(try fixture.catalog.record(atPath: "shop/boat_1.jpg") == nil)
+        #expect(try fixture.catalog.history(idOrPath: "shop/boat.jpg") == events)
     }
 
     /// A job that crashed after its change committed runs again: the second

@@ -62,6 +62,25 @@ import Testing
         }
         #expect(try await queue.job(UUID().uuidString.lowercased()) == nil)
         #expect(try await queue.enqueue([]) == [])
+        #expect(jobs.map(\.asset?.assetID) == [nil, "asset-1", "asset-2"], "a job on an existing asset names it from the start")
+    }
+
+    /// The asset an attempt made is stored with the outcome, read back with
+    /// the job and printed in its JSON at the top level.
+    @Test(arguments: QueueDriver.all)
+    func completionStoresTheAssetTheJobMade(_ driver: QueueDriver) async throws {
+        let (queue, _) = try await freshQueue(driver)
+        let jobs = try await queue.enqueue(files(1))
+        let claimed = try #require(try await queue.claim(worker: "w", lease: Self.lease))
+        #expect(claimed.asset == nil)
+        let made = JobAsset(assetID: "a-1", path: "/shop/cat_1.jpg", version: 1, change: "created")
+        let done = try #require(try await queue.complete(claimed.id, worker: "w", outcome: .succeeded, made: made))
+        #expect(done.asset == made)
+        #expect(try await queue.job(jobs[0].id) == done)
+        let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(done)) as? [String: Any])
+        #expect(json["asset_id"] as? String == "a-1" && json["path"] as? String == "/shop/cat_1.jpg")
+        #expect(json["version"] as? Int == 1 && json["change"] as? String == "created")
+        #expect(try JSONDecoder().decode(Job.self, from: JSONEncoder().encode(done)) == done)
     }
 
     @Test(arguments: QueueDriver.all)

@@ -62,8 +62,8 @@ final class RunningQueue: JobQueue {
     func heartbeat(_ id: String, worker: String, lease: Duration) async throws(QueueError) -> Bool {
         try await queue.heartbeat(id, worker: worker, lease: lease)
     }
-    func complete(_ id: String, worker: String, outcome: JobOutcome) async throws(QueueError) -> Job? {
-        try await queue.complete(id, worker: worker, outcome: outcome)
+    func complete(_ id: String, worker: String, outcome: JobOutcome, made: JobAsset?) async throws(QueueError) -> Job? {
+        try await queue.complete(id, worker: worker, outcome: outcome, made: made)
     }
     func retry(_ id: String) async throws(QueueError) -> Job { try await queue.retry(id) }
     func cancel(_ id: String) async throws(QueueError) -> Job { try await queue.cancel(id) }

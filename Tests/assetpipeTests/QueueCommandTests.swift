@@ -123,6 +123,68 @@ import Glibc
         #expect(try jobs(data).allSatisfy { $0["state"] as? String == "succeeded" })
     }
 
+    // MARK: - Idempotent ingest and the job's asset
+
+    private func catalogue(_ data: CatalogPlace) throws -> [Record] {
+        try AssetPipe.records(in: try AssetPipe.run(["find"] + data.flags + ["--json", "--limit", "1000"]).stdout)
+    }
+
+    /// The issue's replay: `process` a folder, then `enqueue` the same folder
+    /// and `work`; and one unchanged file enqueued twice. No new asset, no new
+    /// version, and every job says `unchanged` and names the asset it found.
+    @Test(arguments: CatalogBackend.all) func reEnqueueOfCataloguedFilesMakesNoNewAsset(backend: CatalogBackend) throws {
+        let data = try backend.place("queue-idempotent")
+        let folder = try Package.temporaryDirectory("queue-idempotent-in")
+        for name in ["camera-gps-north.jpg", "camera-gps-south.jpg", "odd-exif.jpg"] {
+            try FileManager.default.copyItem(atPath: Package.sample("photos/\(name)"), toPath: folder + "/" + name)
+        }
+        let processed = try AssetPipe.run(["process"] + data.flags + [folder], timeout: 120)
+        #expect(processed.status == 0, "\(processed.summary)")
+        let before = try catalogue(data)
+        #expect(before.count == 3)
+
+        let ids = try enqueue(data, [folder]) + enqueue(data, [folder + "/odd-exif.jpg"])
+        try drain(data)
+        let after = try catalogue(data)
+        #expect(after.count == 3, "no asset added: \(after.compactMap { $0["path"] as? String })")
+        #expect(after.map { $0["version"] as? Int } == before.map { $0["version"] as? Int })
+        for id in ids {
+            let done = try job(id, in: data)
+            #expect(done["state"] as? String == "succeeded")
+            #expect(done["change"] as? String == "unchanged")
+            let path = try #require(done["path"] as? String)
+            let asset = try #require(try show(data, path))
+            #expect(done["asset_id"] as? String == asset["id"] as? String)
+            #expect(asset["sha256"] as? String == (try Oracle.sha256sum(path)))
+        }
+    }
+
+    /// With the rename policy the asset lands at a path nobody asked for:
+    /// the job, in `jobs --json`, says which, with its id and version.
+    @Test(arguments: CatalogBackend.all) func jobJSONNamesTheAssetItMade(backend: CatalogBackend) throws {
+        let data = try backend.place("queue-job-asset")
+        let (first, _) = try catalogueFirstVersion(data)
+        let other = Package.sample("photos/camera-gps-south.jpg")
+        let renamed = try #require(try enqueue(data, ["--as", "shop/cat.jpg", "--on-conflict", "rename", other]).first)
+        let versioned = try #require(try enqueue(data, ["--as", "shop/cat.jpg", "--on-conflict", "version",
+                                                        Package.sample("formats/gray.jpg")]).first)
+        let rejected = try #require(try enqueue(data, ["--as", "shop/cat.jpg", Package.sample("photos/xp-tags.jpg")]).first)
+        try drain(data)
+
+        let made = try job(renamed, in: data)
+        #expect(made["path"] as? String == "shop/cat_1.jpg")
+        #expect(made["change"] as? String == "created")
+        #expect(made["version"] as? Int == 1)
+        #expect(made["asset_id"] as? String == (try show(data, "shop/cat_1.jpg"))?["id"] as? String)
+        let next = try job(versioned, in: data)
+        #expect(next["asset_id"] as? String == first["id"] as? String)
+        #expect(next["path"] as? String == "shop/cat.jpg" && next["version"] as? Int == 2 && next["change"] as? String == "versioned")
+        // The built-in policy is reject: a different file at a taken path fails and names no asset it made.
+        let refused = try job(rejected, in: data)
+        #expect(refused["state"] as? String == "failed" && reason(of: refused) == "exists")
+        #expect(refused["asset_id"] == nil)
+    }
+
     // MARK: - Refresh and delete
 
     @Test(arguments: CatalogBackend.all) func refreshRereadsAChangedOrigin(backend: CatalogBackend) throws {
