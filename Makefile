@@ -48,7 +48,7 @@ bench: deps
 	scripts/bench
 
 # Fuzzing: every parser of outside input (render query, signature, JSON
-# bodies, job payloads, pipeline YAML, EXIF/XMP/IPTC/ICC) gets generated and
+# bodies, job payloads, pipeline YAML, find queries, ignore files, EXIF/XMP/IPTC/ICC) gets generated and
 # mutated inputs in-process: a million each (the slowest parsers fewer, as
 # the output says), the render queries through the parser, canonicaliser,
 # signer and planner. Then a coverage-guided libFuzzer run of the render

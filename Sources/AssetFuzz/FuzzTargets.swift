@@ -1,7 +1,8 @@
 /// Every fuzz target, by the name `fuzz TARGET` takes.
 public enum FuzzTargets {
     public static func all() -> [any FuzzTarget] {
-        [RenderQueryTarget(), SignatureTarget(), JSONBodyTarget(), JobPayloadTarget(), PipelineYAMLTarget(), FindQueryTarget()] + MetadataTargets.all
+        [RenderQueryTarget(), SignatureTarget(), JSONBodyTarget(), JobPayloadTarget(), PipelineYAMLTarget(), FindQueryTarget(),
+         IgnoreFileTarget()] + MetadataTargets.all
     }
 
     public static func named(_ name: String) -> (any FuzzTarget)? {

@@ -9,14 +9,17 @@ import Glibc
 /// says (by default only those that stay inside the given folders); a
 /// directory reached twice (a symlink loop) is walked once. A symlink that
 /// cannot be resolved is still listed, so it is catalogued with the reason
-/// it cannot be read. The paths given themselves are always taken: the user
-/// named them.
+/// it cannot be read. Files and folders that `IgnoreRules` leave out (junk,
+/// hidden names, `.assetpipeignore`, `--exclude`) are skipped and counted.
+/// The paths given themselves are always taken: the user named them.
 public struct InputWalker {
     /// The files found, in a stable order (byte order of paths).
     public private(set) var files: [SourceFile] = []
     /// Directories that could not be listed and links not followed out of
     /// the roots, with why; the batch reports them.
     public private(set) var problems: [String] = []
+    /// Files and folders left out by the ignore rules (a folder counts once).
+    public private(set) var ignored = 0
     private var visitedDirectories: Set<FileIdentity> = []
     private let symlinks: SymlinkPolicy
     private let roots: SymlinkRoots
@@ -31,12 +34,15 @@ public struct InputWalker {
         let inode: UInt64
     }
 
-    /// Walks `paths` (files or directories; relative to the working directory unless absolute).
-    public static func walk(_ paths: [String], symlinks: SymlinkPolicy = .within) -> InputWalker {
+    /// Walks `paths` (files or directories; relative to the working directory
+    /// unless absolute). `hidden` takes names starting with a dot; `excludes`
+    /// are gitignore patterns, anchored at each path given.
+    public static func walk(_ paths: [String], symlinks: SymlinkPolicy = .within, hidden: Bool = false,
+                            excludes: [String] = []) -> InputWalker {
         let absolute = paths.map { Array(absolutePath($0).utf8) }
         var walker = InputWalker(symlinks: symlinks, roots: SymlinkRoots(absolute))
         for path in absolute {
-            walker.visit(path)
+            walker.visit(path, rules: IgnoreRules(hidden: hidden, excludes: excludes, root: path))
         }
         return walker
     }
@@ -55,7 +61,7 @@ public struct InputWalker {
         return "/" + components.joined(separator: "/")
     }
 
-    private mutating func visit(_ path: [UInt8]) {
+    private mutating func visit(_ path: [UInt8], rules inherited: IgnoreRules) {
         var info = stat()
         let cPath = path.map { CChar(bitPattern: $0) } + [0]
         guard stat(cPath, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
@@ -76,10 +82,27 @@ public struct InputWalker {
             names.append(name)
         }
         closedir(directory)
+        var rules = inherited
+        if names.contains(Array(IgnoreRules.fileName.utf8)) {
+            let problem: String?
+            (rules, problem) = inherited.addingFile(in: path)
+            if let problem { problems.append(problem) }
+        }
         for name in names.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
             let entry = path + [UInt8(ascii: "/")] + name
-            if follows(entry) { visit(entry) }
+            guard follows(entry) else { continue }
+            if rules.ignores(entry, isDirectory: Self.isDirectory(entry)) {
+                ignored += 1
+                continue
+            }
+            visit(entry, rules: rules)
         }
+    }
+
+    private static func isDirectory(_ path: [UInt8]) -> Bool {
+        var info = stat()
+        let cPath = path.map { CChar(bitPattern: $0) } + [0]
+        return stat(cPath, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
     /// Whether to take a directory entry: anything but a symlink, and a

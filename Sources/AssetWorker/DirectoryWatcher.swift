@@ -9,8 +9,9 @@ import Glibc
 /// files whose size, modification time and inode have stayed the same for
 /// `settle`, each once, so a file still being copied in is not read
 /// half-written. A file rewritten later (a new signature) is returned again
-/// once it settles; one that vanishes is forgotten. Dot-files and
-/// dot-folders (temporary files of uploaders) are skipped. Symlinks are
+/// once it settles; one that vanishes is forgotten. What `IgnoreRules`
+/// leave out is skipped: junk, dot-files and dot-folders (temporary files
+/// of uploaders) unless `hidden`, `.assetpipeignore` and `excludes`. Symlinks are
 /// followed as `symlinks` says (by default only those that stay inside the
 /// watched folder); a folder reached twice in one listing is listed once.
 /// Only regular files are returned: a FIFO or device dropped in is ignored.
@@ -19,6 +20,7 @@ public struct DirectoryWatcher {
     public let settle: Duration
     public let symlinks: SymlinkPolicy
     private let roots: SymlinkRoots
+    private let rules: IgnoreRules
     /// Files the caller already has (catalogued, or queued before a restart):
     /// asked only when a file is about to be returned.
     private let isKnown: (String) -> Bool
@@ -50,11 +52,12 @@ public struct DirectoryWatcher {
     public private(set) var newlyRefusedLinks: [String] = []
 
     public init(directory: String, settle: Duration = .seconds(2), symlinks: SymlinkPolicy = .within,
-                isKnown: @escaping (String) -> Bool = { _ in false }) {
+                hidden: Bool = false, excludes: [String] = [], isKnown: @escaping (String) -> Bool = { _ in false }) {
         self.directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         self.settle = settle
         self.symlinks = symlinks
         self.roots = SymlinkRoots([Array(self.directory.utf8)])
+        self.rules = IgnoreRules(hidden: hidden, excludes: excludes, root: Array(self.directory.utf8))
         self.isKnown = isKnown
     }
 
@@ -70,7 +73,7 @@ public struct DirectoryWatcher {
         var seen: [String: Signature] = [:]
         var folders: Set<FolderIdentity> = [FolderIdentity(info)]
         var refusedNow: Set<String> = []
-        list(directory, into: &seen, folders: &folders, refused: &refusedNow)
+        list(directory, rules: rules, into: &seen, folders: &folders, refused: &refusedNow)
         newlyRefusedLinks = refusedNow.subtracting(refused).sorted()
         refused = refusedNow
 
@@ -102,12 +105,14 @@ public struct DirectoryWatcher {
     }
 
     /// Regular files (or symlinks to them, as the policy allows) under `folder`, recursively.
-    private func list(_ folder: String, into seen: inout [String: Signature], folders: inout Set<FolderIdentity>,
-                      refused: inout Set<String>) {
+    private func list(_ folder: String, rules inherited: IgnoreRules, into seen: inout [String: Signature],
+                      folders: inout Set<FolderIdentity>, refused: inout Set<String>) {
         // An unreadable subfolder is skipped; the rest of the tree is still watched.
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        // An unreadable ignore file is not applied (`process` and `enqueue` report it).
+        let rules = names.contains(IgnoreRules.fileName) ? inherited.addingFile(in: Array(folder.utf8)).rules : inherited
         // Sorted, so a folder reached by two names is always listed under the same one.
-        for name in names.sorted() where !name.hasPrefix(".") {
+        for name in names.sorted() {
             let path = folder + "/" + name
             var info = stat()
             guard lstat(path, &info) == 0 else { continue }
@@ -129,9 +134,13 @@ public struct DirectoryWatcher {
                 }
                 guard stat(path, &info) == 0 else { continue }
             }
+            let isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
+            if rules.ignores(Array(path.utf8), isDirectory: isDirectory) { continue }
             switch info.st_mode & S_IFMT {
             case S_IFDIR:
-                if folders.insert(FolderIdentity(info)).inserted { list(path, into: &seen, folders: &folders, refused: &refused) }
+                if folders.insert(FolderIdentity(info)).inserted {
+                    list(path, rules: rules, into: &seen, folders: &folders, refused: &refused)
+                }
             case S_IFREG:
                 seen[path] = Signature(size: Int64(info.st_size), modified: info.st_mtim, inode: UInt64(info.st_ino))
             default:

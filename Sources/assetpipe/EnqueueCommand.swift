@@ -60,6 +60,8 @@ struct EnqueueCommand: AsyncParsableCommand {
                                + "follow (all) or skip (none).", valueName: "POLICY"))
     var symlinks: SymlinkPolicy = .within
 
+    @OptionGroup var walk: WalkOptions
+
     @Flag(help: "Print one JSON job per line instead of job ids.")
     var json = false
 
@@ -108,9 +110,12 @@ struct EnqueueCommand: AsyncParsableCommand {
     }
 
     private func fileRequests() throws -> [JobRequest] {
-        let inputs = InputWalker.walk(items, symlinks: symlinks)
+        let inputs = InputWalker.walk(items, symlinks: symlinks, hidden: walk.hidden, excludes: walk.excludes)
         for problem in inputs.problems {
             Terminal.standardError.write("warning: \(Terminal.printable(problem))\n")
+        }
+        if inputs.ignored > 0 {
+            Terminal.standardError.write("ignored \(inputs.ignored) (junk, hidden, --exclude, .assetpipeignore; --hidden takes dot-files)\n")
         }
         guard !inputs.files.isEmpty else { throw FatalError(message: "no files found under \(items.joined(separator: ", "))") }
         return inputs.files.map { file in

@@ -11,7 +11,10 @@ struct ProcessCommand: AsyncParsableCommand {
         abstract: "Catalogue every file under the given paths.",
         discussion: """
             Folders are walked recursively; a symlink found there is followed only if it leads to something \
-            inside the given paths (--symlinks), and a folder reached twice is walked once. Any file is catalogued: \
+            inside the given paths (--symlinks), and a folder reached twice is walked once. Left out: file-system \
+            junk (.DS_Store, Thumbs.db, desktop.ini, @eaDir/, .thumbnails/, ._*), names starting with a dot \
+            (unless --hidden), and what --exclude or a folder's .assetpipeignore (gitignore syntax) names; \
+            a path given on the command line is always taken. Any other file is catalogued: \
             images get metadata and EXIF; other files their type, size and SHA-256. A file that cannot be \
             processed becomes an asset with status "errored" and a reason (corrupt, empty, inaccessible, \
             unsupported_format, too_large); the batch goes on. Processing the same path again updates its \
@@ -33,6 +36,8 @@ struct ProcessCommand: AsyncParsableCommand {
                                + "follow (all) or skip (none).", valueName: "POLICY"))
     var symlinks: SymlinkPolicy = .within
 
+    @OptionGroup var walk: WalkOptions
+
     @Flag(help: "Print one JSON asset record per line on stdout; the summary goes to stderr.")
     var json = false
 
@@ -51,7 +56,7 @@ struct ProcessCommand: AsyncParsableCommand {
         try Startup.startLibvips(parallel: jobs)
         let store = try await catalog.openCatalog()
 
-        let inputs = InputWalker.walk(paths, symlinks: symlinks)
+        let inputs = InputWalker.walk(paths, symlinks: symlinks, hidden: walk.hidden, excludes: walk.excludes)
         for problem in inputs.problems {
             Terminal.standardError.write("warning: \(Terminal.printable(problem))\n")
         }
@@ -65,16 +70,19 @@ struct ProcessCommand: AsyncParsableCommand {
             throw FatalError(message: "\(error); the batch stopped, assets already stored are kept")
         }
         output.finish()
-        Terminal.standardError.write(Self.describe(summary, catalog: catalog.databaseURL == nil ? InputWalker.absolutePath(store.location) : store.location, problems: inputs.problems.count))
+        Terminal.standardError.write(Self.describe(summary, catalog: catalog.databaseURL == nil ? InputWalker.absolutePath(store.location) : store.location, problems: inputs.problems.count, ignored: inputs.ignored))
     }
 
-    static func describe(_ summary: BatchSummary, catalog: String, problems: Int) -> String {
+    static func describe(_ summary: BatchSummary, catalog: String, problems: Int, ignored: Int = 0) -> String {
         var text = String(format: "%d files in %.2f s (%.1f assets/s)\n", summary.total, summary.seconds, summary.assetsPerSecond)
         text += "  processed: \(summary.processed)\n"
         let errored = summary.errored.values.reduce(0, +)
         if errored > 0 {
             let reasons = summary.errored.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key) \($0.value)" }
             text += "  errored:   \(errored) (\(reasons.joined(separator: ", ")))\n"
+        }
+        if ignored > 0 {
+            text += "  ignored:   \(ignored) (junk, hidden, --exclude, .assetpipeignore)\n"
         }
         if problems > 0 {
             text += "  not walked: \(problems) (folders not listed, links leading out; see warnings above)\n"

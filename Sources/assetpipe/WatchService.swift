@@ -14,6 +14,7 @@ struct WatchService: Service {
     let directory: String
     let settle: Double
     let symlinks: SymlinkPolicy
+    let walk: WalkOptions
     let queue: any JobQueue
     let catalog: Catalog
     let logger: Logger
@@ -32,7 +33,8 @@ struct WatchService: Service {
         let known = pending
         let catalog = self.catalog
         var watcher = DirectoryWatcher(directory: InputWalker.absolutePath(directory),
-                                       settle: .milliseconds(Int64(settle * 1000)), symlinks: symlinks) { path in
+                                       settle: .milliseconds(Int64(settle * 1000)), symlinks: symlinks,
+                                       hidden: walk.hidden, excludes: walk.excludes) { path in
             known.contains(path) || ((try? catalog.record(atPath: path)) ?? nil) != nil
         }
         logger.info("watching for new files", metadata: ["folder": "\(directory)", "settle_s": "\(settle)", "symlinks": "\(symlinks.rawValue)"])

@@ -30,7 +30,9 @@ struct WorkCommand: AsyncParsableCommand {
             worker exits 0. A second signal ends the grace at once.
 
             --watch queues only regular files, and follows a symlink in the folder only when it leads inside \
-            it (--symlinks within, the default; follow: all; skip: none).
+            it (--symlinks within, the default; follow: all; skip: none). It leaves out what `process` \
+            does: junk (.DS_Store, Thumbs.db, @eaDir/, ...), dot-files unless --hidden, --exclude and \
+            .assetpipeignore.
 
             Logs go to stderr, one line per job outcome, with the job and asset ids.
 
@@ -60,6 +62,8 @@ struct WorkCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("With --watch: symlinks in the folder: within (follow those that stay inside it), "
                                + "follow (all) or skip (none).", valueName: "POLICY"))
     var symlinks: SymlinkPolicy = .within
+
+    @OptionGroup(title: "With --watch") var walk: WalkOptions
 
     @Option(help: ArgumentHelp("Seconds a claim holds a job between heartbeats; a killed worker's jobs run again after this.", valueName: "SECONDS"))
     var lease: Double = 30
@@ -121,7 +125,7 @@ struct WorkCommand: AsyncParsableCommand {
         // A worker that ran out of work (--until-empty) ends the group as a signal would.
         services.append(.init(service: WorkerService(worker: worker, stop: stop), successTerminationBehavior: .gracefullyShutdownGroup))
         if let watch {
-            services.append(.init(service: WatchService(directory: watch, settle: settle, symlinks: symlinks, queue: queue,
+            services.append(.init(service: WatchService(directory: watch, settle: settle, symlinks: symlinks, walk: walk, queue: queue,
                                                         catalog: store, logger: logger)))
         }
         var group = ServiceGroupConfiguration(services: services, logger: logger)

@@ -65,6 +65,25 @@ import Glibc
         #expect(try watcher.poll(now: at(0.1)) == [folder + "/c.gif", folder + "/day1/b.png"])
     }
 
+    /// The walk's ignore rules apply to the watched folder too: junk,
+    /// `--exclude`, and a `.assetpipeignore` dropped in later.
+    @Test func junkExcludesAndIgnoreFilesAreNotReturned() throws {
+        var watcher = DirectoryWatcher(directory: folder, settle: .zero, excludes: ["*.tmp"])
+        try write("a.jpg", bytes: 5)
+        try write("Thumbs.db", bytes: 5)
+        try write("@eaDir/a.jpg/SYNOPHOTO_THUMB_M.jpg", bytes: 5)
+        try write("upload.tmp", bytes: 5)
+        try write("drafts/b.jpg", bytes: 5)
+        try write(".assetpipeignore", bytes: 0)
+        try Data("drafts/\n".utf8).write(to: URL(fileURLWithPath: folder + "/.assetpipeignore"))
+        _ = try watcher.poll(now: at(0))
+        #expect(try watcher.poll(now: at(0.1)) == [folder + "/a.jpg"])
+        var hidden = DirectoryWatcher(directory: folder, settle: .zero, hidden: true)
+        try write(".x.jpg", bytes: 5)
+        _ = try hidden.poll(now: at(0))
+        #expect(try hidden.poll(now: at(0.1)) == [folder + "/.x.jpg", folder + "/a.jpg", folder + "/upload.tmp"])
+    }
+
     @Test func knownFilesAreSkipped() throws {
         var watcher = DirectoryWatcher(directory: folder, settle: .zero) { $0.hasSuffix("old.jpg") }
         try write("old.jpg", bytes: 5)
