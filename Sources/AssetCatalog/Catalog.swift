@@ -81,6 +81,13 @@ public final class Catalog: AssetSink, Sendable {
         }
     }
 
+    /// For each of these paths that holds an asset, the file it was last read from.
+    public func originFiles(atPaths paths: [String]) throws(CatalogError) -> [String: StoredOrigin] {
+        try run("read \(paths.count) assets", hint: readHint) {
+            try database.read { transaction in try transaction.originFiles(atPaths: paths) }
+        }
+    }
+
     /// Number of assets, by status.
     public func countByStatus() throws(CatalogError) -> [AssetRecord.Status: Int] {
         try run("count assets", hint: readHint) {

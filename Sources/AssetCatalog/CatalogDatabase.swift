@@ -1,3 +1,4 @@
+import AssetMedia
 import AssetPipeline
 import AssetQuery
 import Foundation
@@ -31,6 +32,9 @@ public protocol CatalogDatabase: Sendable {
 public protocol CatalogTransaction {
     func asset(id: String) throws -> StoredAsset?
     func asset(path: String) throws -> StoredAsset?
+    /// For each of these paths that holds an asset, the file it was last read
+    /// from and how that ended, without decoding the records.
+    func originFiles(atPaths paths: [String]) throws -> [String: StoredOrigin]
     /// The asset whose id is `key` or, failing that, whose path is `key`.
     func asset(idOrPath key: String) throws -> StoredAsset?
     func pathIsTaken(_ path: String) throws -> Bool
@@ -153,5 +157,37 @@ extension AssetEvent {
     /// `detail` from its stored JSON; an unreadable one is empty rather than fatal to the history.
     public static func detail(fromJSON text: String) -> [String: String] {
         (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
+    }
+}
+
+/// The state of the file an asset was last read from, for an incremental
+/// run's quick check.
+public struct StoredOrigin: Sendable, Equatable {
+    /// Absent for assets catalogued before signatures were recorded.
+    public var signature: FileSignature?
+    public var status: AssetRecord.Status
+    public var reason: AssetError.Reason?
+
+    public init(signature: FileSignature?, status: AssetRecord.Status, reason: AssetError.Reason?) {
+        self.signature = signature
+        self.status = status
+        self.reason = reason
+    }
+
+    /// Whether reading the same file again would end the same way: it was
+    /// processed, or errored for a reason that is not transient.
+    public var isFinal: Bool {
+        switch status {
+        case .processed: true
+        case .errored: reason.map { !AssetError($0, "").isTransient } ?? false
+        case .processing: false
+        }
+    }
+
+    /// From a record's `origin_file` JSON and its status columns.
+    static func decode(signatureJSON: String?, status: String, reason: String?) -> StoredOrigin? {
+        guard let status = AssetRecord.Status(rawValue: status) else { return nil }
+        let signature = signatureJSON.flatMap { try? JSONDecoder().decode(FileSignature.self, from: Data($0.utf8)) }
+        return StoredOrigin(signature: signature, status: status, reason: reason.map { AssetError.Reason(rawValue: $0) })
     }
 }

@@ -158,6 +158,24 @@ struct PostgresCatalogTransaction: CatalogTransaction {
         try storedAsset(run("SELECT \(unescaped: Self.assetColumns) FROM asset WHERE path = \(path)"))
     }
 
+    func originFiles(atPaths paths: [String]) throws -> [String: StoredOrigin] {
+        var found: [String: StoredOrigin] = [:]
+        for start in stride(from: 0, to: paths.count, by: 1000) {
+            let chunk = Array(paths[start..<min(start + 1000, paths.count)])
+            for row in try run("""
+                SELECT path, status, error_reason, (record->'origin_file')::TEXT AS origin_file
+                FROM asset WHERE path = ANY(\(chunk))
+                """) {
+                let cells = row.makeRandomAccess()
+                let origin = StoredOrigin.decode(signatureJSON: try cells["origin_file"].decode(String?.self),
+                                                 status: try cells["status"].decode(String.self),
+                                                 reason: try cells["error_reason"].decode(String?.self))
+                if let origin { found[try cells["path"].decode(String.self)] = origin }
+            }
+        }
+        return found
+    }
+
     func asset(idOrPath key: String) throws -> StoredAsset? {
         try storedAsset(run("""
             SELECT \(unescaped: Self.assetColumns) FROM asset WHERE id = \(key) OR path = \(key)

@@ -151,6 +151,24 @@ struct SQLiteCatalogTransaction: CatalogTransaction {
         try fetchAsset("SELECT \(Self.assetColumns) FROM asset WHERE path = ?", [path])
     }
 
+    func originFiles(atPaths paths: [String]) throws -> [String: StoredOrigin] {
+        var found: [String: StoredOrigin] = [:]
+        // Well within SQLite's limit of bound values per statement.
+        for start in stride(from: 0, to: paths.count, by: 500) {
+            let chunk = Array(paths[start..<min(start + 500, paths.count)])
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT path, status, error_reason, json_extract(record, '$.origin_file') AS origin_file
+                FROM asset WHERE path IN (\(marks))
+                """, arguments: StatementArguments(chunk))
+            for row in rows {
+                let origin = StoredOrigin.decode(signatureJSON: row["origin_file"], status: row["status"], reason: row["error_reason"])
+                if let origin { found[row["path"]] = origin }
+            }
+        }
+        return found
+    }
+
     func asset(idOrPath key: String) throws -> StoredAsset? {
         try fetchAsset("SELECT \(Self.assetColumns) FROM asset WHERE id = ?1 OR path = ?1 ORDER BY id = ?1 DESC LIMIT 1", [key])
     }

@@ -107,6 +107,8 @@ public final class OpenedFile: @unchecked Sendable {
     public let descriptor: Int32
     public let size: Int64
     public let displayPath: String
+    /// The file's state as opened, read once with its size.
+    public let signature: FileSignature
 
     init(descriptor: Int32, displayPath: String) throws(MediaError) {
         self.descriptor = descriptor
@@ -126,6 +128,7 @@ public final class OpenedFile: @unchecked Sendable {
             throw MediaError(.notRegularFile, "\(displayPath) is a \(Self.kind(of: info.st_mode)), not a regular file; it is not read")
         }
         self.size = Int64(info.st_size)
+        self.signature = FileSignature(info)
     }
 
     deinit {
@@ -159,5 +162,48 @@ public final class OpenedFile: @unchecked Sendable {
         }
         buffer.removeSubrange(filled...)
         return buffer
+    }
+}
+
+/// What `stat` says identifies one state of a file: its size, modification
+/// time, inode and device. When all four are as they were, the file is
+/// taken to be unchanged (rsync's and PhotoPrism's quick check): a re-run
+/// skips it without reading a byte.
+public struct FileSignature: Codable, Sendable, Equatable {
+    public var size: Int64
+    /// Modification time: seconds since the epoch, and the nanoseconds within that second.
+    public var modifiedSeconds: Int64
+    public var modifiedNanoseconds: Int64
+    public var inode: UInt64
+    public var device: UInt64
+
+    public init(size: Int64, modifiedSeconds: Int64, modifiedNanoseconds: Int64, inode: UInt64, device: UInt64) {
+        self.size = size
+        self.modifiedSeconds = modifiedSeconds
+        self.modifiedNanoseconds = modifiedNanoseconds
+        self.inode = inode
+        self.device = device
+    }
+
+    init(_ info: stat) {
+        self.init(size: Int64(info.st_size), modifiedSeconds: Int64(info.st_mtim.tv_sec),
+                  modifiedNanoseconds: Int64(info.st_mtim.tv_nsec), inode: UInt64(info.st_ino), device: UInt64(info.st_dev))
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case size
+        case modifiedSeconds = "modified_s"
+        case modifiedNanoseconds = "modified_ns"
+        case inode, device
+    }
+}
+
+extension SourceFile {
+    /// The file's signature now, following symlinks; nil when it cannot be stat'ed (gone, unreadable folder).
+    public func currentSignature() -> FileSignature? {
+        var info = stat()
+        let cPath = pathBytes.map { CChar(bitPattern: $0) } + [0]
+        guard stat(cPath, &info) == 0 else { return nil }
+        return FileSignature(info)
     }
 }

@@ -68,6 +68,9 @@ public struct AssetRecord: Codable, Sendable, Equatable {
     public var createdAt: Date?
     public var updatedAt: Date?
     public var processedAt: Date?
+    /// The origin file's size, modification time and inode as it was read:
+    /// a re-run of `process` skips a file whose signature is unchanged.
+    public var originFile: FileSignature?
 
     public init(path: String, name: String) {
         self.path = path
@@ -87,6 +90,7 @@ public struct AssetRecord: Codable, Sendable, Equatable {
         case createdAt = "created_at"
         case updatedAt = "updated_at"
         case processedAt = "processed_at"
+        case originFile = "origin_file"
     }
 }
 

@@ -20,6 +20,8 @@ public protocol AssetSink: Sendable {
 /// Counts of what a batch did, for the summary.
 public struct BatchSummary: Sendable {
     public var processed = 0
+    /// Files skipped before the batch, unchanged since they were catalogued.
+    public var unchanged = 0
     public var errored: [AssetError.Reason: Int] = [:]
     public var seconds: Double = 0
     public var total: Int { processed + errored.values.reduce(0, +) }

@@ -25,6 +25,7 @@ public struct Runner: Sendable {
             record.error = AssetError(.inaccessible, "\(error.message); check that the file exists and is readable by this user")
             return ProcessedAsset(record: record, renditions: [])
         }
+        record.originFile = file.signature
         var context = AssetContext(record: record, source: source, file: file)
         for stage in stages {
             do {

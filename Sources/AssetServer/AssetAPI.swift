@@ -41,9 +41,20 @@ public struct AssetAPI: Sendable {
         self.logger = logger
     }
 
-    /// Adds every route to `router`; `/metrics` shows `registry`, the one
-    /// the process bootstrapped swift-metrics with.
+    /// A router with every route, answering HEAD wherever it answers GET;
+    /// `/metrics` shows `registry`, the one the process bootstrapped
+    /// swift-metrics with.
+    public func makeRouter(metrics registry: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
+        let router = Router(options: .autoGenerateHeadEndpoints)
+        addRoutes(to: router, metrics: registry)
+        return router
+    }
+
+    /// Adds every route to `router`, after the middlewares that every
+    /// request passes: the access log (and its request id and JSON errors),
+    /// metrics, admission.
     public func addRoutes(to router: Router<BasicRequestContext>, metrics registry: PrometheusCollectorRegistry) {
+        router.add(middleware: AccessLogMiddleware(logger: logger))
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: AdmissionMiddleware(access: access))
         router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }

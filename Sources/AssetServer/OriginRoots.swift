@@ -41,7 +41,15 @@ public struct OriginRoots: Sendable {
             throw APIError(.badRequest, "invalid_value", "`origin` must be an absolute path", param: "origin")
         }
         guard let real = Self.realPath(origin), let root = paths.first(where: { real.hasPrefix($0 + "/") }) else {
-            // One answer for "missing" and "outside": neither tells what exists outside the roots.
+            // A path spelled inside a root that names nothing: the client
+            // learns it at once (422), rather than from a job that fails
+            // five times. Anything else gets one answer for "missing" and
+            // "outside": neither tells what exists outside the roots.
+            if let root = lexicalRoot(of: origin), Self.realPath(origin) == nil {
+                throw APIError(.unprocessableContent, "origin_not_found",
+                               "\(Self.relative(origin, to: root)) does not exist under the origin root; check the path, "
+                               + "or write the file there before queueing it", param: "origin")
+            }
             throw APIError(.forbidden, "origin_not_allowed", "\(origin) is not a file under the server's origin roots", param: "origin")
         }
         var info = stat()
@@ -49,6 +57,14 @@ public struct OriginRoots: Sendable {
             throw APIError(.unprocessableContent, "not_regular_file", "\(Self.relative(real, to: root)) is not a regular file", param: "origin")
         }
         return real
+    }
+
+    /// The root that `path`, as written (no `.` or `..`, no repeated
+    /// slash), lies under; nil otherwise.
+    private func lexicalRoot(of path: String) -> String? {
+        let components = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        guard !components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else { return nil }
+        return paths.first { path.hasPrefix($0 + "/") }
     }
 
     /// `origin` relative to the root that holds it (`photos/cat.jpg`), or

@@ -9,7 +9,7 @@ import Glibc
 /// files whose size, modification time and inode have stayed the same for
 /// `settle`, each once, so a file still being copied in is not read
 /// half-written. A file rewritten later (a new signature) is returned again
-/// once it settles; one that vanishes is forgotten. What `IgnoreRules`
+/// once it settles; one that vanishes is listed in `vanished` once. What `IgnoreRules`
 /// leave out is skipped: junk, dot-files and dot-folders (temporary files
 /// of uploaders) unless `hidden`, `.assetpipeignore` and `excludes`. Symlinks are
 /// followed as `symlinks` says (by default only those that stay inside the
@@ -50,6 +50,11 @@ public struct DirectoryWatcher {
     /// The links that the last poll found leading out of the folder for the
     /// first time (`--symlinks within`), for the caller to report.
     public private(set) var newlyRefusedLinks: [String] = []
+    /// Files the previous poll saw that this one did not (deleted, moved
+    /// away, or in a folder that could not be listed this time), sorted.
+    public private(set) var vanished: [String] = []
+    /// How many files the last poll saw.
+    public private(set) var filesSeen = 0
 
     public init(directory: String, settle: Duration = .seconds(2), symlinks: SymlinkPolicy = .within,
                 hidden: Bool = false, excludes: [String] = [], isKnown: @escaping (String) -> Bool = { _ in false }) {
@@ -89,6 +94,8 @@ public struct DirectoryWatcher {
             }
             next[path] = sighting
         }
+        vanished = sightings.keys.filter { seen[$0] == nil }.sorted()
+        filesSeen = seen.count
         sightings = next
         return ready.sorted()
     }

@@ -236,7 +236,8 @@ public final class Worker: Sendable {
             log.info("succeeded")
             count(job.kind, .succeeded, seconds)
         case .failed:
-            log.info("failed", metadata: ["reason": "\(reason)"])
+            // A permanent result is worth a look (a corrupt upload, a refusal); a retry is routine.
+            log.warning("failed", metadata: ["reason": "\(reason)"])
             count(job.kind, .failed(reason), seconds)
         case .dead:
             log.error("dead: no attempts left", metadata: ["reason": "\(reason)"])
@@ -245,7 +246,7 @@ public final class Worker: Sendable {
             log.info("handed back unfinished at shutdown")
             count(job.kind, .released, seconds)
         case .queued:
-            log.warning("will retry", metadata: ["reason": "\(reason)", "run_after": "\(Timestamp.format(completed.runAfter))"])
+            log.info("will retry", metadata: ["reason": "\(reason)", "run_after": "\(Timestamp.format(completed.runAfter))"])
             count(job.kind, .retried(reason), seconds)
         case .running, .cancelled:
             break

@@ -2,6 +2,7 @@ import ArgumentParser
 import AssetCatalog
 import AssetMedia
 import AssetPipeline
+import AssetQuery
 import Foundation
 import Synchronization
 
@@ -17,8 +18,13 @@ struct ProcessCommand: AsyncParsableCommand {
             a path given on the command line is always taken. Any other file is catalogued: \
             images get metadata and EXIF; other files their type, size and SHA-256. A file that cannot be \
             processed becomes an asset with status "errored" and a reason (corrupt, empty, inaccessible, \
-            unsupported_format, too_large); the batch goes on. Processing the same path again updates its \
-            asset in place: same id, newer timestamps.
+            unsupported_format, too_large); the batch goes on.
+
+            Re-runs are incremental: a file whose size, modification time and inode are those it had when \
+            it was last catalogued is skipped without being read (counted as unchanged); --force processes \
+            every file again. A changed file at the same path updates its asset in place: same id, newer \
+            timestamps. --prune then deletes the assets under the given folders whose file no longer exists \
+            (never for a folder that came up empty: an unmounted share looks like that).
 
             Exit status: 0 when every file was handled (errored assets included), 1 on a fatal error \
             such as an unwritable catalog, 2 on a usage error.
@@ -38,6 +44,12 @@ struct ProcessCommand: AsyncParsableCommand {
 
     @OptionGroup var walk: WalkOptions
 
+    @Flag(help: "Process every file again, even those unchanged since they were catalogued.")
+    var force = false
+
+    @Flag(help: "Also delete the assets under the given folders whose file is gone (their history keeps a tombstone).")
+    var prune = false
+
     @Flag(help: "Print one JSON asset record per line on stdout; the summary goes to stderr.")
     var json = false
 
@@ -55,31 +67,45 @@ struct ProcessCommand: AsyncParsableCommand {
         let definition = try Startup.pipeline(pipeline)
         try Startup.startLibvips(parallel: jobs)
         let store = try await catalog.openCatalog()
+        let started = ContinuousClock.now
 
         let inputs = InputWalker.walk(paths, symlinks: symlinks, hidden: walk.hidden, excludes: walk.excludes)
         for problem in inputs.problems {
             Terminal.standardError.write("warning: \(Terminal.printable(problem))\n")
         }
+        let (files, unchanged) = force ? (inputs.files, 0) : try Self.changedFiles(inputs.files, in: store)
         let batch = Batch(runner: Runner(definition: definition), sink: store, concurrency: jobs)
-        let output = RecordOutput(json: json, total: inputs.files.count)
-        let summary: BatchSummary
+        let output = RecordOutput(json: json, total: files.count)
+        var summary: BatchSummary
         do {
-            summary = try batch.run(inputs.files) { record, progress in output.show(record, progress) }
+            summary = try batch.run(files) { record, progress in output.show(record, progress) }
         } catch {
             output.finish()
             throw FatalError(message: "\(error); the batch stopped, assets already stored are kept")
         }
         output.finish()
-        Terminal.standardError.write(Self.describe(summary, catalog: catalog.databaseURL == nil ? InputWalker.absolutePath(store.location) : store.location, problems: inputs.problems.count, ignored: inputs.ignored))
+        summary.unchanged = unchanged
+        let pruned = prune ? try Self.prune(under: paths, walked: inputs.files, in: store) : 0
+        let elapsed = started.duration(to: .now).components
+        summary.seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+        Terminal.standardError.write(Self.describe(summary, catalog: catalog.databaseURL == nil ? InputWalker.absolutePath(store.location) : store.location, problems: inputs.problems.count, ignored: inputs.ignored, pruned: pruned))
     }
 
-    static func describe(_ summary: BatchSummary, catalog: String, problems: Int, ignored: Int = 0) -> String {
-        var text = String(format: "%d files in %.2f s (%.1f assets/s)\n", summary.total, summary.seconds, summary.assetsPerSecond)
+    static func describe(_ summary: BatchSummary, catalog: String, problems: Int, ignored: Int = 0, pruned: Int = 0) -> String {
+        // The rate is of the files processed: skipping is not processing.
+        var text = String(format: "%d files in %.2f s", summary.total + summary.unchanged, summary.seconds)
+        text += summary.total > 0 ? String(format: " (%.1f assets/s)\n", summary.assetsPerSecond) : "\n"
         text += "  processed: \(summary.processed)\n"
+        if summary.unchanged > 0 {
+            text += "  unchanged: \(summary.unchanged) (skipped: size, time and inode as catalogued; --force re-does them)\n"
+        }
         let errored = summary.errored.values.reduce(0, +)
         if errored > 0 {
             let reasons = summary.errored.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key) \($0.value)" }
             text += "  errored:   \(errored) (\(reasons.joined(separator: ", ")))\n"
+        }
+        if pruned > 0 {
+            text += "  pruned:    \(pruned) (assets whose file is gone, deleted)\n"
         }
         if ignored > 0 {
             text += "  ignored:   \(ignored) (junk, hidden, --exclude, .assetpipeignore)\n"
@@ -89,6 +115,49 @@ struct ProcessCommand: AsyncParsableCommand {
         }
         text += "catalog: \(catalog)\n"
         return text
+    }
+
+    /// The files to process, and how many were skipped: those whose asset
+    /// at their path was read from a file with the same signature and ended
+    /// for good (processed, or errored for a reason that is not transient).
+    static func changedFiles(_ files: [SourceFile], in catalog: Catalog) throws -> (files: [SourceFile], unchanged: Int) {
+        let stored = try catalog.originFiles(atPaths: files.map(\.displayPath))
+        var changed: [SourceFile] = []
+        for file in files {
+            guard let origin = stored[file.displayPath], let signature = file.currentSignature(),
+                  origin.signature == signature, origin.isFinal else {
+                changed.append(file)
+                continue
+            }
+        }
+        return (changed, files.count - changed.count)
+    }
+
+    /// Deletes the assets under each given folder whose origin no longer
+    /// exists (ENOENT: not a file that could not be read), and returns how
+    /// many. A folder in which the walk found no file is left alone.
+    static func prune(under roots: [String], walked: [SourceFile], in catalog: Catalog) throws -> Int {
+        var deleted = 0
+        let source = ChangeSource(actor: "process --prune \(AnnotateCommand.actor)")
+        for root in roots.map(InputWalker.absolutePath) {
+            var info = stat()
+            guard stat(root, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { continue }
+            guard walked.contains(where: { $0.displayPath.hasPrefix(root + "/") }) else {
+                Terminal.standardError.write("warning: not pruning \(Terminal.printable(root)): no file was found in it (is it unmounted?)\n")
+                continue
+            }
+            let request = try FindRequest(q: "path : \(QueryParser.quoted(root))")
+            for id in try catalog.matchingIDs(request) {
+                guard let asset = try catalog.record(idOrPath: id), Self.isAbsent(asset.origin ?? asset.path) else { continue }
+                if case .applied = try catalog.delete(assetID: id, source: source) { deleted += 1 }
+            }
+        }
+        return deleted
+    }
+
+    private static func isAbsent(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) != 0 && errno == ENOENT
     }
 
     private static func isDanglingLink(_ path: String) -> Bool {

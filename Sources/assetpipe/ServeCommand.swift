@@ -115,6 +115,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "LEVEL"))
     var logLevel: Logger.Level = .info
 
+    @Option(help: ArgumentHelp("Log lines as logfmt (key=value, quoted when needed) or json (one object per line).",
+                               valueName: "FORMAT"))
+    var logFormat: LogFormat = .logfmt
+
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1–65535") }
         guard workers >= 0, renders >= 1, cacheSize >= 0 else {
@@ -135,7 +139,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        Startup.bootstrapLogging(logLevel)
+        Startup.bootstrapLogging(logLevel, format: logFormat)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "assetpipe.server")
@@ -181,8 +185,7 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw FatalError(message: "cannot open the render cache in \(settings.cacheDirectory): \(error.localizedDescription)")
         }
-        let router = Router()
-        api.addRoutes(to: router, metrics: registry)
+        let router = api.makeRouter(metrics: registry)
         let host = self.host, port = self.port
         let application = Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "assetpipe"),
@@ -207,7 +210,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             try await group.run()
         } catch {
-            throw FatalError(message: "the server stopped: \(error)")
+            throw FatalError(message: StartupFailure.explain(error, host: host, port: port) ?? "the server stopped: \(error)")
         }
     }
 

@@ -6,11 +6,12 @@ import Logging
 
 /// What the commands that run the pipeline do first.
 enum Startup {
-    /// Log lines on stderr at `level` and above.
-    static func bootstrapLogging(_ level: Logger.Level) {
+    /// Log lines on stderr at `level` and above, in `format`.
+    static func bootstrapLogging(_ level: Logger.Level, format: LogFormat = .logfmt) {
         LoggingSystem.bootstrap { label in
             var handler = TerminalLogHandler(label: label)
             handler.logLevel = level
+            handler.format = format
             return handler
         }
     }

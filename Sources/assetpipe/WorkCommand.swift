@@ -77,6 +77,10 @@ struct WorkCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "LEVEL"))
     var logLevel: Logger.Level = .info
 
+    @Option(help: ArgumentHelp("Log lines as logfmt (key=value, quoted when needed) or json (one object per line).",
+                               valueName: "FORMAT"))
+    var logFormat: LogFormat = .logfmt
+
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
@@ -92,7 +96,7 @@ struct WorkCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        Startup.bootstrapLogging(logLevel)
+        Startup.bootstrapLogging(logLevel, format: logFormat)
         let logger = Logger(label: "assetpipe.worker")
         let definition = try Startup.pipeline(pipeline)
         try Startup.startLibvips(parallel: concurrency)

@@ -71,6 +71,13 @@ import Testing
                             "\(call.method) \(call.uri) sent \(type ?? "no type"), documented \(documentedTypes.sorted())")
                 }
             }
+            // A path that is no route answers as the description says.
+            try await client.execute(uri: "/v2/not-a-route", method: .get) { response async throws in
+                #expect(response.status == .notFound && response.headers[.contentType] == "application/json")
+                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                #expect((body?["error"] as? [String: Any])?["code"] as? String == "no_route")
+                #expect(response.headers[HTTPField.Name("X-Request-Id")!] != nil)
+            }
             // What /openapi.json serves is this file.
             try await client.execute(uri: "/openapi.json", method: .get) { response async throws in
                 let served = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]

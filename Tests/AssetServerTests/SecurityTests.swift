@@ -103,10 +103,17 @@ import Glibc
         }
         let roots = try OriginRoots([root])
         try await fixture.application { $0.tokens = APITokens(["s3cret-token"]); $0.originRoots = roots }.test(.router) { client in
-            for outside in ["/etc/shadow", root + "/shadow", root + "/../server-x/../../etc/passwd", root + "/missing.jpg"] {
+            for outside in ["/etc/shadow", root + "/shadow", root + "/../server-x/../../etc/passwd", root + "/../missing.jpg",
+                            "/etc/missing.jpg"] {
                 try await client.execute(uri: "/v1/jobs", method: .post, headers: Self.token, body: post(outside)) { response async throws in
                     #expect(try response.status == .forbidden && (try error(response.body))["code"] as? String == "origin_not_allowed", "\(outside)")
                 }
+            }
+            // A missing file spelled inside a root is said to be missing, at once, without a server path.
+            try await client.execute(uri: "/v1/jobs", method: .post, headers: Self.token, body: post(root + "/day1/missing.jpg")) { response async throws in
+                #expect(try response.status == .unprocessableContent && (try error(response.body))["code"] as? String == "origin_not_found")
+                let message = try error(response.body)["message"] as? String ?? ""
+                #expect(message.contains("day1/missing.jpg") && !message.contains(root), "\(message)")
             }
             try await client.execute(uri: "/v1/jobs", method: .post, headers: Self.token, body: post(root + "/fifo")) { response async throws in
                 #expect(try response.status == .unprocessableContent && (try error(response.body))["code"] as? String == "not_regular_file")

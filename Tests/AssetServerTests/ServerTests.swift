@@ -43,9 +43,7 @@ import Testing
             var settings = ServerSettings(cacheDirectory: try Package.temporaryDirectory("server-cache"))
             configure(&settings)
             let api = try AssetAPI(catalog: catalog, queue: queue, settings: settings)
-            let router = Router()
-            api.addRoutes(to: router, metrics: PrometheusCollectorRegistry())
-            return Application(router: router)
+            return Application(router: api.makeRouter(metrics: PrometheusCollectorRegistry()))
         }
     }
 
@@ -266,8 +264,7 @@ import Testing
         let fixture = try ServerTests.Fixture()
         let api = try AssetAPI(catalog: fixture.catalog, queue: fixture.queue,
                                settings: ServerSettings(cacheDirectory: try Package.temporaryDirectory("metrics-cache")))
-        let router = Router()
-        api.addRoutes(to: router, metrics: Self.registry)
+        let router = api.makeRouter(metrics: Self.registry)
         let photo = try #require(fixture.ids["photo"])
         try await Application(router: router).test(.router) { client in
             for _ in 0..<2 {

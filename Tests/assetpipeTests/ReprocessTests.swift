@@ -2,7 +2,8 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Processing the same paths again updates the assets in place.
+/// Processing the same paths again with --force (unchanged files are
+/// otherwise skipped: IncrementalTests) updates the assets in place.
 @Suite struct ReprocessTests {
     @Test func processingSamplesTwiceUpdatesEveryAssetInPlace() throws {
         let data = try TemporaryDirectory("reprocess")
@@ -11,7 +12,7 @@ import Testing
 
         let first = try AssetPipe.process([samples], data: data.path)
         #expect(first.result.status == 0, "\(first.result.summary)")
-        let second = try AssetPipe.process([samples], data: data.path)
+        let second = try AssetPipe.process([samples], data: data.path, extra: ["--force"])
         #expect(second.result.status == 0, "\(second.result.summary)")
 
         #expect(!first.records.isEmpty)

@@ -70,6 +70,74 @@ import Glibc
         #expect(server.terminationReason == .exit && server.terminationStatus == 0)
     }
 
+    /// Operating the server: one access-log line per request (logfmt and
+    /// JSON), an `X-Request-Id` (the client's, or a new one), `HEAD` wherever
+    /// `GET` works, a JSON body for an unknown route, and a port in use
+    /// named at startup with what to do.
+    @Test(arguments: ["logfmt", "json"]) func accessLogRequestIdsHeadAndUnknownRoutes(format: String) throws {
+        let data = try Package.temporaryDirectory("serve-log")
+        let processed = try AssetPipe.process([Package.sample("photos/odd-exif.jpg")], data: data)
+        let id = try #require(processed.records.first?["id"] as? String)
+        let port = try freePort()
+        let log = data + "/serve.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: AssetPipe.binary)
+        server.arguments = ["serve", "--data", data, "--port", "\(port)", "--log-format", format]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try server.run()
+        defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
+        let base = "http://127.0.0.1:\(port)"
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, try curl(["-o", "/dev/null", "-w", "%{http_code}", base + "/healthz"]).output != "200" {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+
+        let unknown = try curl(["-i", "-H", "X-Request-Id: client-id-42", base + "/v2/nope"])
+        #expect(unknown.output.hasPrefix("HTTP/1.1 404"), "\(unknown.output)")
+        #expect(unknown.output.lowercased().contains("x-request-id: client-id-42"))
+        let body = try #require(unknown.output.components(separatedBy: "\r\n\r\n").last)
+        let error = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+        #expect(JSONValue.dictionary(error["error"])?["code"] as? String == "no_route")
+        for path in ["/v1/assets/\(id)", "/v1/assets/\(id)/render?w=64", "/openapi.json", "/healthz"] {
+            let head = try curl(["-I", base + path])
+            #expect(head.output.hasPrefix("HTTP/1.1 200"), "HEAD \(path): \(head.output)")
+        }
+        // A forged id (a line break, a space) is replaced, not echoed.
+        let forged = try curl(["-i", "-H", "X-Request-Id: a b", base + "/healthz"])
+        #expect(!forged.output.contains("X-Request-Id: a b") && forged.output.lowercased().contains("x-request-id: "))
+
+        // The port is taken now: a second server says so, naming it.
+        let second = try AssetPipe.run(["serve", "--data", data, "--port", "\(port)"], timeout: 30)
+        #expect(second.status == 1 && second.stderr.contains("127.0.0.1:\(port)") && second.stderr.contains("--port"),
+                "\(second.summary)")
+
+        server.terminate()
+        while server.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
+        func fields(_ line: String) -> [String: String]? {
+            if format == "json" {
+                return (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: String]
+            }
+            var result: [String: String] = [:]
+            // logfmt: key=value or key="quoted value"
+            let pattern = try? NSRegularExpression(pattern: #"([^ =]+)=("(?:[^"\\]|\\.)*"|[^ ]*)"#)
+            for match in pattern?.matches(in: line, range: NSRange(line.startIndex..., in: line)) ?? [] {
+                guard let key = Range(match.range(at: 1), in: line), let value = Range(match.range(at: 2), in: line) else { continue }
+                result[String(line[key])] = String(line[value]).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            }
+            return result
+        }
+        let requests = lines.compactMap(fields).filter { $0["msg"] == "request" }
+        let notFound = try #require(requests.first { $0["request_id"] == "client-id-42" }, "\(lines)")
+        #expect(notFound["method"] == "GET" && notFound["status"] == "404" && notFound["route"] != nil)
+        #expect(notFound["bytes"].flatMap(Int.init).map { $0 > 0 } == true && notFound["duration_ms"].flatMap(Double.init) != nil)
+        let heads = requests.filter { $0["method"] == "HEAD" }
+        #expect(heads.count == 4 && heads.allSatisfy { $0["status"] == "200" }, "\(heads)")
+        #expect(heads.contains { $0["route"] == "/v1/assets/{id}/render" && $0["cache"] != nil }, "\(heads)")
+    }
+
     /// Secrets that are given but hold nothing, and a public address without
     /// a token, stop the server before it listens, naming the cause.
     @Test func unsafeStartupsAreRefused() throws {
