@@ -96,6 +96,26 @@ extension Catalog {
         }
     }
 
+    /// Keeps an asset's last good reading when a refresh could not read its
+    /// origin: nothing of the record or its renditions is replaced; it gets
+    /// a `stale` state with the refresh's error, and an `updated` history
+    /// entry says so. The next refresh that reads the origin clears it.
+    public func markStale(assetID: String, because error: AssetError, source: ChangeSource) throws(CatalogError) -> CatalogChange {
+        try change("mark \(assetID) stale") { transaction in
+            if let done = try self.alreadyApplied(source, transaction) { return done }
+            guard let existing = try transaction.asset(id: assetID) else {
+                return .refused(Self.notFound(assetID))
+            }
+            var record = existing.record
+            let now = Timestamp.parse(Timestamp.format(Date())) ?? Date()
+            record.stale = StaleState(reason: error.reason, message: error.message, since: now)
+            record.updatedAt = now
+            try transaction.upsert(try AssetRow(record))
+            let detail = ["stale": error.reason.rawValue, "message": error.message]
+            return .applied(record, try self.recordEvent(for: record, action: .updated, detail: detail, source: source, transaction))
+        }
+    }
+
     /// Removes an asset and its renditions; its history stays, ending with a
     /// `deleted` entry, the tombstone. Refused with `not_found` when the
     /// asset is not in the catalog.

@@ -71,6 +71,9 @@ public struct AssetRecord: Codable, Sendable, Equatable {
     /// The origin file's size, modification time and inode as it was read:
     /// a re-run of `process` skips a file whose signature is unchanged.
     public var originFile: FileSignature?
+    /// Set when a refresh could not read the origin: the record is the last
+    /// good reading, kept with its renditions, and this says why it is old.
+    public var stale: StaleState?
 
     public init(path: String, name: String) {
         self.path = path
@@ -91,6 +94,22 @@ public struct AssetRecord: Codable, Sendable, Equatable {
         case updatedAt = "updated_at"
         case processedAt = "processed_at"
         case originFile = "origin_file"
+        case stale
+    }
+}
+
+/// Why an asset's record is older than its origin (`AssetRecord.stale`).
+public struct StaleState: Codable, Sendable, Equatable {
+    /// The refresh's error: `inaccessible` (the origin is gone or unreadable), ...
+    public var reason: AssetError.Reason
+    public var message: String
+    /// When the refresh failed.
+    public var since: Date
+
+    public init(reason: AssetError.Reason, message: String, since: Date) {
+        self.reason = reason
+        self.message = message
+        self.since = since
     }
 }
 

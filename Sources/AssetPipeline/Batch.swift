@@ -24,13 +24,27 @@ public struct BatchSummary: Sendable {
     public var unchanged = 0
     public var errored: [AssetError.Reason: Int] = [:]
     public var seconds: Double = 0
+    /// Files not started because the batch was told to stop.
+    public var notStarted = 0
+    public var interrupted: Bool { notStarted > 0 }
     public var total: Int { processed + errored.values.reduce(0, +) }
     public var assetsPerSecond: Double { seconds > 0 ? Double(total) / seconds : 0 }
 }
 
+/// Tells a running batch to take no new file; the files in flight finish
+/// and are stored. Safe to set from a signal handler's queue.
+public final class BatchStop: Sendable {
+    private let requested = Atomic<Bool>(false)
+
+    public init() {}
+
+    public func request() { requested.store(true, ordering: .relaxed) }
+    public var isRequested: Bool { requested.load(ordering: .relaxed) }
+}
+
 /// Runs a list of files through a runner on `concurrency` threads, handing
 /// each record to the sink as it finishes. One bad file never stops the
-/// batch; only a failing sink does.
+/// batch; only a failing sink does, or `stop`, after the files in flight.
 public struct Batch: Sendable {
     public let runner: Runner
     public let sink: any AssetSink
@@ -44,7 +58,8 @@ public struct Batch: Sendable {
 
     /// Blocks until every file is done. `onRecord` is called once per stored
     /// record, from the worker threads, one call at a time.
-    public func run(_ files: [SourceFile], onRecord: @escaping @Sendable (AssetRecord, BatchSummary) -> Void) throws -> BatchSummary {
+    public func run(_ files: [SourceFile], stop: BatchStop = BatchStop(),
+                    onRecord: @escaping @Sendable (AssetRecord, BatchSummary) -> Void) throws -> BatchSummary {
         let shared = SharedProgress()
         let start = ContinuousClock.now
         let group = DispatchGroup()
@@ -53,7 +68,7 @@ public struct Batch: Sendable {
             // Plain threads, not the cooperative pool: every stage blocks in C.
             let thread = Thread {
                 defer { group.leave() }
-                while let index = shared.nextIndex(limit: files.count) {
+                while !stop.isRequested, let index = shared.nextIndex(limit: files.count) {
                     let source = files[index]
                     do {
                         let id = try sink.begin(path: source.displayPath, name: source.name)
@@ -74,6 +89,7 @@ public struct Batch: Sendable {
         if let failure = shared.failure { throw failure }
         var summary = shared.summary
         summary.seconds = Self.seconds(start.duration(to: .now))
+        summary.notStarted = files.count - shared.started
         return summary
     }
 
@@ -91,6 +107,8 @@ private final class SharedProgress: Sendable {
     }
 
     private let state = Mutex(State())
+
+    var started: Int { state.withLock { $0.next } }
 
     func nextIndex(limit: Int) -> Int? {
         state.withLock { state in

@@ -79,6 +79,13 @@ public struct JobExecutor: Sendable {
             let processed = runner.process(SourceFile(path: existing.origin ?? existing.path))
             if let retry = retryUnlessLast(processed, job) { return retry }
             guard mayCommit() else { return JobResult(outcome: .released, summary: "abandoned before commit") }
+            // An origin that cannot be read says nothing about the asset: its
+            // last good reading and renditions stay, marked stale, and the job fails.
+            if existing.status == .processed, let error = processed.record.error, Self.unreadableOrigin.contains(error.reason) {
+                let marked = result(of: { try catalog.markStale(assetID: assetID, because: error, source: source) })
+                guard case .succeeded = marked.outcome else { return marked }
+                return JobResult(outcome: .failed(error), asset: marked.asset, summary: "origin unreadable; kept the last reading, stale")
+            }
             return result(of: { try catalog.refresh(assetID: assetID, with: processed, source: source) })
         case .delete(let assetID):
             guard mayCommit() else { return JobResult(outcome: .released, summary: "abandoned before commit") }
@@ -140,6 +147,9 @@ public struct JobExecutor: Sendable {
         if case .retry(let error) = outcome { return .failed(error) }
         return outcome
     }
+
+    /// Refresh errors that are about reaching the origin, not its content.
+    static let unreadableOrigin: Set<AssetError.Reason> = [.inaccessible, .notRegularFile]
 
     static func catalogUnavailable(_ error: CatalogError) -> AssetError {
         AssetError(.catalogUnavailable, error.description)

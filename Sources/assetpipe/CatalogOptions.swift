@@ -1,5 +1,6 @@
 import ArgumentParser
 import AssetCatalog
+import AssetPipeline
 import AssetQueue
 import Foundation
 import ServiceLifecycle
@@ -29,7 +30,9 @@ struct CatalogOptions: ParsableArguments {
         return url.flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    var storeDirectory: String { store ?? data }
+    /// Absolute, so that what is stored under it (an edit's original, say)
+    /// is found again from any working directory.
+    var storeDirectory: String { InputWalker.absolutePath(store ?? data) }
 
     /// The SQLite file used when no database URL is given.
     var catalogFile: String { (data as NSString).appendingPathComponent("catalog.sqlite") }

@@ -26,8 +26,12 @@ struct ProcessCommand: AsyncParsableCommand {
             timestamps. --prune then deletes the assets under the given folders whose file no longer exists \
             (never for a folder that came up empty: an unmounted share looks like that).
 
+            SIGINT (Ctrl-C) or SIGTERM: no new file is started, the ones in flight are finished and \
+            stored, the summary says "interrupted", and the exit status is 130; a second signal quits at \
+            once. The summary goes to stdout (stderr with --json, where the records are).
+
             Exit status: 0 when every file was handled (errored assets included), 1 on a fatal error \
-            such as an unwritable catalog, 2 on a usage error.
+            such as an unwritable catalog, 2 on a usage error, 130 when interrupted.
             """)
 
     @OptionGroup var catalog: CatalogOptions
@@ -77,18 +81,29 @@ struct ProcessCommand: AsyncParsableCommand {
         let batch = Batch(runner: Runner(definition: definition), sink: store, concurrency: jobs)
         let output = RecordOutput(json: json, total: files.count)
         var summary: BatchSummary
+        let stop = BatchStop()
+        let signals = InterruptSignals {
+            stop.request()
+            Terminal.standardError.write("\ninterrupted: finishing the files in flight, then stopping (again to quit now)\n")
+        }
+        defer { signals.cancel() }
         do {
-            summary = try batch.run(files) { record, progress in output.show(record, progress) }
+            summary = try batch.run(files, stop: stop) { record, progress in output.show(record, progress) }
         } catch {
             output.finish()
             throw FatalError(message: "\(error); the batch stopped, assets already stored are kept")
         }
         output.finish()
         summary.unchanged = unchanged
-        let pruned = prune ? try Self.prune(under: paths, walked: inputs.files, in: store) : 0
+        // An interrupted run has not seen every file: it prunes nothing.
+        let pruned = prune && !summary.interrupted ? try Self.prune(under: paths, walked: inputs.files, in: store) : 0
         let elapsed = started.duration(to: .now).components
         summary.seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
-        Terminal.standardError.write(Self.describe(summary, catalog: catalog.databaseURL == nil ? InputWalker.absolutePath(store.location) : store.location, problems: inputs.problems.count, ignored: inputs.ignored, pruned: pruned))
+        let text = Self.describe(summary, catalog: catalog.databaseURL == nil ? InputWalker.absolutePath(store.location) : store.location,
+                                 problems: inputs.problems.count, ignored: inputs.ignored, pruned: pruned)
+        // The summary is the output, unless the records are (--json).
+        (json ? Terminal.standardError : Terminal.standardOutput).write(text)
+        if summary.interrupted { throw ExitCode(130) }
     }
 
     static func describe(_ summary: BatchSummary, catalog: String, problems: Int, ignored: Int = 0, pruned: Int = 0) -> String {
@@ -96,6 +111,9 @@ struct ProcessCommand: AsyncParsableCommand {
         var text = String(format: "%d files in %.2f s", summary.total + summary.unchanged, summary.seconds)
         text += summary.total > 0 ? String(format: " (%.1f assets/s)\n", summary.assetsPerSecond) : "\n"
         text += "  processed: \(summary.processed)\n"
+        if summary.interrupted {
+            text += "  interrupted: \(summary.notStarted) not started (run the same command again to do them)\n"
+        }
         if summary.unchanged > 0 {
             text += "  unchanged: \(summary.unchanged) (skipped: size, time and inode as catalogued; --force re-does them)\n"
         }

@@ -216,6 +216,42 @@ import Glibc
         }
     }
 
+    /// A refresh that cannot read the origin (gone, say) used to store an
+    /// errored record and delete the renditions. Now the last good reading
+    /// and its renditions stay, marked `stale` with the reason; the job
+    /// fails; the next refresh that reads the origin clears the mark.
+    @Test(arguments: CatalogBackend.all) func aRefreshThatCannotReadTheOriginKeepsTheLastReading(backend: CatalogBackend) throws {
+        let data = try backend.place("queue-stale")
+        let folder = try Package.temporaryDirectory("queue-stale-origin")
+        let origin = folder + "/photo.jpg"
+        try FileManager.default.copyItem(atPath: Package.sample("photos/camera-gps-north.jpg"), toPath: origin)
+        try enqueue(data, [origin])
+        try drain(data)
+        let before = try #require(try show(data, origin))
+        let id = try #require(before["id"] as? String)
+        let hidden = folder + "/moved.jpg"
+        #expect(rename(origin, hidden) == 0)
+        let job = try #require(try enqueue(data, ["--refresh", "--max-attempts", "1", id]).first)
+        try drain(data)
+
+        let failed = try self.job(job, in: data)
+        #expect(failed["state"] as? String == "failed" && reason(of: failed) == "inaccessible", "\(failed)")
+        let kept = try #require(try show(data, id))
+        #expect(kept["status"] as? String == "processed" && kept["sha256"] as? String == before["sha256"] as? String)
+        #expect(JSONValue.dictionary(kept["stale"])?["reason"] as? String == "inaccessible")
+        #expect(!renditionFiles(of: kept, data: data).isEmpty)
+        for file in renditionFiles(of: kept, data: data) {
+            #expect(FileManager.default.fileExists(atPath: file), "\(file) was deleted")
+        }
+        #expect(try history(data, id).last.map { JSONValue.dictionary($0["detail"])?["stale"] as? String } == "inaccessible")
+
+        #expect(rename(hidden, origin) == 0)
+        try enqueue(data, ["--refresh", id])
+        try drain(data)
+        let fresh = try #require(try show(data, id))
+        #expect(fresh["stale"] == nil && fresh["status"] as? String == "processed")
+    }
+
     @Test(arguments: CatalogBackend.all) func deleteRemovesTheAssetAndItsRenditionsAndKeepsATombstone(backend: CatalogBackend) throws {
         let data = try backend.place("queue-delete")
         let (record, _) = try catalogueFirstVersion(data)

@@ -138,6 +138,58 @@ import Glibc
         #expect(heads.contains { $0["route"] == "/v1/assets/{id}/render" && $0["cache"] != nil }, "\(heads)")
     }
 
+    /// The issue's replay: `serve --data d2` (relative) stored an edit's
+    /// original as `d2/edits/….jpg`; a refresh run from another folder could
+    /// not read it, failed five times, and the asset lost its renditions.
+    /// Now the stored path is absolute and the refresh reads it.
+    @Test func anEditMadeUnderARelativeDataFolderRefreshesFromAnywhere() throws {
+        let parent = try Package.temporaryDirectory("serve-relative")
+        let data = parent + "/d2"
+        let processed = try AssetPipe.process([Package.sample("photos/odd-exif.jpg")], data: data)
+        let id = try #require(processed.records.first?["id"] as? String)
+        let port = try freePort()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: AssetPipe.binary)
+        server.arguments = ["serve", "--data", "d2", "--port", "\(port)", "--workers", "1", "--log-level", "warning"]
+        server.currentDirectoryURL = URL(fileURLWithPath: parent)
+        server.environment = ProcessInfo.processInfo.environment.merging(["ASSETPIPE_API_TOKEN": "relative-token"]) { $1 }
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
+        let base = "http://127.0.0.1:\(port)"
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, try curl(["-o", "/dev/null", "-w", "%{http_code}", base + "/healthz"]).output != "200" {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        let queued = try curl(["-X", "POST", "-H", "Content-Type: application/json", "-H", "Authorization: Bearer relative-token",
+                               "-d", #"{"ops": {"w": 300}}"#, base + "/v1/assets/\(id)/edits"])
+        let jobID = try #require((try JSONSerialization.jsonObject(with: queued.stdout) as? [String: Any])?["id"] as? String, "\(queued.output)")
+        var state = ""
+        while Date() < deadline, state != "succeeded", state != "failed", state != "dead" {
+            state = (try? JSONSerialization.jsonObject(with: try curl([base + "/v1/jobs/\(jobID)"]).stdout) as? [String: Any])?["state"] as? String ?? ""
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(state == "succeeded")
+        server.terminate()
+        server.waitUntilExit()
+
+        let edited = try #require(try JSONSerialization.jsonObject(with: AssetPipe.run(["show", "--data", data, id]).stdout) as? [String: Any])
+        let origin = try #require(edited["origin"] as? String)
+        #expect(origin.hasPrefix("/") && FileManager.default.fileExists(atPath: origin), "\(origin)")
+        // From another folder, with the absolute path to the same data.
+        let elsewhere = try Package.temporaryDirectory("serve-relative-elsewhere")
+        #expect(try AssetPipe.run(["enqueue", "--data", data, "--refresh", id], in: elsewhere).status == 0)
+        #expect(try AssetPipe.run(["work", "--data", data, "--until-empty"], in: elsewhere, timeout: 120).status == 0)
+        let refreshed = try #require(try JSONSerialization.jsonObject(with: AssetPipe.run(["show", "--data", data, id]).stdout) as? [String: Any])
+        #expect(refreshed["status"] as? String == "processed" && refreshed["version"] as? Int == 2 && refreshed["width"] as? Int == 300)
+        #expect(refreshed["sha256"] as? String == (try Oracle.sha256sum(origin)))
+        for rendition in (refreshed["renditions"] as? [[String: Any]]) ?? [] {
+            let path = data + "/" + (rendition["path"] as? String ?? "")
+            #expect(FileManager.default.fileExists(atPath: path), "\(path)")
+        }
+    }
+
     /// Secrets that are given but hold nothing, and a public address without
     /// a token, stop the server before it listens, naming the cause.
     @Test func unsafeStartupsAreRefused() throws {
