@@ -9,9 +9,10 @@ import ServiceLifecycle
 /// catalog command shares.
 struct CatalogOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "Data directory: holds catalog.sqlite (without --database) and, unless --store says otherwise, the rendition files.",
+        "Data directory: holds catalog.sqlite (without --database) and, unless --store says otherwise, the rendition files. "
+            + "Default: $ASSETPIPE_DATA, else ./assetpipe-data.",
         valueName: "DIR"))
-    var data: String = "assetpipe-data"
+    var data: String = Self.environment("ASSETPIPE_DATA") ?? "assetpipe-data"
 
     @Option(name: .long, help: ArgumentHelp(
         "Keep the catalog and the queue in PostgreSQL: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?search_path=SCHEMA]. "
@@ -20,9 +21,15 @@ struct CatalogOptions: ParsableArguments {
     var database: String?
 
     @Option(name: .long, help: ArgumentHelp(
-        "Where rendition files are written: with workers on several hosts, a folder they all mount at the same path. Default: --data.",
+        "Where rendition files are written: with workers on several hosts, a folder they all mount at the same path. "
+            + "Default: $ASSETPIPE_STORE, else --data.",
         valueName: "DIR"))
-    var store: String?
+    var store: String? = Self.environment("ASSETPIPE_STORE")
+
+    /// A variable's value; nil when unset or empty.
+    static func environment(_ name: String) -> String? {
+        ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
 
     /// `--database`, else `$ASSETPIPE_DATABASE_URL`; nil for SQLite.
     var databaseURL: String? {
@@ -92,10 +99,11 @@ struct CatalogOptions: ParsableArguments {
         return try await postgres.whileRunning { try await body(catalog, queue) }
     }
 
-    private func requireExistingFile() throws {
+    /// Refuses a data directory without a catalog; `creating` names another way to make one.
+    func requireExistingFile(creating: String? = nil) throws {
         guard databaseURL == nil, !FileManager.default.fileExists(atPath: catalogFile) else { return }
         throw FatalError(message: "no catalog at \(catalogFile); pass the --data directory it is in (or --database), "
-                         + "or create it with `assetpipe process` or `assetpipe enqueue`")
+                         + "or create it with \(creating ?? "`assetpipe process` or `assetpipe enqueue`")")
     }
 
     private func open(withQueue: Bool) async throws -> (Catalog, (any JobQueue)?) {

@@ -6,7 +6,7 @@ import Foundation
 struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs",
-        abstract: "List queued jobs; retry or cancel one.",
+        abstract: "List queued jobs; retry or cancel them.",
         discussion: """
             States: queued, running, succeeded, failed (a permanent result, with its reason), dead \
             (transient failures until its attempts ran out), cancelled.
@@ -14,8 +14,9 @@ struct JobsCommand: AsyncParsableCommand {
             Examples:
               assetpipe jobs                      the latest jobs, and counts by state
               assetpipe jobs --state dead --json  dead jobs, one JSON object per line
-              assetpipe jobs retry ID             queue a failed, dead or cancelled job again
-              assetpipe jobs cancel ID            cancel a job that has not started
+              assetpipe jobs retry ID...          queue failed, dead or cancelled jobs again (ids or prefixes)
+              assetpipe jobs retry --state dead   every dead job
+              assetpipe jobs cancel ID...         cancel jobs that have not started
             """,
         subcommands: [List.self, Retry.self, Cancel.self],
         defaultSubcommand: List.self)
@@ -62,45 +63,124 @@ struct JobsCommand: AsyncParsableCommand {
 
     struct Retry: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Queue a failed, dead or cancelled job again, with fresh attempts.",
-            discussion: "A retried job runs again in full: its earlier effect (an errored asset, say) is made again, not skipped.")
+            abstract: "Queue failed, dead or cancelled jobs again, with fresh attempts.",
+            discussion: """
+                A retried job runs again in full: its earlier effect (an errored asset, say) is made again, not skipped. \
+                Name jobs by id or by a unique prefix of one (as `jobs` prints them), or all jobs in a state.
+
+                Examples:
+                  assetpipe jobs retry 3f2a 9b01        two jobs, by prefix
+                  assetpipe jobs retry --state dead     every dead job
+                """)
 
         @OptionGroup var catalog: CatalogOptions
 
-        @Argument(help: "The job's id.")
-        var id: String
+        @Option(help: "Every job in this state: failed, dead or cancelled.")
+        var state: Job.State?
+
+        @Argument(help: "Job ids, or unique prefixes of them.")
+        var ids: [String] = []
+
+        func validate() throws {
+            try JobSelection.validate(ids: ids, state: state, allowed: [.failed, .dead, .cancelled])
+        }
 
         func run() async throws {
-            let job = try await catalog.withQueue(existing: true) { _, queue in
-                do throws(QueueError) {
-                    return try await queue.retry(id)
-                } catch {
-                    throw error.fatal
-                }
-            }
-            Terminal.standardOutput.write("\(job.id) \(job.state.rawValue)\n")
+            try await JobSelection.apply(to: ids, state: state, catalog: catalog) { queue, id throws(QueueError) in try await queue.retry(id) }
         }
     }
 
     struct Cancel: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Cancel a queued job. A running job is not interrupted.")
+            abstract: "Cancel queued jobs. A running job is not interrupted.",
+            discussion: """
+                Name jobs by id or by a unique prefix of one, or all queued jobs with --state queued.
+
+                Examples:
+                  assetpipe jobs cancel 3f2a
+                  assetpipe jobs cancel --state queued   empty the queue
+                """)
 
         @OptionGroup var catalog: CatalogOptions
 
-        @Argument(help: "The job's id.")
-        var id: String
+        @Option(help: "Every job in this state: queued.")
+        var state: Job.State?
+
+        @Argument(help: "Job ids, or unique prefixes of them.")
+        var ids: [String] = []
+
+        func validate() throws {
+            try JobSelection.validate(ids: ids, state: state, allowed: [.queued])
+        }
 
         func run() async throws {
-            let job = try await catalog.withQueue(existing: true) { _, queue in
-                do throws(QueueError) {
-                    return try await queue.cancel(id)
-                } catch {
-                    throw error.fatal
-                }
-            }
-            Terminal.standardOutput.write("\(job.id) \(job.state.rawValue)\n")
+            try await JobSelection.apply(to: ids, state: state, catalog: catalog) { queue, id throws(QueueError) in try await queue.cancel(id) }
         }
+    }
+}
+
+/// The jobs `retry` and `cancel` act on: ids, unique prefixes, or a state.
+enum JobSelection {
+    static func validate(ids: [String], state: Job.State?, allowed: [Job.State]) throws {
+        if ids.isEmpty && state == nil { throw ValidationError("name at least one job id (or prefix), or pass --state") }
+        if !ids.isEmpty && state != nil { throw ValidationError("name jobs or pass --state, not both") }
+        if let state, !allowed.contains(state) {
+            throw ValidationError("--state takes \(allowed.map(\.rawValue).joined(separator: " or ")) here, not \(state.rawValue)")
+        }
+    }
+
+    /// Resolves the selection, applies `change` to each job, and prints
+    /// `ID STATE` per job; a job the change refuses is reported and the
+    /// rest go on (exit 1 at the end when any was refused).
+    static func apply(to ids: [String], state: Job.State?, catalog: CatalogOptions,
+                      _ change: @escaping (any JobQueue, String) async throws(QueueError) -> Job) async throws {
+        let (output, refusals) = try await catalog.withQueue(existing: true) { _, queue in
+            do throws(QueueError) {
+                let chosen = try await resolve(ids, state: state, queue)
+                var output = "", refusals: [String] = []
+                for id in chosen {
+                    do throws(QueueError) {
+                        let job = try await change(queue, id)
+                        output += "\(job.id) \(job.state.rawValue)\n"
+                    } catch where error.code != .storage && error.code != .cancelled {
+                        refusals.append(error.description)
+                    }
+                }
+                return (output, refusals)
+            } catch {
+                throw error.fatal
+            }
+        }
+        Terminal.standardOutput.write(output)
+        guard refusals.isEmpty else {
+            throw FatalError(message: refusals.joined(separator: "\n"))
+        }
+    }
+
+    /// Full ids for what the user typed: an exact id, or the one job whose id starts with it.
+    static func resolve(_ typed: [String], state: Job.State?, _ queue: any JobQueue) async throws(QueueError) -> [String] {
+        if let state { return try await queue.list(state: state, limit: Int.max).map(\.id) }
+        var all: [Job]?
+        var ids: [String] = []
+        for text in typed {
+            let key = text.lowercased()
+            if try await queue.job(key) != nil {
+                ids.append(key)
+                continue
+            }
+            if all == nil { all = try await queue.list(state: nil, limit: Int.max) }
+            let matches = (all ?? []).filter { $0.id.hasPrefix(key) }
+            switch matches.count {
+            case 1: ids.append(matches[0].id)
+            case 0: throw QueueError(.notFound, operation: "find job \(text)", reason: "no job id starts with \(text)",
+                                     hint: "`assetpipe jobs` lists them")
+            default:
+                throw QueueError(.notFound, operation: "find job \(text)",
+                                 reason: "\(matches.count) job ids start with \(text): \(matches.prefix(5).map(\.id).joined(separator: ", "))",
+                                 hint: "type more of the id")
+            }
+        }
+        return ids
     }
 }
 

@@ -99,6 +99,9 @@ struct ServeCommand: AsyncParsableCommand {
     var allowedHosts: [String] = (ProcessInfo.processInfo.environment["ASSETPIPE_ALLOWED_HOSTS"] ?? "")
         .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
 
+    @Flag(help: "Create the catalog when --data holds none (otherwise refused, as the other commands refuse, so a typo in --data is not an empty server).")
+    var `init` = false
+
     @Flag(help: "Take writes without a token and listen beyond loopback without one (ASSETPIPE_INSECURE=1). Trusted networks only.")
     var insecure = ProcessInfo.processInfo.environment["ASSETPIPE_INSECURE"] == "1"
 
@@ -178,6 +181,7 @@ struct ServeCommand: AsyncParsableCommand {
             settings.allowedHosts = AccessControl.loopbackNames
         }
 
+        if !`init` { try catalog.requireExistingFile(creating: "`assetpipe process`, `assetpipe enqueue` or `serve --init`") }
         let (store, queue) = try await catalog.openQueue()
         let api: AssetAPI
         do {

@@ -252,6 +252,32 @@ import Glibc
         #expect(fresh["stale"] == nil && fresh["status"] as? String == "processed")
     }
 
+    /// `jobs retry` and `cancel` take several ids, unique prefixes, or a
+    /// state, as `jobs` prints them.
+    @Test(arguments: CatalogBackend.all) func retryAndCancelTakePrefixesSeveralIdsAndAState(backend: CatalogBackend) throws {
+        let data = try backend.place("queue-retry-many")
+        let corrupt = [Package.sample("bad/corrupt.png"), Package.sample("bad/truncated.jpg")]
+        let failed = try enqueue(data, corrupt)
+        try drain(data)
+        #expect(try failed.allSatisfy { try job($0, in: data)["state"] as? String == "failed" })
+
+        let byPrefix = try AssetPipe.run(["jobs", "retry"] + data.flags + failed.map { String($0.prefix(8)) })
+        #expect(byPrefix.status == 0, "\(byPrefix.summary)")
+        #expect(byPrefix.output.split(separator: "\n").map(String.init) == failed.map { "\($0) queued" })
+        try drain(data)
+        let byState = try AssetPipe.run(["jobs", "retry", "--state", "failed"] + data.flags)
+        #expect(byState.status == 0 && byState.output.split(separator: "\n").count == 2, "\(byState.summary)")
+        let cancelled = try AssetPipe.run(["jobs", "cancel", "--state", "queued"] + data.flags)
+        #expect(cancelled.status == 0 && Set(cancelled.output.split(separator: "\n").map(String.init)) == Set(failed.map { "\($0) cancelled" }))
+
+        let unknown = try AssetPipe.run(["jobs", "retry"] + data.flags + ["zzzz"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("no job id starts with zzzz"), "\(unknown.summary)")
+        let both = try AssetPipe.run(["jobs", "retry", "--state", "dead"] + data.flags + [failed[0]])
+        #expect(both.status == 2)
+        let wrongState = try AssetPipe.run(["jobs", "cancel", "--state", "failed"] + data.flags)
+        #expect(wrongState.status == 2 && wrongState.stderr.contains("queued"))
+    }
+
     @Test(arguments: CatalogBackend.all) func deleteRemovesTheAssetAndItsRenditionsAndKeepsATombstone(backend: CatalogBackend) throws {
         let data = try backend.place("queue-delete")
         let (record, _) = try catalogueFirstVersion(data)

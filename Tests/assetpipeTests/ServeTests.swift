@@ -190,6 +190,22 @@ import Glibc
         }
     }
 
+    /// The replay: `serve` in a folder without a catalog silently
+    /// served an empty one. Now it refuses as `show` does, unless --init;
+    /// and ASSETPIPE_DATA names the data directory for every command.
+    @Test func serveRefusesAMissingCatalogUnlessInit() throws {
+        let empty = try Package.temporaryDirectory("serve-no-catalog")
+        let refused = try AssetPipe.run(["serve", "--port", String(try freePort())], in: empty, timeout: 30)
+        #expect(refused.status == 1 && refused.stderr.contains("no catalog") && refused.stderr.contains("--init"), "\(refused.summary)")
+        #expect(!FileManager.default.fileExists(atPath: empty + "/assetpipe-data/catalog.sqlite"))
+
+        let data = try Package.temporaryDirectory("serve-env-data")
+        _ = try AssetPipe.process([Package.sample("photos/odd-exif.jpg")], data: data)
+        let shown = try Command.run("/usr/bin/env", ["ASSETPIPE_DATA=\(data)", AssetPipe.binary, "show", Package.sample("photos/odd-exif.jpg")],
+                                    in: empty)
+        #expect(shown.status == 0, "\(shown.summary)")
+    }
+
     /// Secrets that are given but hold nothing, and a public address without
     /// a token, stop the server before it listens, naming the cause.
     @Test func unsafeStartupsAreRefused() throws {
