@@ -3,7 +3,7 @@
 DATA ?= assetpipe-data
 SWIFT ?= swift
 
-.PHONY: deps build release demo test samples bench clean fuzz
+.PHONY: deps build release demo test samples bench clean fuzz install
 
 deps:
 	scripts/install-deps
@@ -25,6 +25,7 @@ demo: build
 # removed at the end, whatever the result. Then `serve` (the debug binary)
 # attacked as issue 12's hostile client (scripts/attack-serve) and a bounded
 # HTTP fuzz: 2,000 requests and a short schemathesis run (scripts/fuzz-serve).
+# Last, `make install` into a scratch DESTDIR, checked (scripts/check-install).
 test: build
 	@pgdir=$$(mktemp -d /tmp/assetpipe-test-pg.XXXXXX); \
 	url=$$(scripts/test-postgres start "$$pgdir") || { rm -rf "$$pgdir"; exit 1; }; \
@@ -34,7 +35,34 @@ test: build
 	bin=$$($(SWIFT) build --show-bin-path)/assetpipe; \
 	ASSETPIPE_BIN="$$bin" scripts/attack-serve || status=1; \
 	ASSETPIPE_BIN="$$bin" scripts/fuzz-serve 2000 5 || status=1; \
+	scripts/check-install || status=1; \
 	exit $$status
+
+# Installs under $(DESTDIR)$(PREFIX): the binary, a man page per command
+# (argument-parser's generate-manual plugin), bash/zsh/fish completions,
+# and systemd units for `serve` and `work` (assetpipe-serve.service,
+# assetpipe-work@.service) with the binary's path filled in.
+# CONFIGURATION=debug installs the debug build (what `make test` checks).
+PREFIX ?= /usr/local
+CONFIGURATION ?= release
+install: deps
+	$(SWIFT) build -c $(CONFIGURATION) --product assetpipe
+	@bin=$$($(SWIFT) build -c $(CONFIGURATION) --show-bin-path)/assetpipe; \
+	root="$(DESTDIR)$(PREFIX)"; man=.build/man-$(CONFIGURATION); \
+	set -e; rm -rf "$$man"; mkdir -p "$$man"; \
+	$(SWIFT) package --allow-writing-to-directory "$$man" generate-manual --configuration $(CONFIGURATION) \
+	  --multi-page --output-directory "$$man" >/dev/null; \
+	install -Dm755 "$$bin" "$$root/bin/assetpipe"; \
+	install -d "$$root/share/man/man1"; install -m644 "$$man"/*.1 "$$root/share/man/man1/"; \
+	install -d "$$root/share/bash-completion/completions" "$$root/share/zsh/site-functions" "$$root/share/fish/vendor_completions.d"; \
+	"$$bin" --generate-completion-script bash > "$$root/share/bash-completion/completions/assetpipe"; \
+	"$$bin" --generate-completion-script zsh > "$$root/share/zsh/site-functions/_assetpipe"; \
+	"$$bin" --generate-completion-script fish > "$$root/share/fish/vendor_completions.d/assetpipe.fish"; \
+	install -d "$$root/lib/systemd/system"; \
+	for unit in packaging/systemd/*.service; do \
+	  sed "s|@BINDIR@|$(PREFIX)/bin|g" "$$unit" > "$$root/lib/systemd/system/$$(basename "$$unit")"; \
+	done; \
+	echo "installed under $$root: bin/assetpipe, $$(ls "$$man" | wc -l) man pages, completions, systemd units"
 
 # Regenerates samples/ (needs vips, ffmpeg, exiftool: scripts/install-deps).
 samples: deps
