@@ -33,6 +33,10 @@ struct AssetPipeCommand: AsyncParsableCommand {
     /// Runs the command line with the exit statuses the README promises:
     /// 0 done (errored assets are results), 1 fatal error, 2 usage error.
     static func main() async {
+        if let problem = Suggestions.problem(in: Array(CommandLine.arguments.dropFirst())) {
+            Terminal.standardError.write("Error: \(Terminal.printable(problem))\n")
+            Foundation.exit(2)
+        }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

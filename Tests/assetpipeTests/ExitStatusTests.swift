@@ -60,4 +60,26 @@ import Testing
             #expect(help.contains(option), "process --help does not mention \(option)")
         }
     }
+
+    /// The replay: `procss` was not matched to `process`, and
+    /// `--dat e DIR` took `e` for a path. Both are usage errors (2) now that
+    /// name what was probably meant, before anything runs.
+    @Test func misspeltCommandsAndOptionsAreSuggested() throws {
+        let folder = try Package.temporaryDirectory("suggest")
+        let cases: [([String], String)] = [
+            (["procss", folder], "did you mean 'process'?"),
+            (["process", "--dat", "e", folder], "did you mean '--data'?"),
+            (["jobs", "retyr", "abc"], "did you mean 'retry'?"),
+            (["serve", "--no-rendition-sourcs"], "did you mean '--no-rendition-sources'?"),
+            (["find", "--limt", "3", "width > 1"], "did you mean '--limit'?"),
+        ]
+        for (arguments, says) in cases {
+            let result = try AssetPipe.run(arguments, in: folder)
+            #expect(result.status == 2 && result.stderr.contains(says), "\(arguments): \(result.summary)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder + "/e") && !FileManager.default.fileExists(atPath: folder + "/assetpipe-data"))
+        // What is spelt right still runs: an inverted flag, the default subcommand's options, a value after `--`.
+        #expect(try AssetPipe.run(["serve", "--no-rendition-sources", "--help"]).status == 0)
+        #expect(try AssetPipe.run(["jobs", "--state", "dead", "--help"]).status == 0)
+    }
 }
