@@ -28,17 +28,27 @@ struct AssetPipeCommand: AsyncParsableCommand {
         version: "assetpipe 0.1.0 (" + MediaLibraries.versions.map { "\($0.name) \($0.version)" }.joined(separator: ", ") + ")",
         subcommands: [ProcessCommand.self, ShowCommand.self, FindCommand.self, AnnotateCommand.self, TagsCommand.self,
                       CategoriesCommand.self, FieldsCommand.self, CollectionsCommand.self, EnqueueCommand.self, WorkCommand.self,
-                      JobsCommand.self, HistoryCommand.self, ServeCommand.self, SignCommand.self])
+                      JobsCommand.self, HistoryCommand.self, ServeCommand.self, SignCommand.self, ConfigCommand.self])
 
     /// Runs the command line with the exit statuses the README promises:
     /// 0 done (errored assets are results), 1 fatal error, 2 usage error.
     static func main() async {
-        if let problem = Suggestions.problem(in: Array(CommandLine.arguments.dropFirst())) {
-            Terminal.standardError.write("Error: \(Terminal.printable(problem))\n")
-            Foundation.exit(2)
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        // `config` explains a command line; it does not run one.
+        if CommandLineSettings.command(named: arguments).type != ConfigCommand.self {
+            do {
+                arguments = try CommandLineSettings.complete(arguments, environment: ProcessInfo.processInfo.environment).arguments
+            } catch {
+                Terminal.standardError.write("Error: \(Terminal.printable(fullMessage(for: error)))\n")
+                Foundation.exit(2)
+            }
+            if let problem = Suggestions.problem(in: arguments) {
+                Terminal.standardError.write("Error: \(Terminal.printable(problem))\n")
+                Foundation.exit(2)
+            }
         }
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -28,8 +28,7 @@ enum Suggestions {
             return "unknown command '\(word)' for '\(path.joined(separator: " "))'" + hint(near)
                 + " Commands: \(names.joined(separator: ", ")). See '\(path.joined(separator: " ")) --help'."
         }
-        var known = longOptions(of: command)
-        if let fallback = command.configuration.defaultSubcommand { known.formUnion(longOptions(of: fallback)) }
+        let known = longOptions(of: command)
         for argument in rest {
             if argument == "--" { break }
             guard argument.hasPrefix("--"), argument.count > 2 else { continue }
@@ -49,23 +48,12 @@ enum Suggestions {
         command.configuration.commandName ?? String(describing: command).lowercased()
     }
 
-    /// The long options a command takes, read from its full help (hidden ones included).
+    /// The long options a command takes, as its help spells them, with both spellings of `--[no-]x`.
     static func longOptions(of command: any ParsableCommand.Type) -> Set<String> {
-        let help = AssetPipeCommand.helpMessage(for: command, includeHidden: true, columns: 10_000)
         var options: Set<String> = ["--help", "--version", "--generate-completion-script", "--experimental-dump-help"]
-        var index = help.startIndex
-        while let start = help[index...].range(of: "--") {
-            // `--[no-]x` in help stands for both spellings.
-            let inverted = help[start.upperBound...].hasPrefix("[no-]")
-            let nameStart = inverted ? help.index(start.upperBound, offsetBy: 5) : start.upperBound
-            var end = nameStart
-            while end < help.endIndex, help[end].isLetter || help[end].isNumber || help[end] == "-" { end = help.index(after: end) }
-            if end > nameStart {
-                let name = String(help[nameStart..<end])
-                options.insert("--" + name)
-                if inverted { options.insert("--no-" + name) }
-            }
-            index = end
+        for option in CommandLineSettings.options(of: command) {
+            options.insert("--" + option.name)
+            if option.inverted { options.insert("--no-" + option.name) }
         }
         return options
     }
