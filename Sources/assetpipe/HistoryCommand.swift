@@ -22,6 +22,9 @@ struct HistoryCommand: AsyncParsableCommand {
     @Flag(help: "One JSON event per line.")
     var json = false
 
+    @Flag(help: "Whole ids and cells, however wide the terminal (a pipe always gets them whole).")
+    var wide = false
+
     func run() async throws {
         let store = try await catalog.openExistingCatalog()
         var events: [AssetEvent]
@@ -39,12 +42,22 @@ struct HistoryCommand: AsyncParsableCommand {
             Terminal.standardOutput.write(try events.map { String(decoding: try encoder.encode($0), as: UTF8.self) + "\n" }.joined())
             return
         }
-        var rows = [["TIME", "ASSET", "VERSION", "ACTION", "PATH", "BY", "DETAIL"]]
+        // On a terminal: the minute, short ids, the name (cut from the left), no actor, and the detail cut to fit.
+        let width = wide ? nil : Terminal.columns
+        var rows = width == nil ? [["TIME", "ASSET", "VERSION", "ACTION", "PATH", "BY", "DETAIL"]]
+                                : [["TIME", "ASSET", "V", "ACTION", "NAME", "DETAIL"]]
         for event in events {
             let detail = event.detail.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            let by = event.actor + (event.jobID.map { " (job \($0))" } ?? "")
-            rows.append([Timestamp.format(event.at), event.assetID, "v\(event.version)", event.action.rawValue, event.path, by, detail])
+            guard width != nil else {
+                let by = event.actor + (event.jobID.map { " (job \($0))" } ?? "")
+                rows.append([Timestamp.format(event.at), event.assetID, "v\(event.version)", event.action.rawValue, event.path, by, detail])
+                continue
+            }
+            let time = String(Timestamp.format(event.at).prefix(16)).replacingOccurrences(of: "T", with: " ")
+            let name = Terminal.printable((event.path as NSString).lastPathComponent, keepingLineBreaks: false)
+            rows.append([time, String(event.assetID.prefix(8)), "\(event.version)", event.action.rawValue,
+                         name.count > 20 ? "…" + String(name.suffix(19)) : name, detail])
         }
-        Terminal.standardOutput.write(Table.render(rows))
+        Terminal.standardOutput.write(Table.render(rows, fitting: width))
     }
 }

@@ -35,6 +35,9 @@ struct JobsCommand: AsyncParsableCommand {
         @Flag(help: "One JSON job per line; no header, no counts.")
         var json = false
 
+        @Flag(help: "Whole ids and cells, however wide the terminal (a pipe always gets them whole).")
+        var wide = false
+
         func run() async throws {
             let (jobs, counts) = try await catalog.withQueue(existing: true) { _, queue in
                 do throws(QueueError) {
@@ -48,14 +51,17 @@ struct JobsCommand: AsyncParsableCommand {
                 Terminal.standardOutput.write(try jobs.map { String(decoding: try encoder.encode($0), as: UTF8.self) + "\n" }.joined())
                 return
             }
-            var rows = [["ID", "KIND", "STATE", "TRIES", "PRI", "UPDATED", "WHAT", "ERROR"]]
+            // On a terminal: short ids (unique prefixes, which retry and cancel
+            // take), the error's reason, and the path cut from the left to fit.
+            let width = wide ? nil : Terminal.columns
+            var rows = [["ID", "KIND", "STATE", "TRIES", "UPDATED", width == nil ? "ERROR" : "REASON", "WHAT"]]
             for job in jobs {
-                let what = job.payload.assetID ?? job.payload.target ?? job.payload.origin ?? ""
-                let error = job.lastError.map { "\($0.reason): \($0.message)" } ?? ""
-                rows.append([job.id, job.kind.rawValue, job.state.rawValue, "\(job.attempts)/\(job.maxAttempts)",
-                             "\(job.priority)", Timestamp.format(job.updatedAt), what, String(error.prefix(100))])
+                let what = job.asset?.path ?? job.payload.target ?? job.payload.origin ?? job.payload.assetID ?? ""
+                let error = width == nil ? job.lastError.map { "\($0.reason): \($0.message)" } ?? "" : job.lastError?.reason.rawValue ?? ""
+                rows.append([width == nil ? job.id : String(job.id.prefix(8)), job.kind.rawValue, job.state.rawValue,
+                             "\(job.attempts)/\(job.maxAttempts)", Timestamp.format(job.updatedAt), error, what])
             }
-            var text = Table.render(rows)
+            var text = Table.render(rows, fitting: width)
             text += Job.State.allCases.map { "\($0.rawValue) \(counts[$0, default: 0])" }.joined(separator: ", ") + "\n"
             Terminal.standardOutput.write(text)
         }
