@@ -16,6 +16,11 @@ struct AssetPipeCommand: AsyncParsableCommand {
             Two ways in: `process` catalogues files at once; `enqueue` queues them (and refreshes and \
             deletions) for `work`, the queue consumer, which any number of processes can run.
 
+            Every option of every command can also be set by a variable, ASSETPIPE_ and its name in \
+            capitals (--data: ASSETPIPE_DATA, --log-format: ASSETPIPE_LOG_FORMAT), or in a settings file \
+            (--config FILE, ./assetpipe.toml, ~/.config/assetpipe/config.toml); a flag wins over a \
+            variable, a variable over the file. `assetpipe config COMMAND` shows what comes from where.
+
             Examples:
               assetpipe process ~/Pictures                 catalogue a folder into ./assetpipe-data
               assetpipe process --json photos/ > out.jsonl one JSON record per line
