@@ -250,11 +250,14 @@ public struct AssetAPI: Sendable {
         }
     }
 
-    /// A job as HTTP clients see it: its origin relative to the origin root
-    /// that holds it, and its error without server paths.
+    /// A job as HTTP clients see it: its origin and its asset's path
+    /// relative to the origin root that holds them, and its error without
+    /// server paths.
     func jobResponse(_ job: Job, status: HTTPResponse.Status = .ok) -> Response {
         var shown = job
         shown.payload.origin = job.payload.origin.map(settings.originRoots.display)
+        // The asset's path is its origin's for a file catalogued in place: shown the same way.
+        shown.asset?.path = job.asset?.path.map(settings.originRoots.display)
         shown.lastError = job.lastError.map { AssetError($0.reason, PathRedaction.redacted($0.message)) }
         return JSONResponse.make(shown, status: status, encoder: AssetRecord.makeEncoder())
     }
