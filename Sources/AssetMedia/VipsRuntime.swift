@@ -11,6 +11,10 @@ public enum VipsRuntime {
         }
     }
 
+    /// Whether libvips generates SIMD code at run time (Orc): off unless
+    /// ASSETPIPE_VIPS_ORC=1 (see `started`).
+    public static var generatesSIMDCode: Bool { ap_vips_vector_enabled() != 0 }
+
     /// libvips's version, e.g. "8.14.1".
     public static var version: String {
         String(cString: vips_version_string())
@@ -35,6 +39,16 @@ public enum VipsRuntime {
     private static let started: String? = {
         if ap_vips_start(CommandLine.arguments.first ?? "assetpipe", 1) != 0 {
             return takeError() ?? "vips_init failed"
+        }
+        // Orc, libvips's run-time SIMD compiler, crashed `process` in liborc
+        // 0.4.33 (Debian 12) about once in a few thousand files processed
+        // side by side (a SIGSEGV in liborc, seen twice; the thread-safety
+        // trouble sharp made Orc switchable for, lovell/sharp#172). Off, a
+        // batch of 1200x900 JPEGs took about 4 % longer (median of 3). A
+        // crash loses a whole batch's work in flight; 4 % does not.
+        // ASSETPIPE_VIPS_ORC=1 turns it back on.
+        if ProcessInfo.processInfo.environment["ASSETPIPE_VIPS_ORC"] != "1" {
+            ap_vips_set_vector_enabled(0)
         }
         return nil
     }()

@@ -2,6 +2,8 @@
 
 #include "ap_cancel.h"
 
+#include <vips/vector.h>
+
 // libvips reports damage it tolerates (and, before failing, damage it does
 // not) as GLib warnings on stderr. A batch over thousands of files must not
 // spray those; a failure's reason is read from the error buffer instead.
@@ -16,6 +18,14 @@ int ap_vips_start(const char *program_name, int block_untrusted) {
     vips_block_untrusted_set(block_untrusted ? TRUE : FALSE);
     g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE, ap_vips_discard_log, NULL);
     return 0;
+}
+
+void ap_vips_set_vector_enabled(int enabled) {
+    vips_vector_set_enabled(enabled ? TRUE : FALSE);
+}
+
+int ap_vips_vector_enabled(void) {
+    return vips_vector_isenabled() ? 1 : 0;
 }
 
 // Runs on libvips's worker threads as a computation progresses: a set flag

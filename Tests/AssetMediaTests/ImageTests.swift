@@ -4,6 +4,12 @@ import TestSupport
 import Testing
 
 @Suite struct ImageTests {
+    /// Orc (libvips's run-time SIMD compiler) crashed batches in liborc 0.4.33; it stays off.
+    @Test func libvipsRunsWithoutOrc() throws {
+        try VipsRuntime.start()
+        #expect(!VipsRuntime.generatesSIMDCode)
+    }
+
     @Test(arguments: ["formats/alpha.png", "formats/cmyk-icc.jpg", "formats/rgb16.tif", "formats/gray.jpg", "formats/photo.webp", "formats/photo.heic"])
     func headerMatchesVipsheader(sample: String) throws {
         let path = Package.sample(sample)

@@ -15,6 +15,10 @@
 /// untrusted (ImageMagick, PDF, SVG, ...), which are not fuzzed for hostile input.
 int ap_vips_start(const char *program_name, int block_untrusted);
 
+// Turns libvips's run-time SIMD code generation (Orc) on or off.
+void ap_vips_set_vector_enabled(int enabled);
+int ap_vips_vector_enabled(void);
+
 /// Makes `image`'s computations stop once the calling thread's current
 /// cancel flag (ap_cancel.h) is set; nothing when the thread has none.
 void ap_vips_watch(VipsImage *image);
