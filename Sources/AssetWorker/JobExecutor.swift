@@ -98,11 +98,13 @@ public struct JobExecutor: Sendable {
     /// The processed asset at `target` when it already holds the file at
     /// `origin` (same SHA-256): the job then has nothing to do, and the
     /// pipeline need not run. Only a shortcut: `Catalog.place` makes the
-    /// same check inside its transaction, so a race ends the same way.
+    /// same check inside its transaction, so a race ends the same way. The
+    /// file is hashed only when its size is the stored one, so a new version
+    /// of another size is not read twice (here, then by the pipeline).
     private func unchangedAsset(at target: String, origin: String) -> AssetRecord? {
         guard let existing = try? catalog.record(atPath: target), existing.status == .processed,
-              let stored = existing.sha256,
-              let hash = try? SourceFile(path: origin).open().sha256(), hash == stored else { return nil }
+              let stored = existing.sha256, let file = try? SourceFile(path: origin).open(), file.size == existing.size,
+              let hash = try? file.sha256(), hash == stored else { return nil }
         return existing
     }
 

@@ -3,6 +3,7 @@ import AssetCatalog
 import AssetMedia
 import AssetPipeline
 import AssetQuery
+import AssetQueue
 import Foundation
 import Synchronization
 
@@ -97,8 +98,7 @@ struct ProcessCommand: AsyncParsableCommand {
         summary.unchanged = unchanged
         // An interrupted run has not seen every file: it prunes nothing.
         let pruned = prune && !summary.interrupted ? try Self.prune(under: paths, walked: inputs.files, in: store) : 0
-        let elapsed = started.duration(to: .now).components
-        summary.seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+        summary.seconds = started.duration(to: .now).seconds
         let text = Self.describe(summary, catalog: catalog.databaseURL == nil ? InputWalker.absolutePath(store.location) : store.location,
                                  problems: inputs.problems.count, ignored: inputs.ignored, pruned: pruned)
         // The summary is the output, unless the records are (--json).
@@ -166,16 +166,11 @@ struct ProcessCommand: AsyncParsableCommand {
             }
             let request = try FindRequest(q: "path : \(QueryParser.quoted(root))")
             for id in try catalog.matchingIDs(request) {
-                guard let asset = try catalog.record(idOrPath: id), Self.isAbsent(asset.origin ?? asset.path) else { continue }
+                guard let asset = try catalog.record(idOrPath: id), SourceFile(path: asset.origin ?? asset.path).isAbsent else { continue }
                 if case .applied = try catalog.delete(assetID: id, source: source) { deleted += 1 }
             }
         }
         return deleted
-    }
-
-    private static func isAbsent(_ path: String) -> Bool {
-        var info = stat()
-        return lstat(path, &info) != 0 && errno == ENOENT
     }
 
     private static func isDanglingLink(_ path: String) -> Bool {

@@ -4,9 +4,6 @@ import AssetPipeline
 import AssetQueue
 import AssetWorker
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import ServiceLifecycle
 
@@ -86,7 +83,7 @@ struct WatchService: Service {
     /// when the whole folder came up empty: an unmounted share looks like
     /// that, and must not empty the catalog.
     private func queueDeletions(of paths: [String], filesLeft: Int) async throws {
-        let gone = paths.filter(Self.isAbsent)
+        let gone = paths.filter { SourceFile(path: $0).isAbsent }
         guard !gone.isEmpty else { return }
         guard filesLeft > 0 else {
             logger.warning("""
@@ -105,10 +102,5 @@ struct WatchService: Service {
         for job in try await queue.enqueue(requests) {
             logger.info("queued the delete of an asset whose file is gone", metadata: ["job": "\(job.id)", "asset": "\(job.payload.assetID ?? "")"])
         }
-    }
-
-    private static func isAbsent(_ path: String) -> Bool {
-        var info = stat()
-        return lstat(path, &info) != 0 && errno == ENOENT
     }
 }

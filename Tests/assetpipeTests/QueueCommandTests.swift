@@ -54,6 +54,18 @@ import Glibc
         ((record["renditions"] as? [Record]) ?? []).compactMap { $0["path"] as? String }.map { data.directory + "/" + $0 }
     }
 
+    /// The north photo copied into a folder of the test's own, queued and
+    /// catalogued at its path: for tests that change or hide the origin.
+    private func catalogueOwnCopy(_ data: CatalogPlace, label: String) throws -> (folder: String, origin: String, record: Record, id: String) {
+        let folder = try Package.temporaryDirectory(label + "-origin")
+        let origin = folder + "/photo.jpg"
+        try FileManager.default.copyItem(atPath: Package.sample("photos/camera-gps-north.jpg"), toPath: origin)
+        try enqueue(data, [origin])
+        try drain(data)
+        let record = try #require(try show(data, origin))
+        return (folder, origin, record, try #require(record["id"] as? String))
+    }
+
     /// A catalogued first version at `shop/cat.jpg`, from the north photo.
     private func catalogueFirstVersion(_ data: CatalogPlace) throws -> (record: Record, origin: String) {
         let origin = Package.sample("photos/camera-gps-north.jpg")
@@ -189,13 +201,7 @@ import Glibc
 
     @Test(arguments: CatalogBackend.all) func refreshRereadsAChangedOrigin(backend: CatalogBackend) throws {
         let data = try backend.place("queue-refresh")
-        let folder = try Package.temporaryDirectory("queue-refresh-origin")
-        let origin = folder + "/photo.jpg"
-        try FileManager.default.copyItem(atPath: Package.sample("photos/camera-gps-north.jpg"), toPath: origin)
-        try enqueue(data, [origin])
-        try drain(data)
-        let before = try #require(try show(data, origin))
-        let id = try #require(before["id"] as? String)
+        let (folder, origin, before, id) = try catalogueOwnCopy(data, label: "queue-refresh")
 
         // The origin is replaced in place by a different picture (a rotated one).
         try FileManager.default.removeItem(atPath: origin)
@@ -222,13 +228,7 @@ import Glibc
     /// fails; the next refresh that reads the origin clears the mark.
     @Test(arguments: CatalogBackend.all) func aRefreshThatCannotReadTheOriginKeepsTheLastReading(backend: CatalogBackend) throws {
         let data = try backend.place("queue-stale")
-        let folder = try Package.temporaryDirectory("queue-stale-origin")
-        let origin = folder + "/photo.jpg"
-        try FileManager.default.copyItem(atPath: Package.sample("photos/camera-gps-north.jpg"), toPath: origin)
-        try enqueue(data, [origin])
-        try drain(data)
-        let before = try #require(try show(data, origin))
-        let id = try #require(before["id"] as? String)
+        let (folder, origin, before, id) = try catalogueOwnCopy(data, label: "queue-stale")
         let hidden = folder + "/moved.jpg"
         #expect(rename(origin, hidden) == 0)
         let job = try #require(try enqueue(data, ["--refresh", "--max-attempts", "1", id]).first)

@@ -17,6 +17,27 @@ import Glibc
         try Command.run("curl", ["-s", "--max-time", "20"] + arguments)
     }
 
+    /// Starts `assetpipe serve ARGUMENTS --port PORT` (with `token` as
+    /// ASSETPIPE_API_TOKEN, in `directory`) and waits up to 30 s for
+    /// /healthz; returns the process, for the caller to stop, and the base URL.
+    private func startServer(_ arguments: [String], port: Int, token: String? = nil, in directory: String? = nil,
+                             stderr: FileHandle = .nullDevice) throws -> (server: Process, base: String) {
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: AssetPipe.binary)
+        server.arguments = ["serve", "--port", "\(port)"] + arguments
+        if let directory { server.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if let token { server.environment = ProcessInfo.processInfo.environment.merging(["ASSETPIPE_API_TOKEN": token]) { $1 } }
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = stderr
+        try server.run()
+        let base = "http://127.0.0.1:\(port)"
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, try curl(["-o", "/dev/null", "-w", "%{http_code}", base + "/healthz"]).output != "200" {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return (server, base)
+    }
+
     @Test func servesRendersAndStopsCleanlyOnSIGTERM() throws {
         let data = try Package.temporaryDirectory("serve")
         let origin = Package.sample("photos/camera-gps-south.jpg")
@@ -24,20 +45,10 @@ import Glibc
         let id = try #require(processed.records.first?["id"] as? String)
         let port = try freePort()
 
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: AssetPipe.binary)
-        server.arguments = ["serve", "--data", data, "--port", "\(port)", "--workers", "1", "--log-level", "warning"]
-        server.environment = ProcessInfo.processInfo.environment.merging(["ASSETPIPE_API_TOKEN": "serve-test-token"]) { $1 }
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
+        let (server, base) = try startServer(["--data", data, "--workers", "1", "--log-level", "warning"], port: port,
+                                             token: "serve-test-token")
         defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
-
-        let base = "http://127.0.0.1:\(port)"
         let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, try curl(["-o", "/dev/null", "-w", "%{http_code}", base + "/healthz"]).output != "200" {
-            Thread.sleep(forTimeInterval: 0.1)
-        }
         let out = try Package.temporaryDirectory("serve-out") + "/render.png"
         let rendered = try curl(["-o", out, "-w", "%{http_code} %{content_type}", base + "/v1/assets/\(id)/render?w=120&fm=png"])
         #expect(rendered.output == "200 image/png", "\(rendered.summary)")
@@ -81,18 +92,10 @@ import Glibc
         let port = try freePort()
         let log = data + "/serve.log"
         FileManager.default.createFile(atPath: log, contents: nil)
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: AssetPipe.binary)
-        server.arguments = ["serve", "--data", data, "--port", "\(port)", "--log-format", format]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        try server.run()
+        let (server, base) = try startServer(["--data", data, "--log-format", format], port: port,
+                                             stderr: try FileHandle(forWritingTo: URL(fileURLWithPath: log)))
         defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
-        let base = "http://127.0.0.1:\(port)"
         let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, try curl(["-o", "/dev/null", "-w", "%{http_code}", base + "/healthz"]).output != "200" {
-            Thread.sleep(forTimeInterval: 0.1)
-        }
 
         let unknown = try curl(["-i", "-H", "X-Request-Id: client-id-42", base + "/v2/nope"])
         #expect(unknown.output.hasPrefix("HTTP/1.1 404"), "\(unknown.output)")
@@ -148,20 +151,10 @@ import Glibc
         let processed = try AssetPipe.process([Package.sample("photos/odd-exif.jpg")], data: data)
         let id = try #require(processed.records.first?["id"] as? String)
         let port = try freePort()
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: AssetPipe.binary)
-        server.arguments = ["serve", "--data", "d2", "--port", "\(port)", "--workers", "1", "--log-level", "warning"]
-        server.currentDirectoryURL = URL(fileURLWithPath: parent)
-        server.environment = ProcessInfo.processInfo.environment.merging(["ASSETPIPE_API_TOKEN": "relative-token"]) { $1 }
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
+        let (server, base) = try startServer(["--data", "d2", "--workers", "1", "--log-level", "warning"], port: port,
+                                             token: "relative-token", in: parent)
         defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
-        let base = "http://127.0.0.1:\(port)"
         let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline, try curl(["-o", "/dev/null", "-w", "%{http_code}", base + "/healthz"]).output != "200" {
-            Thread.sleep(forTimeInterval: 0.1)
-        }
         let queued = try curl(["-X", "POST", "-H", "Content-Type: application/json", "-H", "Authorization: Bearer relative-token",
                                "-d", #"{"ops": {"w": 300}}"#, base + "/v1/assets/\(id)/edits"])
         let jobID = try #require((try JSONSerialization.jsonObject(with: queued.stdout) as? [String: Any])?["id"] as? String, "\(queued.output)")

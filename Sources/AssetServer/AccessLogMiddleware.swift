@@ -1,3 +1,4 @@
+import AssetQueue
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -34,8 +35,7 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
         let cache = response.headers[.renderCache]
         // Logged when the response is ready: the bodies are in memory, and a
         // HEAD's is dropped before it would be written.
-        let elapsed = started.duration(to: .now).components
-        let milliseconds = Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15
+        let milliseconds = started.duration(to: .now).seconds * 1000
         var metadata: Logger.Metadata = [
             "method": "\(request.method.rawValue)", "route": "\(route)", "status": "\(status)",
             "duration_ms": "\(String(format: "%.1f", milliseconds))", "request_id": "\(id)",
@@ -82,5 +82,6 @@ enum RequestID {
 }
 
 extension HTTPField.Name {
+    // A literal that is a valid field name: the unwrap cannot fail, and no input reaches it.
     static let requestID = Self("X-Request-Id")!
 }
