@@ -123,12 +123,15 @@ public struct PipelineYAMLTarget: FuzzTarget {
         try require(Set(definition.stages).count == definition.stages.count, "a stage listed twice")
         try require(definition.limits.maxFileSize >= 1, "max_file_size below 1")
         try require(definition.limits.maxPixels >= 1, "max_pixels below 1")
-        try require(definition.renditions.allSatisfy { (1...8192).contains($0.size) && (1...100).contains($0.quality) },
-                    "a rendition size or quality out of range")
-        try require((1...32).contains(definition.colors.count) && (16...1024).contains(definition.colors.sampleSize), "colors out of range")
-        try require((1...256).contains(definition.pixelate.blocks) && (1...4096).contains(definition.pixelate.size)
-                    && (1...100).contains(definition.pixelate.quality), "pixelate settings out of range")
-        try require((0...3600).contains(definition.video.minDuration), "video.min_duration out of range")
+        let renditions = definition.settings(of: ThumbnailsStage.self).renditions
+        try require(!renditions.isEmpty && renditions.allSatisfy { (1...8192).contains($0.size) && (1...100).contains($0.quality) },
+                    "no rendition, or a rendition size or quality out of range")
+        let colors = definition.settings(of: DominantColorsStage.self)
+        try require((1...32).contains(colors.count) && (16...1024).contains(colors.sampleSize), "colors out of range")
+        let pixelate = definition.settings(of: PixelatedPreviewStage.self)
+        try require((1...256).contains(pixelate.blocks) && (1...4096).contains(pixelate.size)
+                    && (1...100).contains(pixelate.quality), "pixelate settings out of range")
+        try require((0...3600).contains(definition.settings(of: VideoStage.self).minDuration), "video.min_duration out of range")
         try require(definition.decodeSize >= 1, "a decode size below 1")
     }
 }

@@ -5,96 +5,153 @@ import Foundation
 /// in and the catalog stores. Its JSON form (snake_case keys; absent values
 /// omitted, never empty strings or zeros) is a public contract documented in
 /// the README.
+///
+/// The record's own fields (`Fields`) are read and written as if they were
+/// the record's (`record.width`); what other stages add (`PipelineStage.Output`)
+/// sits beside them under each stage's name, at the top level of the JSON.
+@dynamicMemberLookup
 public struct AssetRecord: Codable, Sendable, Equatable {
     /// Lifecycle of an asset in the catalog.
     public enum Status: String, Codable, Sendable {
         case processing, processed, errored
     }
 
-    /// Assigned by the catalog on first commit; stable across re-processing and new versions.
-    public var id: String?
-    /// The asset's path in the catalog: unique, and by default the absolute
-    /// path of the original (`enqueue --as` chooses another).
-    public var path: String
-    /// Absolute path of the file the asset was read from, which a refresh reads again.
-    public var origin: String?
-    /// 1 when catalogued; each new version (conflict policy `version`, a saved edit) adds one.
-    public var version: Int?
-    public var name: String
-    public var kind: MediaType.Kind?
-    public var mime: String?
-    public var format: String?
-    public var size: Int64?
-    public var sha256: String?
-    public var status: Status
-    public var error: AssetError?
-    /// Present when the file name's extension promises another type than the bytes hold.
-    public var extensionMismatch: ExtensionMismatch?
-    /// As displayed, after EXIF orientation.
-    public var width: Int?
-    public var height: Int?
-    /// As stored in the file, before orientation.
-    public var storedWidth: Int?
-    public var storedHeight: Int?
-    public var orientation: Int?
-    /// Frames of an animation or pages of a document, when more than one.
-    public var pages: Int?
-    public var color: ColorInfo?
-    public var exif: Exif?
-    public var exifRaw: [String: MetadataValue]?
-    public var xmp: XMPSummary?
-    /// IPTC keywords and XMP dc:subject, merged, in order, without repeats.
-    public var keywords: [String]?
-    /// Tags: the file's keywords (`embedded`, filled at processing), a
-    /// user's (`manual`) and analyzers' (`ai`). A removed embedded or AI tag
-    /// stays, `removed` with confidence 0, so a refresh does not bring it back.
-    public var tags: [AssetTag]?
-    /// User-defined categories, in the order they were added.
-    public var categories: [String]?
-    /// The static collections the asset is in (a smart collection is a
-    /// saved query, so its members are not listed).
-    public var collections: [String]?
-    /// Values of the catalog's custom fields, by key, each valid for its
-    /// field's definition when it was set.
-    public var custom: [String: CustomValue]?
-    /// Videos: what the container and its streams say.
-    public var video: VideoInfo?
-    /// Audio-only files.
-    public var audio: AudioInfo?
-    /// Stored derivatives: thumbnails and the pixelated preview.
-    public var renditions: [Rendition]?
-    /// How many times the catalog has committed this asset.
-    public var attempts: Int?
-    public var createdAt: Date?
-    public var updatedAt: Date?
-    public var processedAt: Date?
-    /// The origin file's size, modification time and inode as it was read:
-    /// a re-run of `process` skips a file whose signature is unchanged.
-    public var originFile: FileSignature?
-    /// Set when a refresh could not read the origin: the record is the last
-    /// good reading, kept with its renditions, and this says why it is old.
-    public var stale: StaleState?
+    public var fields: Fields
+    /// Stage outputs by stage name, as JSON; read with `output(of:)`.
+    public private(set) var outputs: [String: JSONValue] = [:]
 
     public init(path: String, name: String) {
-        self.path = path
-        self.name = name
-        self.status = .processing
+        fields = Fields(path: path, name: name)
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id, path, origin, version, name, kind, mime, format, size, sha256, status, error
-        case extensionMismatch = "extension_mismatch"
-        case width, height
-        case storedWidth = "stored_width"
-        case storedHeight = "stored_height"
-        case orientation, pages, color, exif
-        case exifRaw = "exif_raw"
-        case xmp, keywords, tags, categories, collections, custom, video, audio, renditions, attempts
-        case createdAt = "created_at"
-        case updatedAt = "updated_at"
-        case processedAt = "processed_at"
-        case originFile = "origin_file"
-        case stale
+    public subscript<Value>(dynamicMember keyPath: WritableKeyPath<Fields, Value>) -> Value {
+        get { fields[keyPath: keyPath] }
+        set { fields[keyPath: keyPath] = newValue }
+    }
+
+    /// What stage `kind` added to the record, if it ran (and its output still reads as its type).
+    public func output<Stage: PipelineStage>(of kind: Stage.Type) -> Stage.Output? {
+        outputs[kind.name].flatMap { try? $0.decoded(as: Stage.Output.self) }
+    }
+
+    /// Sets (or, with nil, removes) what stage `kind` adds to the record.
+    public mutating func setOutput<Stage: PipelineStage>(_ value: Stage.Output?, of kind: Stage.Type) {
+        outputs[kind.name] = value.flatMap { try? JSONValue(encoding: $0) }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        fields = try Fields(from: decoder)
+        let container = try decoder.container(keyedBy: OutputKey.self)
+        for key in container.allKeys where Fields.CodingKeys(stringValue: key.stringValue) == nil {
+            outputs[key.stringValue] = try container.decode(JSONValue.self, forKey: key)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try fields.encode(to: encoder)
+        var container = encoder.container(keyedBy: OutputKey.self)
+        for (name, value) in outputs {
+            try container.encode(value, forKey: OutputKey(name))
+        }
+    }
+
+    private struct OutputKey: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+}
+
+extension AssetRecord {
+    /// The fields every record has, whichever stages ran.
+    public struct Fields: Codable, Sendable, Equatable {
+        /// Assigned by the catalog on first commit; stable across re-processing and new versions.
+        public var id: String?
+        /// The asset's path in the catalog: unique, and by default the absolute
+        /// path of the original (`enqueue --as` chooses another).
+        public var path: String
+        /// Absolute path of the file the asset was read from, which a refresh reads again.
+        public var origin: String?
+        /// 1 when catalogued; each new version (conflict policy `version`, a saved edit) adds one.
+        public var version: Int?
+        public var name: String
+        public var kind: MediaType.Kind?
+        public var mime: String?
+        public var format: String?
+        public var size: Int64?
+        public var sha256: String?
+        public var status: Status
+        public var error: AssetError?
+        /// Present when the file name's extension promises another type than the bytes hold.
+        public var extensionMismatch: ExtensionMismatch?
+        /// As displayed, after EXIF orientation.
+        public var width: Int?
+        public var height: Int?
+        /// As stored in the file, before orientation.
+        public var storedWidth: Int?
+        public var storedHeight: Int?
+        public var orientation: Int?
+        /// Frames of an animation or pages of a document, when more than one.
+        public var pages: Int?
+        public var color: ColorInfo?
+        public var exif: Exif?
+        public var exifRaw: [String: MetadataValue]?
+        public var xmp: XMPSummary?
+        /// IPTC keywords and XMP dc:subject, merged, in order, without repeats.
+        public var keywords: [String]?
+        /// Tags: the file's keywords (`embedded`, filled at processing), a
+        /// user's (`manual`) and analyzers' (`ai`). A removed embedded or AI tag
+        /// stays, `removed` with confidence 0, so a refresh does not bring it back.
+        public var tags: [AssetTag]?
+        /// User-defined categories, in the order they were added.
+        public var categories: [String]?
+        /// The static collections the asset is in (a smart collection is a
+        /// saved query, so its members are not listed).
+        public var collections: [String]?
+        /// Values of the catalog's custom fields, by key, each valid for its
+        /// field's definition when it was set.
+        public var custom: [String: CustomValue]?
+        /// Videos: what the container and its streams say.
+        public var video: VideoInfo?
+        /// Audio-only files.
+        public var audio: AudioInfo?
+        /// Stored derivatives: thumbnails and the pixelated preview.
+        public var renditions: [Rendition]?
+        /// How many times the catalog has committed this asset.
+        public var attempts: Int?
+        public var createdAt: Date?
+        public var updatedAt: Date?
+        public var processedAt: Date?
+        /// The origin file's size, modification time and inode as it was read:
+        /// a re-run of `process` skips a file whose signature is unchanged.
+        public var originFile: FileSignature?
+        /// Set when a refresh could not read the origin: the record is the last
+        /// good reading, kept with its renditions, and this says why it is old.
+        public var stale: StaleState?
+
+        init(path: String, name: String) {
+            self.path = path
+            self.name = name
+            self.status = .processing
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, path, origin, version, name, kind, mime, format, size, sha256, status, error
+            case extensionMismatch = "extension_mismatch"
+            case width, height
+            case storedWidth = "stored_width"
+            case storedHeight = "stored_height"
+            case orientation, pages, color, exif
+            case exifRaw = "exif_raw"
+            case xmp, keywords, tags, categories, collections, custom, video, audio, renditions, attempts
+            case createdAt = "created_at"
+            case updatedAt = "updated_at"
+            case processedAt = "processed_at"
+            case originFile = "origin_file"
+            case stale
+        }
     }
 }
 

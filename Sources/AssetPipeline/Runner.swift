@@ -4,11 +4,15 @@ import AssetMedia
 /// to the file is the returned record's status and reason.
 public struct Runner: Sendable {
     public let definition: PipelineDefinition
-    private let stages: [any Stage]
+    private let stages: [any PipelineStage]
+    /// Listed stages that cannot run here, with why: the doors report them at start.
+    public let skipped: [(stage: String, reason: String)]
 
     public init(definition: PipelineDefinition) {
         self.definition = definition
-        self.stages = definition.stages.map { StageCatalog.make($0, definition) }
+        let made = definition.makeStages()
+        stages = made.filter { $0.unavailable == nil }
+        skipped = made.compactMap { stage in stage.unavailable.map { (type(of: stage).name, $0) } }
     }
 
     public func process(_ source: SourceFile) -> ProcessedAsset {

@@ -1,12 +1,73 @@
 import AssetMedia
 
-/// One step of the pipeline. A stage reads and fills the shared
-/// `AssetContext`; it never opens the database, reads a queue or knows
-/// which door (batch, job, request) it runs for. Throwing an `AssetError`
-/// ends the asset as `errored` with that reason.
-public protocol Stage: Sendable {
+/// One step of the pipeline, declared in one file: the name pipeline files
+/// list it by, what must run before it, its settings (read from its own YAML
+/// section), the decode size it needs, and what it adds to the record.
+/// `StageList.builtIn` lists the stages once; the rest follows from that.
+///
+/// A stage reads and fills the shared `AssetContext`; it never opens the
+/// database, reads a queue or knows which door (batch, job, request) it runs
+/// for. Throwing an `AssetError` ends the asset as `errored` with that reason.
+public protocol PipelineStage: Sendable {
+    associatedtype Settings: StageSettings = NoSettings
+    /// What the stage adds to the record under the key `name`, for stages
+    /// whose result is not one of the record's own fields.
+    associatedtype Output: Codable & Sendable & Equatable = NoOutput
+
+    /// The name a pipeline file's `stages` list uses; also the key of its
+    /// `Output` in the record.
+    static var name: String { get }
+    /// Stages of which at least one must be listed before this one.
+    static var prerequisites: [String] { get }
+    /// The top-level YAML key its settings are read from (its name, unless
+    /// an older file layout says otherwise).
+    static var section: String { get }
+    /// One line for `pipelines/default.yaml`'s list and for errors.
+    static var summary: String { get }
+    /// The long side, in pixels, this stage needs of the one decode; the
+    /// decode is made at the largest size any listed stage asks for.
+    static func decodeSize(for settings: Settings) -> Int?
+
+    init(settings: Settings, pipeline: PipelineSettings)
+    /// Why this stage cannot run here (its model is missing, say), or nil.
+    /// A stage that cannot run is reported when the pipeline starts and
+    /// skipped; the rest of the pipeline runs.
+    var unavailable: String? { get }
     func run(_ context: inout AssetContext) throws(AssetError)
 }
+
+extension PipelineStage {
+    public static var prerequisites: [String] { [] }
+    public static var section: String { name }
+    public static func decodeSize(for settings: Settings) -> Int? { nil }
+    public var unavailable: String? { nil }
+    static var hasOutput: Bool { Output.self != NoOutput.self }
+}
+
+/// What every stage of a pipeline shares, from the file's top level.
+public struct PipelineSettings: Sendable {
+    public let limits: PipelineDefinition.Limits
+    /// What alpha is flattened onto for formats that cannot carry it (JPEG).
+    public let background: RGBColor
+    /// The long side of the one decode (see `PipelineStage.decodeSize`).
+    public let decodeSize: Int
+    public let models: ModelLocator
+}
+
+/// A stage's settings, read from its YAML section. Every value is asked for
+/// with its default, so an absent section gives the defaults, and a key
+/// nobody asked for is refused with its line and column.
+public protocol StageSettings: Sendable, Equatable {
+    init(section: SettingsSection) throws(PipelineDefinitionError)
+}
+
+/// For stages that have nothing to configure.
+public struct NoSettings: StageSettings {
+    public init(section: SettingsSection) {}
+}
+
+/// For stages that write only the record's own fields.
+public struct NoOutput: Codable, Sendable, Equatable {}
 
 /// What the stages of one asset share: the record they fill in, the file
 /// (opened once), and the images decoded from it (each decoded once).
@@ -30,36 +91,5 @@ public struct AssetContext {
         self.record = record
         self.source = source
         self.file = file
-    }
-}
-
-/// The stages a pipeline file can name, with what each needs to run before it.
-enum StageCatalog {
-    static let names = ["detect", "hash", "metadata", "exif", "video", "decode", "poster", "thumbnails", "colors", "pixelate"]
-
-    /// Stages of which at least one must appear earlier in the list.
-    static func prerequisites(of name: String) -> [String] {
-        switch name {
-        case "exif", "decode": return ["metadata"]
-        case "poster": return ["video"]
-        case "thumbnails", "colors", "pixelate": return ["decode", "poster"]
-        default: return []
-        }
-    }
-
-    static func make(_ name: String, _ definition: PipelineDefinition) -> any Stage {
-        switch name {
-        case "detect": return DetectStage(limits: definition.limits)
-        case "hash": return HashStage()
-        case "metadata": return MetadataStage(limits: definition.limits)
-        case "exif": return ExifStage()
-        case "decode": return DecodeStage(maxSize: definition.decodeSize, damage: definition.decode.failOn)
-        case "video": return VideoStage(settings: definition.video)
-        case "poster": return PosterFrameStage(maxSize: definition.decodeSize)
-        case "thumbnails": return ThumbnailsStage(renditions: definition.renditions, background: definition.background)
-        case "colors": return DominantColorsStage(settings: definition.colors)
-        case "pixelate": return PixelatedPreviewStage(settings: definition.pixelate, background: definition.background)
-        default: preconditionFailure("stage names are validated when the pipeline file is read")
-        }
     }
 }

@@ -37,8 +37,7 @@ struct ProcessCommand: AsyncParsableCommand {
 
     @OptionGroup var catalog: CatalogOptions
 
-    @Option(help: ArgumentHelp("Pipeline definition (YAML). Default: the built-in pipeline, as in pipelines/default.yaml.", valueName: "FILE"))
-    var pipeline: String?
+    @OptionGroup var pipeline: PipelineOptions
 
     @Option(help: "Files processed at once. Default: the number of cores.")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -69,7 +68,7 @@ struct ProcessCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let definition = try Startup.pipeline(pipeline)
+        let definition = try pipeline.definition()
         try Startup.startLibvips(parallel: jobs)
         let store = try await catalog.openCatalog()
         let started = ContinuousClock.now
@@ -79,7 +78,8 @@ struct ProcessCommand: AsyncParsableCommand {
             Terminal.standardError.write("warning: \(Terminal.printable(problem))\n")
         }
         let (files, unchanged) = force ? (inputs.files, 0) : try Self.changedFiles(inputs.files, in: store)
-        let batch = Batch(runner: Runner(definition: definition), sink: store, concurrency: jobs)
+        let runner = PipelineOptions.runner(definition) { Terminal.standardError.write("warning: \($0)\n") }
+        let batch = Batch(runner: runner, sink: store, concurrency: jobs)
         let output = RecordOutput(json: json, total: files.count)
         var summary: BatchSummary
         let stop = BatchStop()

@@ -112,8 +112,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("With --workers: seconds running jobs get after SIGTERM.", valueName: "SECONDS"))
     var grace: Double = 30
 
-    @Option(help: ArgumentHelp("Pipeline definition (YAML) for the workers. Default: the built-in pipeline.", valueName: "FILE"))
-    var pipeline: String?
+    @OptionGroup var pipeline: PipelineOptions
 
     @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "LEVEL"))
     var logLevel: Logger.Level = .info
@@ -146,7 +145,7 @@ struct ServeCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "assetpipe.server")
-        let definition = try Startup.pipeline(pipeline)
+        let definition = try pipeline.definition()
         try Startup.startLibvips(parallel: renders)
 
         var settings = ServerSettings(cacheDirectory: catalog.storeDirectory + "/render-cache")
@@ -202,7 +201,8 @@ struct ServeCommand: AsyncParsableCommand {
             workerSettings.concurrency = workers
             workerSettings.grace = .milliseconds(Int64(grace * 1000))
             if catalog.databaseURL != nil { workerSettings.pollInterval = .seconds(5) }
-            let executor = JobExecutor(runner: Runner(definition: definition), catalog: store, actor: "worker \(workerSettings.name)",
+            let runner = PipelineOptions.runner(definition) { logger.warning("\($0)") }
+            let executor = JobExecutor(runner: runner, catalog: store, actor: "worker \(workerSettings.name)",
                                        editsDirectory: catalog.storeDirectory + "/edits")
             let worker = Worker(queue: queue, settings: workerSettings, logger: Logger(label: "assetpipe.worker")) { job, mayCommit in
                 executor.execute(job, mayCommit: mayCommit)

@@ -19,7 +19,7 @@ enum Startup {
     /// The pipeline file at `path`, or the built-in pipeline; a bad file is a usage error.
     static func pipeline(_ path: String?) throws -> PipelineDefinition {
         do {
-            return try path.map(PipelineDefinition.load(contentsOf:)) ?? .default
+            return try path.map { try PipelineDefinition.load(contentsOf: $0) } ?? .default
         } catch let error as PipelineDefinitionError {
             throw ValidationError("bad pipeline file: \(error)")
         }

@@ -44,8 +44,7 @@ struct WorkCommand: AsyncParsableCommand {
 
     @OptionGroup var catalog: CatalogOptions
 
-    @Option(help: ArgumentHelp("Pipeline definition (YAML). Default: the built-in pipeline.", valueName: "FILE"))
-    var pipeline: String?
+    @OptionGroup var pipeline: PipelineOptions
 
     @Option(help: "Jobs run at once. Default: the number of cores.")
     var concurrency: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -98,7 +97,7 @@ struct WorkCommand: AsyncParsableCommand {
     func run() async throws {
         Startup.bootstrapLogging(logLevel, format: logFormat)
         let logger = Logger(label: "assetpipe.worker")
-        let definition = try Startup.pipeline(pipeline)
+        let definition = try pipeline.definition()
         try Startup.startLibvips(parallel: concurrency)
         let (store, queue) = try await catalog.openQueue()
 
@@ -114,7 +113,8 @@ struct WorkCommand: AsyncParsableCommand {
             // expired leases), and costs the server little.
             settings.pollInterval = .seconds(5)
         }
-        let executor = JobExecutor(runner: Runner(definition: definition), catalog: store, actor: "worker \(settings.name)",
+        let runner = PipelineOptions.runner(definition) { logger.warning("\($0)") }
+        let executor = JobExecutor(runner: runner, catalog: store, actor: "worker \(settings.name)",
                                    editsDirectory: catalog.storeDirectory + "/edits")
         let worker = Worker(queue: queue, settings: settings, logger: logger) { job, mayCommit in
             executor.execute(job, mayCommit: mayCommit)

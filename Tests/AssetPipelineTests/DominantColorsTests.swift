@@ -118,7 +118,7 @@ import Testing
         }
         #expect(abs(palette.reduce(0) { $0 + $1.weight } - 1) < 1e-9)
         #expect(palette.map(\.weight) == palette.map(\.weight).sorted(by: >))
-        #expect(palette.count <= PipelineDefinition.default.colors.count)
+        #expect(palette.count <= PipelineDefinition.default.settings(of: DominantColorsStage.self).count)
         // Deterministic: the same image gives the same palette.
         #expect(Runner(definition: .default).process(SourceFile(path: path)).record.color?.dominant == palette)
     }

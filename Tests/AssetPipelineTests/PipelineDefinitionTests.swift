@@ -19,7 +19,7 @@ import Testing
         ("stages: [detect, hash]\ncolors:\n  count: big\n", 3, "whole number"),
         ("stages: [detect]\nrenditions:\n  thumb: {size: 256, format: gif}\n", 3, "webp, jpeg, png, avif"),
         ("stages: [detect]\nrenditions:\n  thumb: {format: png}\n", 3, "needs a size"),
-        ("stages: [detect, hash, metadata, decode, thumbnails]\nrenditions: {}\n", 1, "at least one entry"),
+        ("stages: [detect, hash, metadata, decode, thumbnails]\nrenditions: {}\n", 2, "at least one entry"),
         ("stages:\n  - detect\n  - thumbnail\n", 3, "unknown stage 'thumbnail'"),
         ("stages: [hash, detect]\n", 1, "first stage must be 'detect'"),
         ("stages: [detect, exif, metadata]\n", 1, "needs 'metadata'"),

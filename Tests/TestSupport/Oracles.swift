@@ -107,3 +107,28 @@ public struct TemporaryDirectory {
         _ = try? Command.run("rm", ["-rf", path])
     }
 }
+
+/// The Python of scripts/oracle-python: OpenCV's own binding and scikit-image.
+public enum OraclePython {
+    /// Its path; the first call creates the virtualenv (needs PyPI).
+    public static func path() throws -> String {
+        let result = try Command.run(Package.root + "/scripts/oracle-python", [], timeout: 600)
+        guard result.status == 0 else { throw TestFailure("scripts/oracle-python: \(result.summary)") }
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Runs `script` with `arguments`; what it prints on stdout, parsed as JSON.
+    public static func json(_ script: String, _ arguments: [String], timeout: Double = 300) throws -> Any {
+        let result = try Command.run(try path(), ["-c", script] + arguments, timeout: timeout)
+        guard result.status == 0 else { throw TestFailure("the Python oracle failed: \(result.summary)") }
+        return try JSONSerialization.jsonObject(with: result.stdout)
+    }
+
+    /// scikit-image's bundled public-domain photos (astronaut.png, coffee.png, chelsea.png, ...).
+    public static func scikitImageData() throws -> String {
+        let found = try json("import json, os, skimage; print(json.dumps([os.path.join(os.path.dirname(skimage.__file__), 'data')]))",
+                             [], timeout: 600)
+        guard let directory = (found as? [String])?.first else { throw TestFailure("no scikit-image data folder") }
+        return directory
+    }
+}

@@ -4,11 +4,29 @@ import AssetMedia
 /// derivative, upright, in memory. Every derivative stage after it works on
 /// this image; none reloads the file. It also proves the pixels readable: a
 /// truncated or damaged file ends here as `corrupt`.
-struct DecodeStage: Stage {
+public struct DecodeStage: PipelineStage {
+    public static let name = "decode"
+    public static let prerequisites = ["metadata"]
+    public static let summary = "images: the one shrink-on-load decode, at the size of the largest derivative"
+
+    public struct Settings: StageSettings {
+        /// How strictly damage in a file fails its decode.
+        public var failOn: Image.DamagePolicy
+
+        public init(section: SettingsSection) throws(PipelineDefinitionError) {
+            failOn = try section.choice("fail_on", default: .error)
+        }
+    }
+
     let maxSize: Int
     let damage: Image.DamagePolicy
 
-    func run(_ context: inout AssetContext) throws(AssetError) {
+    public init(settings: Settings, pipeline: PipelineSettings) {
+        maxSize = pipeline.decodeSize
+        damage = settings.failOn
+    }
+
+    public func run(_ context: inout AssetContext) throws(AssetError) {
         guard context.header != nil else { return }
         do {
             context.decoded = try Image.decode(context.file, maxSize: maxSize, damage: damage)

@@ -2,10 +2,16 @@ import AssetMedia
 
 /// Decides what the file is from its bytes, notes a name that says
 /// otherwise, and refuses empty and over-size files before anything reads them whole.
-struct DetectStage: Stage {
+public struct DetectStage: PipelineStage {
+    public static let name = "detect"
+    public static let summary = "type from the bytes (magic numbers), size and file-size limit"
     let limits: PipelineDefinition.Limits
 
-    func run(_ context: inout AssetContext) throws(AssetError) {
+    public init(settings: NoSettings, pipeline: PipelineSettings) {
+        limits = pipeline.limits
+    }
+
+    public func run(_ context: inout AssetContext) throws(AssetError) {
         let size = context.file.size
         context.record.size = size
         if size == 0 {

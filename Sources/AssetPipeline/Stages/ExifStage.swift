@@ -3,8 +3,14 @@ import AssetMedia
 /// EXIF (through libexif's typed values), XMP Dublin Core and IPTC keywords,
 /// from the metadata blobs of the header opened by `metadata`. Unreadable
 /// metadata is skipped, never fatal: the asset is still the image.
-struct ExifStage: Stage {
-    func run(_ context: inout AssetContext) throws(AssetError) {
+public struct ExifStage: PipelineStage {
+    public static let name = "exif"
+    public static let prerequisites = ["metadata"]
+    public static let summary = "images: EXIF (libexif), XMP Dublin Core, IPTC keywords"
+
+    public init(settings: NoSettings, pipeline: PipelineSettings) {}
+
+    public func run(_ context: inout AssetContext) throws(AssetError) {
         guard let header = context.header else { return }
         var record = context.record
 

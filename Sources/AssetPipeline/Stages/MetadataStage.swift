@@ -3,10 +3,16 @@ import AssetMedia
 /// Format, dimensions, orientation and colour of an image, from its header
 /// alone: no pixel is decoded here. Refuses images over the pixel limit
 /// before anything decodes them.
-struct MetadataStage: Stage {
+public struct MetadataStage: PipelineStage {
+    public static let name = "metadata"
+    public static let summary = "images: format, dimensions, orientation, colour (header only)"
     let limits: PipelineDefinition.Limits
 
-    func run(_ context: inout AssetContext) throws(AssetError) {
+    public init(settings: NoSettings, pipeline: PipelineSettings) {
+        limits = pipeline.limits
+    }
+
+    public func run(_ context: inout AssetContext) throws(AssetError) {
         guard context.mediaType?.kind == .image else { return }
         let header: Image
         do {

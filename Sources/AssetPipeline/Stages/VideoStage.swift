@@ -4,12 +4,31 @@ import AssetMedia
 /// codecs, size as displayed, frame rate), then validated: a video needs a
 /// video stream and at least `min_duration` seconds. A file with only audio
 /// is an `audio` asset, not a failed video.
-struct VideoStage: Stage {
-    let settings: PipelineDefinition.VideoSettings
+public struct VideoStage: PipelineStage {
+    public static let name = "video"
+    public static let summary = "video and audio: probed in-process with libavformat"
+
+    public struct Settings: StageSettings {
+        /// Seconds; shorter videos end `too_short`. Exactly this long passes.
+        public var minDuration: Double
+        /// Seconds allowed for opening, probing and decoding the poster of one file.
+        public var timeout: Double
+
+        public init(section: SettingsSection) throws(PipelineDefinitionError) {
+            minDuration = try section.number("min_duration", range: 0...3600, unit: "a number of seconds", default: 0.5)
+            timeout = try section.number("timeout", range: 0.1...3600, unit: "a number of seconds", default: 30)
+        }
+    }
+
+    let settings: Settings
+
+    public init(settings: Settings, pipeline: PipelineSettings) {
+        self.settings = settings
+    }
 
     static let playlistTypes: Set<String> = ["application/vnd.apple.mpegurl", "application/x-ffconcat"]
 
-    func run(_ context: inout AssetContext) throws(AssetError) {
+    public func run(_ context: inout AssetContext) throws(AssetError) {
         guard context.record.kind == .video || context.record.kind == .audio else { return }
         if let mime = context.record.mime, Self.playlistTypes.contains(mime) {
             // Refused before FFmpeg sees it; FFmpeg's container whitelist would refuse it too.
