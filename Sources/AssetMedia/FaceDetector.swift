@@ -1,5 +1,4 @@
 import CVision
-import Synchronization
 
 /// Finds frontal faces with an OpenCV cascade classifier (Debian's
 /// `opencv-data` ships them). One cascade file is loaded per thread that
@@ -27,12 +26,12 @@ public final class FaceDetector: Sendable {
     }
 
     public let cascadePath: String
-    private let idle: Mutex<[Classifier]>
+    private let classifiers: ModelPool<Classifier>
 
     /// Loads the cascade once to prove it usable; a missing or malformed file is refused here.
     public init(cascadePath: String) throws(MediaError) {
         self.cascadePath = cascadePath
-        idle = Mutex([try Classifier(path: cascadePath)])
+        classifiers = try ModelPool { () throws(MediaError) in try Classifier(path: cascadePath) }
     }
 
     /// The faces in an 8-bit RGB (or RGBA, alpha ignored) image, in OpenCV's order.
@@ -43,14 +42,9 @@ public final class FaceDetector: Sendable {
             throw MediaError(.library, "face detection needs 8-bit RGB pixels, not \(bands) bands")
         }
         let pixels = bands == 3 ? rgb : Self.droppingAlpha(rgb)
-        let classifier: Classifier
-        if let pooled = idle.withLock({ $0.popLast() }) {
-            classifier = pooled
-        } else {
-            classifier = try Classifier(path: cascadePath)
+        return try classifiers.withModel { classifier throws(MediaError) in
+            try classifier.detect(pixels, width: image.width, height: image.height, parameters: parameters)
         }
-        defer { idle.withLock { $0.append(classifier) } }
-        return try classifier.detect(pixels, width: image.width, height: image.height, parameters: parameters)
     }
 
     private static func droppingAlpha(_ rgba: [UInt8]) -> [UInt8] {
@@ -72,17 +66,12 @@ private final class Classifier: @unchecked Sendable {
     init(path: String) throws(MediaError) {
         var error = [CChar](repeating: 0, count: 256)
         guard let pointer = ap_faces_open(path, &error, error.count) else {
-            throw MediaError(.unreadable, "cannot load the face model \(path): \(Self.text(error))")
+            throw MediaError(.unreadable, "cannot load the face model \(path): \(shimMessage(error))")
         }
         self.pointer = pointer
     }
 
     deinit { ap_faces_close(pointer) }
-
-    /// The NUL-terminated message the shim wrote.
-    static func text(_ buffer: [CChar]) -> String {
-        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
 
     func detect(_ rgb: [UInt8], width: Int, height: Int, parameters: FaceDetector.Parameters,
                 capacity: Int = 64) throws(MediaError) -> [FaceDetector.Box] {
@@ -94,7 +83,7 @@ private final class Classifier: @unchecked Sendable {
             ap_faces_detect(pointer, pixels.baseAddress, Int32(clamping: width), Int32(clamping: height), width * 3,
                             settings, &boxes, Int32(capacity), &error, error.count)
         }
-        guard found >= 0 else { throw MediaError(.library, "face detection failed: \(Self.text(error))") }
+        guard found >= 0 else { throw MediaError(.library, "face detection failed: \(shimMessage(error))") }
         if Int(found) > capacity {
             // Rare (a crowd): search again with room for every box.
             return try detect(rgb, width: width, height: height, parameters: parameters, capacity: Int(found))

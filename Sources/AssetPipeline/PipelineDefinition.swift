@@ -40,7 +40,7 @@ public struct PipelineDefinition: Sendable {
 
     /// The built-in pipeline; pipelines/default.yaml spells out the same values.
     public static let `default` = PipelineDefinition(
-        stages: ["detect", "hash", "metadata", "exif", "video", "decode", "poster", "thumbnails", "colors", "faces", "pixelate"])
+        stages: ["detect", "hash", "metadata", "exif", "video", "decode", "poster", "thumbnails", "colors", "faces", "content_alerts", "pixelate"])
 
     /// The settings of stage `kind` (its defaults when the file has no section).
     public func settings<Stage: PipelineStage>(of kind: Stage.Type) -> Stage.Settings {
@@ -145,7 +145,7 @@ extension PipelineDefinition {
         guard let root else {
             throw PipelineDefinitionError(file: file, line: nil, column: nil, problem: "the file is empty; it needs at least a 'stages' list")
         }
-        let top = try SettingsSection(place: "the top level", file: file, node: root)
+        let top = try SettingsSection(topLevelOf: root, file: file)
         var definition = PipelineDefinition(stages: [], stageList: stageList)
 
         let version = try top.integer("version", range: 1...Int.max, default: 1)
@@ -194,11 +194,6 @@ private struct UploadSettings: StageSettings {
 }
 
 extension SettingsSection {
-    /// The mapping at `key`, read as a section of its own.
-    func section(_ key: String) throws(PipelineDefinitionError) -> SettingsSection {
-        try SettingsSection(place: key, file: file, node: value(at: key))
-    }
-
     func color(_ key: String, default fallback: RGBColor) throws(PipelineDefinitionError) -> RGBColor {
         let text = try string(key, default: fallback.hex)
         guard let color = RGBColor(hex: text) else {

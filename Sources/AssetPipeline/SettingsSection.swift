@@ -23,6 +23,14 @@ public final class SettingsSection {
         self.entries = []
     }
 
+    /// A whole file's top level, whose keys are the sections.
+    convenience init(topLevelOf root: Node, file: String) throws(PipelineDefinitionError) {
+        try self.init(place: "the top level", file: file, node: root)
+        isTopLevel = true
+    }
+
+    private var isTopLevel = false
+
     init(place: String, file: String, node: Node?) throws(PipelineDefinitionError) {
         self.place = place
         self.file = file
@@ -148,6 +156,13 @@ public final class SettingsSection {
             result.append((entry.name, child))
         }
         return result
+    }
+
+    /// The mapping at `key`, read as a section of its own (checked with this one).
+    public func section(_ key: String) throws(PipelineDefinitionError) -> SettingsSection {
+        let child = try SettingsSection(place: isTopLevel ? key : "\(place).\(key)", file: file, node: value(at: key))
+        children.append(child)
+        return child
     }
 
     /// Where a user-chosen name is in the file, for errors about the name itself.

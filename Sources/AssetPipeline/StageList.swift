@@ -14,6 +14,7 @@ public struct StageList: Sendable {
         ThumbnailsStage.self,
         DominantColorsStage.self,
         FacesStage.self,
+        ContentAlertsStage.self,
         PixelatedPreviewStage.self,
     ])
 

@@ -7,6 +7,7 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
+#include <opencv2/dnn.hpp>
 #include <opencv2/objdetect.hpp>
 
 struct ap_face_detector {
@@ -60,6 +61,59 @@ extern "C" int ap_faces_detect(ap_face_detector *detector, const unsigned char *
         for (int index = 0; index < count && index < capacity; index++) {
             boxes[index] = ap_face_box{found[index].x, found[index].y, found[index].width, found[index].height};
         }
+        return count;
+    } catch (const std::exception &exception) {
+        set_error(error, error_size, exception.what());
+        return -1;
+    }
+}
+
+struct ap_network {
+    cv::dnn::Net net;
+};
+
+extern "C" ap_network *ap_network_open(const char *onnx_path, char *error, size_t error_size) {
+    try {
+        ap_network *network = new (std::nothrow) ap_network();
+        if (!network) {
+            set_error(error, error_size, "out of memory");
+            return nullptr;
+        }
+        network->net = cv::dnn::readNetFromONNX(onnx_path);
+        if (network->net.empty()) {
+            delete network;
+            set_error(error, error_size, "OpenCV read no network from the file");
+            return nullptr;
+        }
+        network->net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+        network->net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+        return network;
+    } catch (const std::exception &exception) {
+        if (error && error_size > 0) std::snprintf(error, error_size, "not an ONNX model OpenCV can run (%s)", exception.what());
+        return nullptr;
+    }
+}
+
+extern "C" void ap_network_close(ap_network *network) {
+    delete network;
+}
+
+extern "C" int ap_network_run(ap_network *network, const float *input, int dim0, int dim1, int dim2,
+                              float *output, int capacity, char *error, size_t error_size) {
+    if (!network || !input || dim0 <= 0 || dim1 <= 0 || dim2 <= 0 || capacity < 0 || (capacity > 0 && !output)) {
+        set_error(error, error_size, "bad arguments");
+        return -1;
+    }
+    try {
+        const int shape[] = {1, dim0, dim1, dim2};
+        // Wraps the caller's values; setInput copies them.
+        const cv::Mat blob(4, shape, CV_32F, const_cast<float *>(input));
+        network->net.setInput(blob);
+        cv::Mat result = network->net.forward();
+        if (result.type() != CV_32F || !result.isContinuous()) result.convertTo(result, CV_32F);
+        const int count = (int)result.total();
+        const float *values = result.ptr<float>();
+        for (int index = 0; index < count && index < capacity; index++) output[index] = values[index];
         return count;
     } catch (const std::exception &exception) {
         set_error(error, error_size, exception.what());

@@ -36,6 +36,22 @@ typedef struct {
 int ap_faces_detect(ap_face_detector *detector, const unsigned char *rgb, int width, int height, size_t stride,
                     ap_face_parameters parameters, ap_face_box *boxes, int capacity, char *error, size_t error_size);
 
+/// A neural network (ONNX, through OpenCV's dnn module), run on the CPU.
+/// A network serves one thread at a time.
+typedef struct ap_network ap_network;
+
+/// Loads an ONNX model; NULL with `error` filled when it cannot be read or
+/// OpenCV cannot run it.
+ap_network *ap_network_open(const char *onnx_path, char *error, size_t error_size);
+void ap_network_close(ap_network *network);
+
+/// Runs the network on one input of shape 1 x dim0 x dim1 x dim2 (the
+/// layout the model expects, e.g. NHWC), float32, and copies at most
+/// `capacity` values of its first output. Returns how many values the output
+/// has, or -1 with `error` filled.
+int ap_network_run(ap_network *network, const float *input, int dim0, int dim1, int dim2,
+                   float *output, int capacity, char *error, size_t error_size);
+
 #ifdef __cplusplus
 }
 #endif
