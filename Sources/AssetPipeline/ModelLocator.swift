@@ -16,6 +16,7 @@ public struct ModelLocator: Sendable {
     /// Where models are looked for when no folder is given.
     public static var defaultDirectories: [String] {
         let environment = ProcessInfo.processInfo.environment
+        if let folder = environment["ASSETPIPE_MODELS"], !folder.isEmpty { return [folder] }
         let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
             ?? environment["HOME"].map { $0 + "/.local/share" }
         return (dataHome.map { [$0 + "/assetpipe/models"] } ?? []) + ["/usr/local/share/assetpipe/models", "/usr/share/assetpipe/models"]

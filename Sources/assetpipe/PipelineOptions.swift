@@ -9,9 +9,11 @@ struct PipelineOptions: ParsableArguments {
                                valueName: "FILE"))
     var pipeline: String?
 
-    @Option(help: ArgumentHelp("Folder of model files for the analysis stages (faces). A model not found here is looked "
-                               + "for in opencv-data's /usr/share/opencv4; a stage whose model is missing is reported "
-                               + "at start and skipped.", valueName: "DIR"))
+    @Option(help: ArgumentHelp("Folder of model files for the analysis stages (faces, content_alerts); "
+                               + "also ASSETPIPE_MODELS. Default: ~/.local/share/assetpipe/models, where "
+                               + "scripts/install-models puts them. A model not found here is looked for in "
+                               + "opencv-data's /usr/share/opencv4; a stage whose model is missing is reported at "
+                               + "start and skipped.", valueName: "DIR"))
     var models: String?
 
     func validate() throws {
