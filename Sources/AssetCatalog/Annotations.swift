@@ -70,11 +70,14 @@ public struct AnnotationChange: Sendable, Equatable {
     /// Static collections to join and leave (`collections add`, `remove`).
     public private(set) var addCollections: [String]
     public private(set) var removeCollections: [String]
+    /// Hide, show, or go back to the pipeline's rule.
+    public private(set) var hidden: HiddenChoice?
 
     public init(addTags: [String] = [], removeTags: [String] = [],
                 addCategories: [String] = [], removeCategories: [String] = [],
                 setFields: [String: CustomFieldInput] = [:], unsetFields: [String] = [],
-                addCollections: [String] = [], removeCollections: [String] = []) throws(AnnotationError) {
+                addCollections: [String] = [], removeCollections: [String] = [],
+                hidden: HiddenChoice? = nil) throws(AnnotationError) {
         func names(_ texts: [String], _ kind: LabelKind) throws(AnnotationError) -> [String] {
             var seen = Set<String>(), names: [String] = []
             for text in texts {
@@ -101,11 +104,12 @@ public struct AnnotationChange: Sendable, Equatable {
         self.unsetFields = Array(Set(unsetFields)).sorted()
         self.addCollections = try names(addCollections, .collections)
         self.removeCollections = try names(removeCollections, .collections)
+        self.hidden = hidden
     }
 
     public var isEmpty: Bool {
         addTags.isEmpty && removeTags.isEmpty && addCategories.isEmpty && removeCategories.isEmpty && setFields.isEmpty && unsetFields.isEmpty
-            && addCollections.isEmpty && removeCollections.isEmpty
+            && addCollections.isEmpty && removeCollections.isEmpty && hidden == nil
     }
 
     /// The custom values to set, each checked against its field's
@@ -168,6 +172,10 @@ public struct AnnotationChange: Sendable, Equatable {
         let unset = unsetFields.filter { custom.removeValue(forKey: $0) != nil }
         record.custom = custom.isEmpty ? nil : custom
         var detail: [String: String] = [:]
+        if let hidden, record.apply(hidden) {
+            detail["hidden"] = record.hidden.map { $0 ? "true" : "false" } ?? "unset"
+            detail["hidden_by"] = record.hiddenBy?.rawValue
+        }
         detail["collections_added"] = Annotations.list(collectionsAdded)
         detail["collections_removed"] = Annotations.list(collectionsRemoved)
         detail["custom_set"] = Annotations.object(set)

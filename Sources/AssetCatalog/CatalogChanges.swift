@@ -194,6 +194,8 @@ extension Catalog {
         final.tags = AssetTag.merging(keywords: record.keywords, into: previous?.record.tags)
         final.categories = previous?.record.categories
         final.collections = previous?.record.collections
+        // A user's hidden or shown choice outlives new readings; the rule's answer is the new reading's.
+        final.settleHidden(previous: previous?.record)
         // A new asset (a placeholder from begin() has never been committed)
         // gets the custom fields' defaults.
         final.custom = (previous?.attempts ?? 0) > 0 ? previous?.record.custom : try Self.defaults(transaction)

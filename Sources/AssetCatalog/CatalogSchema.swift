@@ -1,3 +1,4 @@
+import AssetPipeline
 import Foundation
 import GRDB
 
@@ -275,7 +276,37 @@ enum CatalogSchema {
                 ALTER TABLE asset_text_v5 RENAME TO asset_text;
                 """)
         }
+        migrator.registerMigration("v6: hidden state, faces and content alerts") { db in
+            // Columns for the analysis stages' answers, filled from the
+            // records already stored; images and videos catalogued before
+            // the hidden state are shown (their rule had no alerts to read).
+            let levels = AnalysisColumns.levelRank { "json_extract(record, '$.content_alerts.\($0).level')" }
+            try db.execute(sql: """
+                ALTER TABLE asset ADD COLUMN hidden INTEGER;
+                ALTER TABLE asset ADD COLUMN faces INTEGER;
+                \(SearchFields.alertColumns.map { "ALTER TABLE asset ADD COLUMN \($0) INTEGER;" }.joined(separator: "\n"))
+                UPDATE asset SET record = json_set(record, '$.hidden', json('false'), '$.hidden_by', 'rule', '$.hidden_rule', json('false'),
+                                                   '$.display', 'original')
+                    WHERE kind IN ('image', 'video') AND json_extract(record, '$.hidden') IS NULL;
+                UPDATE asset SET hidden = json_extract(record, '$.hidden'), faces = json_extract(record, '$.faces.count'),
+                    \(zip(SearchFields.alertColumns, levels).map { "\($0) = \($1)" }.joined(separator: ", "));
+                CREATE INDEX asset_by_hidden ON asset(hidden) WHERE hidden;
+                CREATE INDEX asset_by_faces ON asset(faces) WHERE faces IS NOT NULL;
+                CREATE INDEX asset_by_alert_adult ON asset(alert_adult) WHERE alert_adult IS NOT NULL;
+                """)
+        }
         return migrator
+    }
+}
+
+/// How the analysis stages' answers sit in columns of `asset`.
+enum AnalysisColumns {
+    /// SQL that turns each category's level (an expression from `level`) into its rank, in `alertColumns` order.
+    static func levelRank(_ level: (String) -> String) -> [String] {
+        HiddenStage.Category.allCases.map { category in
+            "CASE \(level(category.rawValue)) "
+                + ContentAlertLevel.allCases.map { "WHEN '\($0.rawValue)' THEN \($0.rank)" }.joined(separator: " ") + " END"
+        }
     }
 }
 

@@ -272,11 +272,14 @@ struct PostgresCatalogTransaction: CatalogTransaction {
 
     func annotations(ofAssets ids: [String]) throws -> [AnnotatedAsset] {
         try run("""
-            SELECT id, path, version, (record->'tags')::TEXT, (record->'categories')::TEXT, (record->'collections')::TEXT, (record->'custom')::TEXT
+            SELECT id, path, version, (record->'tags')::TEXT, (record->'categories')::TEXT, (record->'collections')::TEXT, (record->'custom')::TEXT,
+                   (record->>'hidden')::BOOLEAN, record->>'hidden_by', (record->>'hidden_rule')::BOOLEAN
             FROM asset WHERE id = ANY(\(ids)::TEXT[])
             """).map { row in
-            let (id, path, version, tags, categories, collections, custom) = try row.decode((String, String, Int, String?, String?, String?, String?).self)
-            return try AnnotatedAsset(id: id, path: path, version: version, tags: tags, categories: categories, collections: collections, custom: custom)
+            let (id, path, version, tags, categories, collections, custom, hidden, hiddenBy, hiddenRule)
+                = try row.decode((String, String, Int, String?, String?, String?, String?, Bool?, String?, Bool?).self)
+            return try AnnotatedAsset(id: id, path: path, version: version, tags: tags, categories: categories, collections: collections, custom: custom,
+                                      hidden: hidden, hiddenBy: hiddenBy, hiddenRule: hiddenRule)
         }
     }
 
@@ -294,7 +297,7 @@ struct PostgresCatalogTransaction: CatalogTransaction {
         }
         let milliseconds = updatedAt.epochMilliseconds
         _ = try run("""
-            UPDATE asset a SET record = (a.record - ARRAY['tags', 'categories', 'collections', 'custom']) || v.patch::JSONB,
+            UPDATE asset a SET record = (a.record - \(AnnotatedAsset.keys)::TEXT[]) || v.patch::JSONB, hidden = (v.patch::JSONB->>'hidden')::BOOLEAN,
                 updated_at = \(updatedAt), search_updated = \(milliseconds),
                 search_words = array_to_tsvector(ARRAY(SELECT l FROM unnest(tsvector_to_array(a.search_words)) l
                                                        WHERE left(l, 2) NOT IN ('g_', 'c_', 'u_')) || v.words::TEXT[])

@@ -359,6 +359,22 @@ package enum PostgresMigrations {
             WHERE EXISTS (SELECT 1 FROM asset_keyword k WHERE k.asset_id = asset.id)
             """,
         ]),
+        // As SQLite's "v6": the hidden state, faces and content alerts as
+        // columns, filled from the stored records.
+        Migration(identifier: "catalog v6: hidden state, faces and content alerts", statements: [
+            "ALTER TABLE asset ADD COLUMN hidden BOOLEAN, ADD COLUMN faces INTEGER, "
+                + SearchFields.alertColumns.map { "ADD COLUMN \($0) SMALLINT" }.joined(separator: ", "),
+            """
+            UPDATE asset SET record = record || '{"hidden": false, "hidden_by": "rule", "hidden_rule": false, "display": "original"}'::JSONB
+            WHERE kind IN ('image', 'video') AND NOT record ? 'hidden'
+            """,
+            "UPDATE asset SET hidden = (record->>'hidden')::BOOLEAN, faces = (record->'faces'->>'count')::INTEGER, "
+                + zip(SearchFields.alertColumns, AnalysisColumns.levelRank { "record->'content_alerts'->'\($0)'->>'level'" })
+                    .map { "\($0) = \($1)" }.joined(separator: ", "),
+            "CREATE INDEX asset_by_hidden ON asset (hidden) WHERE hidden",
+            "CREATE INDEX asset_by_faces ON asset (faces) WHERE faces IS NOT NULL",
+            "CREATE INDEX asset_by_alert_adult ON asset (alert_adult) WHERE alert_adult IS NOT NULL",
+        ]),
     ]
 
     /// The lock under which the `cube` extension is made, once per database ("apcx").

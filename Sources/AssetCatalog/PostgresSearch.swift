@@ -17,7 +17,9 @@ extension PostgresCatalogTransaction {
                 search_taken = \(fields.takenMilliseconds), duration = \(fields.duration), orientation = \(fields.orientation),
                 animated = \(fields.animated), exif_make = \(fields.exifMake), exif_model = \(fields.exifModel), exif_lens = \(fields.exifLens),
                 exif_iso = \(fields.exifISO), exif_f_number = \(fields.exifFNumber), exif_focal_length = \(fields.exifFocalLength),
-                gps_lat = \(fields.latitude), gps_lon = \(fields.longitude),
+                gps_lat = \(fields.latitude), gps_lon = \(fields.longitude), hidden = \(fields.hidden), faces = \(fields.faces),
+                alert_adult = \(fields.alert(.adult)), alert_violent = \(fields.alert(.violent)), alert_medical = \(fields.alert(.medical)),
+                alert_racy = \(fields.alert(.racy)), alert_spoof = \(fields.alert(.spoof)),
                 search_words = array_to_tsvector(\(lexemes)::TEXT[]), search_indexed = TRUE
             WHERE id = \(id)
             """)
@@ -260,29 +262,37 @@ extension PostgresCatalogTransaction {
         try column(fields.map { $0.latitude ?? -.infinity })
         try column(fields.map { $0.longitude ?? -.infinity })
         try column(fields.map { $0.lexemes.map { "'\($0)'" }.joined(separator: " ") })
+        try column(fields.map { $0.hidden.map { $0 ? "true" : "false" } ?? "" })
+        try column(fields.map { $0.faces ?? -1 })
+        for category in HiddenStage.Category.allCases {
+            try column(fields.map { $0.alert(category) ?? -1 })
+        }
         // Absent values travel as sentinels ('' for text, -1 or -inf for
         // numbers, which no record holds) and become NULL here.
         _ = try run(PostgresQuery(unsafeSQL: """
             INSERT INTO asset (id, path, origin, version, name, kind, mime, format, size, sha256, status, error_reason, error_message,
                                width, height, taken_at, attempts, record, created_at, updated_at, search_created, search_updated,
                                search_taken, duration, orientation, animated, exif_make, exif_model, exif_lens, exif_iso, exif_f_number,
-                               exif_focal_length, gps_lat, gps_lon, search_words, search_indexed)
+                               exif_focal_length, gps_lat, gps_lon, search_words, search_indexed, hidden, faces,
+                               alert_adult, alert_violent, alert_medical, alert_racy, alert_spoof)
             SELECT id, path, NULLIF(origin, ''), version, name, NULLIF(kind, ''), NULLIF(mime, ''), NULLIF(format, ''), NULLIF(size, -1),
                    NULLIF(sha256, ''), status, NULLIF(error_reason, ''), NULLIF(error_message, ''), NULLIF(width, -1), NULLIF(height, -1),
                    NULLIF(taken_at, ''), attempts, record::JSONB, created_at, updated_at, search_created, search_updated,
                    NULLIF(search_taken, -9223372036854775808), NULLIF(duration, '-infinity'), NULLIF(orientation, -1), animated,
                    NULLIF(exif_make, ''), NULLIF(exif_model, ''), NULLIF(exif_lens, ''), NULLIF(exif_iso, -1),
                    NULLIF(exif_f_number, '-infinity'), NULLIF(exif_focal_length, '-infinity'), NULLIF(gps_lat, '-infinity'),
-                   NULLIF(gps_lon, '-infinity'), words::TSVECTOR, TRUE
+                   NULLIF(gps_lon, '-infinity'), words::TSVECTOR, TRUE, NULLIF(hidden, '')::BOOLEAN, NULLIF(faces, -1),
+                   NULLIF(alert_adult, -1), NULLIF(alert_violent, -1), NULLIF(alert_medical, -1), NULLIF(alert_racy, -1), NULLIF(alert_spoof, -1)
             FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::INT[], $5::TEXT[], $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::INT8[],
                         $10::TEXT[], $11::TEXT[], $12::TEXT[], $13::TEXT[], $14::INT[], $15::INT[], $16::TEXT[], $17::INT[], $18::TEXT[],
                         $19::TIMESTAMPTZ[], $20::TIMESTAMPTZ[], $21::INT8[], $22::INT8[], $23::INT8[], $24::FLOAT8[], $25::INT[],
                         $26::BOOL[], $27::TEXT[], $28::TEXT[], $29::TEXT[], $30::INT[], $31::FLOAT8[], $32::FLOAT8[], $33::FLOAT8[],
-                        $34::FLOAT8[], $35::TEXT[])
+                        $34::FLOAT8[], $35::TEXT[], $36::TEXT[], $37::INT[], $38::INT[], $39::INT[], $40::INT[], $41::INT[], $42::INT[])
                 AS given(id, path, origin, version, name, kind, mime, format, size, sha256, status, error_reason, error_message,
                          width, height, taken_at, attempts, record, created_at, updated_at, search_created, search_updated,
                          search_taken, duration, orientation, animated, exif_make, exif_model, exif_lens, exif_iso, exif_f_number,
-                         exif_focal_length, gps_lat, gps_lon, words)
+                         exif_focal_length, gps_lat, gps_lon, words, hidden, faces,
+                         alert_adult, alert_violent, alert_medical, alert_racy, alert_spoof)
             ON CONFLICT (path) DO NOTHING
             """, binds: bindings))
         let inserted = Set(try run("SELECT id FROM asset WHERE id = ANY(\(rows.map(\.id))::TEXT[])").map { try $0.decode(String.self) })

@@ -278,11 +278,14 @@ struct SQLiteCatalogTransaction: CatalogTransaction {
         let list = String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)
         return try Row.fetchAll(db, sql: """
             SELECT id, path, version, json_extract(record, '$.tags') AS tags, json_extract(record, '$.categories') AS categories,
-                   json_extract(record, '$.collections') AS collections, json_extract(record, '$.custom') AS custom
+                   json_extract(record, '$.collections') AS collections, json_extract(record, '$.custom') AS custom,
+                   json_extract(record, '$.hidden') AS hidden, json_extract(record, '$.hidden_by') AS hidden_by,
+                   json_extract(record, '$.hidden_rule') AS hidden_rule
             FROM asset WHERE id IN (SELECT value FROM json_each(?))
             """, arguments: [list]).map { row in
             try AnnotatedAsset(id: row["id"], path: row["path"], version: row["version"], tags: row["tags"], categories: row["categories"],
-                               collections: row["collections"], custom: row["custom"])
+                               collections: row["collections"], custom: row["custom"],
+                               hidden: row["hidden"], hiddenBy: row["hidden_by"], hiddenRule: row["hidden_rule"])
         }
     }
 

@@ -31,11 +31,13 @@ enum SQLiteSearch {
         try db.cachedStatement(sql: """
             UPDATE asset SET search_created = COALESCE(search_created, ?), search_updated = ?, search_taken = ?, duration = ?,
                 orientation = ?, animated = ?, exif_make = ?, exif_model = ?, exif_lens = ?, exif_iso = ?, exif_f_number = ?,
-                exif_focal_length = ?, gps_lat = ?, gps_lon = ?
+                exif_focal_length = ?, gps_lat = ?, gps_lon = ?\(tables == .current ? ", hidden = ?, faces = ?, " + alertAssignments : "")
             WHERE rowid = ?
-            """).execute(arguments: [fields.createdMilliseconds, fields.updatedMilliseconds, fields.takenMilliseconds, fields.duration,
-                             fields.orientation, fields.animated, fields.exifMake, fields.exifModel, fields.exifLens, fields.exifISO,
-                             fields.exifFNumber, fields.exifFocalLength, fields.latitude, fields.longitude, rowid])
+            """).execute(arguments: StatementArguments(
+                [fields.createdMilliseconds, fields.updatedMilliseconds, fields.takenMilliseconds, fields.duration,
+                 fields.orientation, fields.animated, fields.exifMake, fields.exifModel, fields.exifLens, fields.exifISO,
+                 fields.exifFNumber, fields.exifFocalLength, fields.latitude, fields.longitude]
+                    + (tables == .current ? [fields.hidden, fields.faces] + fields.alerts : [] as [(any DatabaseValueConvertible)?]) + [rowid]))
         try removeFromIndex(rowid: rowid, id: id, in: db, tables: tables)
         for keyword in fields.keywords {
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO asset_keyword (asset_id, keyword) VALUES (?, ?)")
@@ -52,6 +54,8 @@ enum SQLiteSearch {
             .execute(arguments: StatementArguments([rowid] + columns.map { fields.text[$0] ?? "" }))
     }
 
+    static let alertAssignments = SearchFields.alertColumns.map { "\($0) = ?" }.joined(separator: ", ")
+
     /// Brings the index rows annotations make (tags, categories,
     /// collections, custom values, their words) up to `asset`, and nothing else.
     static func indexAnnotations(_ asset: AnnotatedAsset, in db: Database) throws {
@@ -60,6 +64,7 @@ enum SQLiteSearch {
         try db.cachedStatement(sql: "DELETE FROM asset_label WHERE asset_id = ?").execute(arguments: [asset.id])
         try db.cachedStatement(sql: "DELETE FROM asset_custom WHERE asset_id = ?").execute(arguments: [asset.id])
         try insertAnnotationRows(fields, id: asset.id, in: db)
+        try db.cachedStatement(sql: "UPDATE asset SET hidden = ? WHERE rowid = ?").execute(arguments: [fields.hidden, rowid])
         try db.cachedStatement(sql: "UPDATE asset_text SET tags = ?, categories = ?, custom = ? WHERE rowid = ?")
             .execute(arguments: [fields.text[.tags] ?? "", fields.text[.categories] ?? "", fields.text[.custom] ?? "", rowid])
     }

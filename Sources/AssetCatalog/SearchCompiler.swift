@@ -91,6 +91,13 @@ struct SearchCompiler {
         case .exifFNumber: "a.exif_f_number"
         case .exifFocalLength: "a.exif_focal_length"
         case .gps: "a.gps_lat"
+        case .hidden: "a.hidden"
+        case .faces: "a.faces"
+        case .alertAdult: "a.alert_adult"
+        case .alertViolent: "a.alert_violent"
+        case .alertMedical: "a.alert_medical"
+        case .alertRacy: "a.alert_racy"
+        case .alertSpoof: "a.alert_spoof"
         case .text, .keywords, .tags, .categories, .collection, .color, .edited: nil
         }
     }

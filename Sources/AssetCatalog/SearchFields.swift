@@ -12,6 +12,11 @@ struct SearchFields: Sendable {
     var duration: Double?
     var orientation: Int?
     var animated: Bool
+    var hidden: Bool?
+    /// Faces found, when the `faces` stage ran.
+    var faces: Int?
+    /// Each content alert category's level, as its rank (0 doubtful … 4 probable), in `alertColumns` order.
+    var alerts: [Int?]
     var exifMake: String?
     var exifModel: String?
     var exifLens: String?
@@ -68,6 +73,14 @@ struct SearchFields: Sendable {
         return all.sorted()
     }
 
+    /// The columns of the content alert levels, in `HiddenStage.Category` order.
+    static let alertColumns = HiddenStage.Category.allCases.map { "alert_" + $0.rawValue }
+
+    /// The rank of `category`'s level, when it was scored.
+    func alert(_ category: HiddenStage.Category) -> Int? {
+        HiddenStage.Category.allCases.firstIndex(of: category).flatMap { alerts.indices.contains($0) ? alerts[$0] : nil }
+    }
+
     /// Formats whose extra frames are an animation (a TIFF's or PDF's are pages).
     static let animatedFormats: Set<String> = ["gif", "webp", "png", "avif", "heif"]
 
@@ -81,6 +94,10 @@ struct SearchFields: Sendable {
         duration = (record.video?.duration ?? record.audio?.duration).flatMap { $0.isFinite ? $0 : nil }
         orientation = record.orientation
         animated = (record.pages ?? 1) > 1 && Self.animatedFormats.contains(record.format ?? "")
+        hidden = record.hidden
+        faces = record.output(of: FacesStage.self)?.count
+        let scored = record.output(of: ContentAlertsStage.self)
+        alerts = HiddenStage.Category.allCases.map { scored?.alert($0)?.level.rank }
         let exif = record.exif
         exifMake = exif?.make
         exifModel = exif?.model

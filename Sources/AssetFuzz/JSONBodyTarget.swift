@@ -48,6 +48,7 @@ public struct JSONBodyTarget: FuzzTarget {
             ("set_fields", [#"{"rating": 5}"#, #"{"shot": "2024-05-01", "colours": ["red", "red"]}"#, #"{"x": null}"#, #"{"": 1}"#,
                             #"{"flag": true, "n": 1e308}"#, "[]", #"{"a": {"b": 1}}"#]),
             ("unset_fields", [#"["rating"]"#, #"["bad key?"]"#, "[]", #""rating""#]),
+            ("hidden", ["true", "false", #""rule""#, #""yes""#, "null", "1"]),
             ("type", CustomFieldType.allCases.map { "\"\($0.rawValue)\"" } + [#""nope""#]),
             ("min", ["1", #""2024-01-01""#, "1e309", "null"]), ("max", ["5", #""1999-01-01""#, "-1"]),
             ("min_length", ["0", "-1", "10001"]), ("max_length", ["1", "0", "1000"]),

@@ -130,6 +130,16 @@ extension AssetRecord {
         /// Set when a refresh could not read the origin: the record is the last
         /// good reading, kept with its renditions, and this says why it is old.
         public var stale: StaleState?
+        /// Whether the asset is shown hidden (its `pixelated` rendition in
+        /// place of the original): images and videos always say, by the
+        /// pipeline's rule unless a user chose (`hiddenBy`).
+        public var hidden: Bool?
+        public var hiddenBy: HiddenSource?
+        /// What the pipeline's `hidden` rule says (content alerts at or above
+        /// its level), kept so that a user's choice can be undone back to it.
+        public var hiddenRule: Bool?
+        /// The rendition to show: `pixelated` when hidden, else `original`.
+        public var display: DisplayChoice?
 
         init(path: String, name: String) {
             self.path = path
@@ -150,7 +160,10 @@ extension AssetRecord {
             case updatedAt = "updated_at"
             case processedAt = "processed_at"
             case originFile = "origin_file"
-            case stale
+            case stale, hidden
+            case hiddenBy = "hidden_by"
+            case hiddenRule = "hidden_rule"
+            case display
         }
     }
 }

@@ -40,7 +40,7 @@ public struct PipelineDefinition: Sendable {
 
     /// The built-in pipeline; pipelines/default.yaml spells out the same values.
     public static let `default` = PipelineDefinition(
-        stages: ["detect", "hash", "metadata", "exif", "video", "decode", "poster", "thumbnails", "colors", "faces", "content_alerts", "pixelate"])
+        stages: ["detect", "hash", "metadata", "exif", "video", "decode", "poster", "thumbnails", "colors", "faces", "content_alerts", "pixelate", "hidden"])
 
     /// The settings of stage `kind` (its defaults when the file has no section).
     public func settings<Stage: PipelineStage>(of kind: Stage.Type) -> Stage.Settings {

@@ -127,6 +127,25 @@ public final class SettingsSection {
         return choice
     }
 
+    /// A list of an enumeration's raw values, each once: `[adult, violent]`.
+    public func choices<Choice: RawRepresentable & CaseIterable & Equatable>(_ key: String, default fallback: [Choice]) throws(PipelineDefinitionError) -> [Choice]
+    where Choice.RawValue == String {
+        guard let node = value(at: key) else { return fallback }
+        guard let sequence = node.sequence else {
+            throw PipelineDefinitionError(at: node, in: file, "\(place).\(key) must be a list, as [\(fallback.map(\.rawValue).joined(separator: ", "))]")
+        }
+        var chosen: [Choice] = []
+        for item in sequence {
+            let name = item.scalar?.string ?? ""
+            guard let choice = Choice(rawValue: name) else {
+                throw PipelineDefinitionError(at: item, in: file,
+                                              "\(place).\(key) holds '\(name)'; use some of: \(Choice.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if !chosen.contains(choice) { chosen.append(choice) }
+        }
+        return chosen
+    }
+
     /// A number of bytes: 1048576, "500MB", "2 GiB", "64k".
     public func byteSize(_ key: String, default fallback: Int64) throws(PipelineDefinitionError) -> Int64 {
         guard let node = value(at: key) else { return fallback }

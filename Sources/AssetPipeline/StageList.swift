@@ -16,6 +16,7 @@ public struct StageList: Sendable {
         FacesStage.self,
         ContentAlertsStage.self,
         PixelatedPreviewStage.self,
+        HiddenStage.self,
     ])
 
     /// The built-in stages and `extra` ones (a test's, or another program's).

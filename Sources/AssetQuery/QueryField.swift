@@ -23,6 +23,16 @@ public enum QueryField: String, Sendable, CaseIterable, Codable {
     /// A collection the asset is in: a static one's members, or a smart
     /// one's saved query (read in its place when the query is parsed).
     case collection
+    /// Whether the asset is shown hidden (pixelated).
+    case hidden
+    /// How many faces the `faces` stage found.
+    case faces
+    /// A content alert category's level: `content_alerts.adult >= "likely"`.
+    case alertAdult = "content_alerts.adult"
+    case alertViolent = "content_alerts.violent"
+    case alertMedical = "content_alerts.medical"
+    case alertRacy = "content_alerts.racy"
+    case alertSpoof = "content_alerts.spoof"
 
     /// What a field's values are, which decides the operators it takes.
     public enum ValueType: Sendable, Equatable {
@@ -45,21 +55,28 @@ public enum QueryField: String, Sendable, CaseIterable, Codable {
         case position
         /// Dominant colours: `NEAR "#1e88e5" [WITHIN dE] [WEIGHT >= w]`.
         case palette
+        /// One of imgix's ordered likelihoods, `doubtful` < `unlikely` <
+        /// `possible` < `likely` < `probable`; compared by that order.
+        case level
     }
+
+    /// The likelihoods of `level` fields, lowest first.
+    public static let levels = ["doubtful", "unlikely", "possible", "likely", "probable"]
 
     public var valueType: ValueType {
         switch self {
         case .text: .words
         case .name, .kind, .format, .mime, .status, .errorReason, .exifMake, .exifModel, .exifLens: .string
         case .path: .path
-        case .width, .height, .orientation, .version, .exifISO: .integer
+        case .width, .height, .orientation, .version, .exifISO, .faces: .integer
         case .duration, .exifFNumber, .exifFocalLength: .decimal
         case .size: .bytes
         case .createdAt, .updatedAt, .takenAt: .date
-        case .animated, .edited: .boolean
+        case .animated, .edited, .hidden: .boolean
         case .keywords, .tags, .categories, .collection: .stringList
         case .gps: .position
         case .color: .palette
+        case .alertAdult, .alertViolent, .alertMedical, .alertRacy, .alertSpoof: .level
         }
     }
 
@@ -81,7 +98,7 @@ public enum QueryField: String, Sendable, CaseIterable, Codable {
         case .words: [.has]
         case .string: [.equal, .notEqual, .in, .notIn, .exists] + (hasWords ? [.has] : [])
         case .path: [.equal, .notEqual, .in, .notIn, .has, .exists, .under]
-        case .integer, .decimal, .bytes:
+        case .integer, .decimal, .bytes, .level:
             [.equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual, .in, .notIn, .exists]
         case .date: [.less, .lessOrEqual, .greater, .greaterOrEqual, .exists]
         case .boolean: [.equal, .notEqual]

@@ -418,6 +418,11 @@ public struct QueryParser {
             case "false": return .boolean(false)
             default: throw QueryError("\(name) is true or false", position: position)
             }
+        case .level:
+            guard let rank = QueryField.levels.firstIndex(of: text.lowercased()) else {
+                throw QueryError("\(name) is one of \(QueryField.levels.joined(separator: ", ")) (in that order)", position: position)
+            }
+            return .number(Double(rank))
         case .position, .palette:
             throw QueryError("\(name) takes NEAR", position: position)
         }

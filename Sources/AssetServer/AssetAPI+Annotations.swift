@@ -18,13 +18,15 @@ extension AssetAPI {
         /// Custom field values by key (checked against the definitions), and keys to unset.
         var setFields: [String: CustomValue]?
         var unsetFields: [String]?
+        /// true hides, false shows (over the pipeline's rule), "rule" lets the rule decide again.
+        var hidden: HiddenField?
         /// `annotate` only: the assets, by id or path, or a query.
         var ids: [String]?
         var q: String?
         var dryRun: Bool?
 
         enum CodingKeys: String, CodingKey {
-            case ids, q
+            case ids, q, hidden
             case addTags = "add_tags"
             case removeTags = "remove_tags"
             case addCategories = "add_categories"
@@ -34,20 +36,21 @@ extension AssetAPI {
             case dryRun = "dry_run"
         }
 
-        static let shape = #"{"add_tags": ["..."], "remove_tags": [...], "add_categories": [...], "remove_categories": [...], "set_fields": {"rating": 5}, "unset_fields": [...]}"#
+        static let shape = #"{"add_tags": ["..."], "remove_tags": [...], "add_categories": [...], "remove_categories": [...], "set_fields": {"rating": 5}, "unset_fields": [...], "hidden": true | false | "rule"}"#
 
         func change(required: Bool = true) throws(APIError) -> AnnotationChange {
             let change: AnnotationChange
             do {
                 change = try AnnotationChange(addTags: addTags ?? [], removeTags: removeTags ?? [],
                                               addCategories: addCategories ?? [], removeCategories: removeCategories ?? [],
-                                              setFields: (setFields ?? [:]).mapValues(CustomFieldInput.value), unsetFields: unsetFields ?? [])
+                                              setFields: (setFields ?? [:]).mapValues(CustomFieldInput.value), unsetFields: unsetFields ?? [],
+                                              hidden: hidden?.choice)
             } catch {
                 throw APIError(.badRequest, "invalid_value", error.message)
             }
             if required, change.isEmpty {
                 throw APIError(.badRequest, "invalid_value",
-                               "say what to change: add_tags, remove_tags, add_categories, remove_categories, set_fields or unset_fields")
+                               "say what to change: add_tags, remove_tags, add_categories, remove_categories, set_fields, unset_fields or hidden")
             }
             return change
         }
@@ -212,6 +215,22 @@ extension AssetAPI {
         } catch let error as CatalogError {
             logger.error("catalog write failed", metadata: ["error": "\(error)"])
             throw APIError(.serviceUnavailable, "catalog_unavailable", "the catalog could not be changed: \(error.reason)")
+        }
+    }
+}
+
+/// `"hidden"` in an annotation body: true, false, or "rule".
+struct HiddenField: Decodable {
+    let choice: HiddenChoice
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let flag = try? container.decode(Bool.self) {
+            choice = flag ? .hide : .show
+        } else if (try? container.decode(String.self)) == "rule" {
+            choice = .rule
+        } else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "hidden is true, false or \"rule\"")
         }
     }
 }

@@ -7,7 +7,7 @@ import Foundation
 struct AnnotateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "annotate",
-        abstract: "Add or remove tags and categories, set or unset custom fields, on assets by id or path or on every match of a query.",
+        abstract: "Add or remove tags and categories, set or unset custom fields, hide or show, on assets by id or path or on every match of a query.",
         discussion: """
             Custom fields must be defined first (`assetpipe fields define`); a value is read by the \
             field's type (a number, a date as 2024-05-01, true or false, a multi select as a,b) and \
@@ -20,6 +20,11 @@ struct AnnotateCommand: AsyncParsableCommand {
             refresh does not bring it back. Removing a manual tag deletes it. Each asset changed gets an \
             `annotated` entry in its history; an asset the change leaves as it was gets none.
 
+            --hide and --show decide an asset's hidden state (shown by its pixelated rendition) over \
+            the pipeline's rule (adult or violent content alerts at likely or higher, by default); \
+            the choice outlives refreshes and new versions. --hidden-by-rule gives the decision back \
+            to the rule.
+
             With --query, the matches are listed first and changed in batches of \(Catalog.annotationBatch) \
             assets per transaction (--batch-size): interrupted, the run can be repeated and finishes what is left. Try it \
             with --dry-run first to see how many assets match.
@@ -29,6 +34,7 @@ struct AnnotateCommand: AsyncParsableCommand {
               assetpipe annotate --query 'path : "/shoots/2024" AND exif.make = "Canon"' --tag 2024 --dry-run
               assetpipe annotate --query 'tags = draft' --untag draft --tag final
               assetpipe annotate 3f2a… --field rating=5 --field shot_on=2024-05-01 --unset reviewer
+              assetpipe annotate --query 'content_alerts.adult >= "possible"' --hide
             """)
 
     @OptionGroup var catalog: CatalogOptions
@@ -57,6 +63,8 @@ struct AnnotateCommand: AsyncParsableCommand {
     @Option(name: .customLong("unset"), help: ArgumentHelp("Unset a custom field. Repeatable.", valueName: "KEY"))
     var unsetFields: [String] = []
 
+    @Flag var hiddenChoice: HiddenFlag?
+
     @OptionGroup var batch: BatchOption
 
     @Flag(help: "With --query: only count the assets that match; change nothing.")
@@ -83,12 +91,13 @@ struct AnnotateCommand: AsyncParsableCommand {
         let change: AnnotationChange
         do {
             change = try AnnotationChange(addTags: addTags, removeTags: removeTags, addCategories: addCategories,
-                                          removeCategories: removeCategories, setFields: fields, unsetFields: unsetFields)
+                                          removeCategories: removeCategories, setFields: fields, unsetFields: unsetFields,
+                                          hidden: hiddenChoice?.choice)
         } catch {
             throw ValidationError(error.message)
         }
         if change.isEmpty, !dryRun {
-            throw ValidationError("say what to change: --tag, --untag, --category, --uncategory, --field or --unset")
+            throw ValidationError("say what to change: --tag, --untag, --category, --uncategory, --field, --unset, --hide, --show or --hidden-by-rule")
         }
         let store = try await catalog.openExistingCatalog()
         let source = ChangeSource(actor: Self.actor)
@@ -143,5 +152,27 @@ struct AnnotateCommand: AsyncParsableCommand {
     static var actor: String {
         let name = ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? NSUserName()
         return "user \(name)"
+    }
+}
+
+/// `--hide`, `--show`, `--hidden-by-rule`: one of them at most.
+enum HiddenFlag: String, EnumerableFlag {
+    case hide, show
+    case hiddenByRule
+
+    var choice: HiddenChoice {
+        switch self {
+        case .hide: .hide
+        case .show: .show
+        case .hiddenByRule: .rule
+        }
+    }
+
+    static func help(for value: HiddenFlag) -> ArgumentHelp? {
+        switch value {
+        case .hide: "Hide the assets (viewers show their pixelated rendition), whatever the pipeline's rule says."
+        case .show: "Show the assets, whatever the pipeline's rule says."
+        case .hiddenByRule: "Let the pipeline's rule decide again whether the assets are hidden."
+        }
     }
 }

@@ -206,6 +206,19 @@ struct Corpus {
                 record["width"] = [640, 1024, 1920, 2048, 3000, 4000, 6000][random.below(7)]
                 record["height"] = [480, 768, 1080, 1536, 2000, 3000, 4000][random.below(7)]
                 record["orientation"] = [1, 1, 1, 6, 8, 3][random.below(6)]
+                // What the analysis stages and the hidden state leave.
+                if random.chance(0.7) {
+                    let count = [0, 0, 0, 1, 1, 2, 5][random.below(7)]
+                    record["faces"] = ["count": count, "boxes": (0..<count).map { _ in ["x": 1, "y": 2, "width": 30, "height": 30] }]
+                }
+                var alerts: [String: Any] = [:]
+                for category in ["adult", "violent", "racy"] where random.chance(category == "adult" ? 0.7 : 0.2) {
+                    alerts[category] = ["score": Double(random.below(10_000)) / 10_000, "level": QueryField.levels[random.below(5)]]
+                }
+                if !alerts.isEmpty { record["content_alerts"] = alerts }
+                let byUser = random.chance(0.2)
+                record["hidden"] = byUser ? random.chance(0.5) : random.chance(0.15)
+                record["hidden_by"] = byUser ? "user" : "rule"
             }
             if type.kind == "image", status == "processed" {
                 if type.format == "gif" || random.chance(0.05) { record["pages"] = random.chance(0.7) ? 2 + random.below(20) : 1 }
@@ -427,6 +440,12 @@ struct Corpus {
         case .animated: return .number(isAnimated(record) ? 1 : 0)
         case .edited: return .number(edited.contains(record["id"] as? String ?? "") ? 1 : 0)
         case .gps: return number((exif?["gps"] as? [String: Any])?["lat"])
+        case .hidden: return (record["hidden"] as? Bool).map { .number($0 ? 1 : 0) }
+        case .faces: return number((record["faces"] as? [String: Any])?["count"])
+        case .alertAdult, .alertViolent, .alertMedical, .alertRacy, .alertSpoof:
+            let category = String(field.rawValue.dropFirst("content_alerts.".count))
+            let level = ((record["content_alerts"] as? [String: Any])?[category] as? [String: Any])?["level"] as? String
+            return level.flatMap { QueryField.levels.firstIndex(of: $0) }.map { .number(Double($0)) }
         case .text, .keywords, .tags, .categories, .collection, .color: return nil
         }
     }
@@ -675,6 +694,7 @@ struct QueryGenerator {
         func literal(_ field: QueryField) -> String {
             switch field.valueType {
             case .boolean: return random.chance(0.5) ? "true" : "false"
+            case .level: return quoted(QueryField.levels[random.below(QueryField.levels.count)])
             case .date:
                 if random.chance(0.3) { return quoted(["30d", "1y", "2w", "5y", "12h"][random.below(5)]) }
                 let ms = corpus.scalar(field, record).flatMap { if case .number(let n) = $0 { n } else { nil } } ?? 1_500_000_000_000

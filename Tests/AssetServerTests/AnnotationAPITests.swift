@@ -202,4 +202,43 @@ import Testing
             }
         }
     }
+
+    @Test func hiddenThroughPatchAndQuery() async throws {
+        let fixture = try ServerTests.Fixture()
+        let photo = try #require(fixture.ids["photo"])
+        try await fixture.application { $0.tokens = APITokens(["s3cret-token"]) }.test(.router) { client in
+            // Hidden by a user: the record says so and a query finds it.
+            try await client.execute(uri: "/v1/assets/\(photo)", method: .patch, headers: Self.token,
+                                     body: ByteBuffer(string: #"{"hidden": true}"#)) { response async throws in
+                #expect(response.status == .ok)
+                let record = try Self.json(response.body)
+                #expect(record["hidden"] as? Bool == true)
+                #expect(record["hidden_by"] as? String == "user")
+                #expect(record["display"] as? String == "pixelated")
+            }
+            let stored = try #require(try fixture.catalog.record(idOrPath: photo))
+            #expect(stored.hidden == true && stored.hiddenBy == .user)
+            try await client.execute(uri: "/v1/assets?q=hidden%20%3D%20true", method: .get) { response async throws in
+                let page = try Self.json(response.body)
+                #expect((page["assets"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String } == [photo])
+            }
+            // Back to the rule, which hides nothing in these photos.
+            try await client.execute(uri: "/v1/assets/\(photo)", method: .patch, headers: Self.token,
+                                     body: ByteBuffer(string: #"{"hidden": "rule"}"#)) { response async throws in
+                let record = try Self.json(response.body)
+                #expect(record["hidden"] as? Bool == false)
+                #expect(record["hidden_by"] as? String == "rule")
+            }
+            // A value that is none of true, false, "rule": 400, nothing changed.
+            try await client.execute(uri: "/v1/assets/\(photo)", method: .patch, headers: Self.token,
+                                     body: ByteBuffer(string: #"{"hidden": "maybe"}"#)) { response async throws in
+                #expect(response.status == .badRequest)
+            }
+            #expect(try fixture.catalog.record(idOrPath: photo)?.hiddenBy == .rule)
+            let events = try fixture.catalog.history(idOrPath: photo).filter { $0.action == .annotated }
+            // Each change says the state it left and who decided it.
+            #expect(events.compactMap { $0.detail["hidden"] } == ["true", "false"])
+            #expect(events.compactMap { $0.detail["hidden_by"] } == ["user", "rule"])
+        }
+    }
 }

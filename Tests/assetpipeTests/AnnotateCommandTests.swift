@@ -55,6 +55,16 @@ import Glibc
         #expect(missing.status == 1, "\(missing.summary)")
         #expect(missing.stderr.contains("nothing was changed"), "\(missing.stderr)")
         #expect(try Self.found("tags = late", place).isEmpty)
+
+        // Hidden by a user, found by the query; one choice at a time.
+        let hide = try AssetPipe.run(["annotate"] + place.flags + [sample, "--hide", "--json"])
+        #expect(hide.status == 0, "\(hide.summary)")
+        let hidden = try Self.object(hide.stdout)
+        #expect(hidden["hidden"] as? Bool == true && hidden["hidden_by"] as? String == "user")
+        #expect(try Self.found("hidden = true", place).contains(sample))
+        #expect(try !Self.found("hidden = false", place).contains(sample))
+        let both = try AssetPipe.run(["annotate"] + place.flags + [sample, "--hide", "--show"])
+        #expect(both.status == 2, "\(both.summary)")
     }
 
     /// 2,000 assets tagged `old` (or with a value for the custom field

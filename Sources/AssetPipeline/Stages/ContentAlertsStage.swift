@@ -129,7 +129,8 @@ public enum ContentAlertLevel: String, Codable, Sendable, CaseIterable, Comparab
         left.rank < right.rank
     }
 
-    var rank: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+    /// 0 for doubtful … 4 for probable: what the search index stores.
+    public var rank: Int { Self.allCases.firstIndex(of: self) ?? 0 }
 }
 
 /// Where each level starts; below `unlikely` is `doubtful`.
