@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: libvips-dev, libexif-dev, libav*-dev).
@@ -63,7 +65,13 @@ let package = Package(
         ),
         .target(
             name: "AssetPipeline",
-            dependencies: ["AssetMedia", "Yams"]
+            dependencies: [
+                "AssetMedia", "Yams",
+                // The analysis stage's calls to an external analyzer.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         // The query language: text or JSON into one query value. No SQL.
         .target(

@@ -22,7 +22,7 @@ public enum LabelKind: String, Sendable, CaseIterable {
 /// longer than `maximumLength` characters, or holding a control character
 /// (it would break a table, a log line or the terminal).
 public enum LabelName {
-    public static let maximumLength = 200
+    public static let maximumLength = AssetTag.maximumNameLength
 
     public static func checked(_ text: String, _ kind: LabelKind) throws(AnnotationError) -> String {
         try checked(text, what: kind.singular, flag: kind == .tags ? "--tag" : kind == .categories ? "--category" : "create")
@@ -31,13 +31,7 @@ public enum LabelName {
     /// The same rules for another kind of name (`what`, given with `flag`).
     public static func checked(_ text: String, what: String, flag: String) throws(AnnotationError) -> String {
         let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !name.isEmpty else { throw AnnotationError("a \(what) name is empty; give one, as \(flag) beach") }
-        guard name.count <= maximumLength else {
-            throw AnnotationError("the \(what) '\(name.prefix(40))…' is longer than \(maximumLength) characters")
-        }
-        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw AnnotationError("the \(what) \(String(reflecting: name)) holds a control character")
-        }
+        if let problem = AssetTag.problem(withName: name, what: what, flag: flag) { throw AnnotationError(problem) }
         return name
     }
 }

@@ -190,8 +190,11 @@ extension Catalog {
         guard let id = record.id else { preconditionFailure("store(_:renditions:previous:_:) takes a record with an id") }
         var final = record
         // Tags and categories are the catalog's, not the file's: a new
-        // reading keeps them, and its keywords become embedded tags.
-        final.tags = AssetTag.merging(keywords: record.keywords, into: previous?.record.tags)
+        // reading keeps them, its keywords become embedded tags and an
+        // analyzer's answer its AI tags.
+        let analysis = record.output(of: AnalysisStage.self)
+        final.tags = AssetTag.merging(keywords: record.keywords, suggested: analysis?.status == .processed ? analysis?.tags ?? [] : nil,
+                                      into: previous?.record.tags)
         final.categories = previous?.record.categories
         final.collections = previous?.record.collections
         // A user's hidden or shown choice outlives new readings; the rule's answer is the new reading's.

@@ -58,6 +58,10 @@ public final class SettingsSection {
         SettingsSection(absentAt: place)
     }
 
+    /// The section's keys in file order (for mappings whose keys the user
+    /// chooses, as header names); each must still be asked for.
+    public var keys: [String] { entries.map(\.name) }
+
     /// True when the file has this section at all.
     public var isPresent: Bool { node != nil }
 

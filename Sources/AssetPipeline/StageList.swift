@@ -15,6 +15,7 @@ public struct StageList: Sendable {
         DominantColorsStage.self,
         FacesStage.self,
         ContentAlertsStage.self,
+        AnalysisStage.self,
         PixelatedPreviewStage.self,
         HiddenStage.self,
     ])

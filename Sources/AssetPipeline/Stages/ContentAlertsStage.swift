@@ -21,10 +21,10 @@ public struct ContentAlertsStage: PipelineStage {
             model = try section.string("model", default: "open-nsfw.onnx")
             let thresholds = try section.section("levels")
             levels = LevelThresholds(
-                unlikely: try thresholds.number("unlikely", range: 0...1, default: 0.2),
-                possible: try thresholds.number("possible", range: 0...1, default: 0.4),
-                likely: try thresholds.number("likely", range: 0...1, default: 0.6),
-                probable: try thresholds.number("probable", range: 0...1, default: 0.8))
+                unlikely: try thresholds.number("unlikely", range: 0...1, default: LevelThresholds.standard.unlikely),
+                possible: try thresholds.number("possible", range: 0...1, default: LevelThresholds.standard.possible),
+                likely: try thresholds.number("likely", range: 0...1, default: LevelThresholds.standard.likely),
+                probable: try thresholds.number("probable", range: 0...1, default: LevelThresholds.standard.probable))
             guard levels.unlikely <= levels.possible, levels.possible <= levels.likely, levels.likely <= levels.probable else {
                 throw section.error(at: "levels", "content_alerts.levels must rise: unlikely ≤ possible ≤ likely ≤ probable")
             }
