@@ -21,6 +21,14 @@ public struct RenderLimits: Sendable {
 }
 
 /// An encoded result, ready to send.
+/// A render's pixels before encoding, and whether its source had alpha
+/// (which decides the default format and whether the output keeps alpha).
+public struct RenderedPicture: Sendable {
+    /// Lazy: computed by whatever reads it first (an encoder, `inMemory()`).
+    public var image: Image
+    public var sourceHasAlpha: Bool
+}
+
 public struct RenderedImage: Sendable {
     public var bytes: [UInt8]
     public var format: EncodedFormat
@@ -91,6 +99,20 @@ public struct Renderer: Sendable {
     public func render(_ source: OpenedFile, _ parameters: RenderParameters, mark: OpenedFile? = nil,
                        uprightSize known: (width: Int, height: Int)? = nil,
                        deadline: ContinuousClock.Instant? = nil) throws(RenderError) -> RenderedImage {
+        let picture = try renderPicture(source, parameters, mark: mark, uprightSize: known)
+        do {
+            return try encode(picture, parameters, deadline: deadline)
+        } catch where error.kind == .timeout {
+            throw .stopped
+        } catch {
+            throw .unrenderable("cannot render \(source.displayPath): \(error.message)")
+        }
+    }
+
+    /// The render's pixels, in memory, before any encoder: what a saved edit
+    /// hands to the pipeline (see `finished(_:as:_:)` for what a format keeps).
+    public func renderPicture(_ source: OpenedFile, _ parameters: RenderParameters, mark: OpenedFile? = nil,
+                              uprightSize known: (width: Int, height: Int)? = nil) throws(RenderError) -> RenderedPicture {
         let upright: (width: Int, height: Int)
         // For the cost of the default format; a caller that knows the size
         // from the record has checked the cost with the record's alpha.
@@ -118,7 +140,7 @@ public struct Renderer: Sendable {
             if let mark {
                 image = try overlayMark(mark, on: image, parameters, dpr: plan.dpr)
             }
-            return try encode(image, parameters, sourceHasAlpha: sourceHasAlpha, deadline: deadline)
+            return RenderedPicture(image: image, sourceHasAlpha: sourceHasAlpha)
         } catch where error.kind == .timeout {
             throw .stopped
         } catch {
@@ -375,17 +397,21 @@ public struct Renderer: Sendable {
         return try image.composited(with: mark, x: x, y: y)
     }
 
-    private func encode(_ image: Image, _ parameters: RenderParameters, sourceHasAlpha: Bool,
-                        deadline: ContinuousClock.Instant?) throws(MediaError) -> RenderedImage {
-        let format = parameters.outputFormat(sourceHasAlpha: sourceHasAlpha)
+    /// The picture as a file of `format` holds it: flattened onto the
+    /// background where the format has no alpha, or where the source had
+    /// none (overlays add an alpha band; an opaque picture does not need one).
+    public func finished(_ picture: RenderedPicture, as format: EncodedFormat, _ parameters: RenderParameters) throws(MediaError) -> Image {
         let background = parameters.background ?? RenderParameters.HexColor(red: 255, green: 255, blue: 255)
-        var result = image
-        if !format.carriesAlpha {
-            result = try result.flattened(onto: background.rgb)
-        } else if !sourceHasAlpha && background.alpha == 255 {
-            // Overlays add an alpha band; an opaque picture does not need one.
-            result = try result.flattened(onto: background.rgb)
+        if !format.carriesAlpha || (!picture.sourceHasAlpha && background.alpha == 255) {
+            return try picture.image.flattened(onto: background.rgb)
         }
+        return picture.image
+    }
+
+    private func encode(_ picture: RenderedPicture, _ parameters: RenderParameters,
+                        deadline: ContinuousClock.Instant?) throws(MediaError) -> RenderedImage {
+        let format = parameters.outputFormat(sourceHasAlpha: picture.sourceHasAlpha)
+        var result = try finished(picture, as: format, parameters)
         if let deadline, RenderCost.encoderIsUnstoppable(format) {
             // The pixels first, where the kill flag is looked at; then the
             // encoder, which libvips cannot stop, only if it fits the time left.

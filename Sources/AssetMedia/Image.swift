@@ -62,9 +62,21 @@ public final class Image: @unchecked Sendable {
     /// images give their first frame or page.
     public static func decode(_ file: OpenedFile, maxSize: Int, autorotate: Bool = true, damage: DamagePolicy = .error) throws(MediaError) -> Image {
         try VipsRuntime.start()
+        DecodeCounter.current?.add()
         guard let image = ap_vips_decode_shrunk_fd(file.descriptor, Int32(clamping: maxSize), autorotate ? 0 : 1, damage.vipsLevel) else {
             if let stopped = MediaError.stoppedByCancellation() { throw stopped }
             throw MediaError(.corrupt, "cannot decode \(file.displayPath): \(VipsRuntime.takeError() ?? "unknown libvips error")")
+        }
+        return Image(taking: image)
+    }
+
+    /// What `decode(_:maxSize:)` makes of a file holding these pixels
+    /// losslessly, without decoding anything: the same shrink to `maxSize`,
+    /// in memory, metadata dropped (an edit's render handed to the pipeline).
+    public func shrunk(maxSize: Int) throws(MediaError) -> Image {
+        guard let image = ap_vips_shrink_image(pointer, Int32(clamping: maxSize)) else {
+            if let stopped = MediaError.stoppedByCancellation() { throw stopped }
+            throw MediaError(.library, "cannot shrink the image: \(VipsRuntime.takeError() ?? "unknown libvips error")")
         }
         return Image(taking: image)
     }

@@ -48,4 +48,15 @@ extension Image {
         let bytes = Array(UnsafeRawBufferPointer(start: buffer, count: length))
         return format == .webp ? WebPMetadata.removingMetadata(bytes) : bytes
     }
+
+    /// Lossless WebP without metadata: every pixel kept, as PNG keeps them.
+    public func encodedLosslessWebP() throws(MediaError) -> [UInt8] {
+        var length = 0
+        guard let buffer = ap_vips_webpsave_lossless(pointer, 4, &length) else {
+            if let stopped = MediaError.stoppedByCancellation() { throw stopped }
+            throw MediaError(.library, "cannot encode lossless webp: \(VipsRuntime.takeError() ?? "unknown libvips error")")
+        }
+        defer { g_free(buffer) }
+        return WebPMetadata.removingMetadata(Array(UnsafeRawBufferPointer(start: buffer, count: length)))
+    }
 }

@@ -15,7 +15,10 @@ public struct Runner: Sendable {
         skipped = made.compactMap { stage in stage.unavailable.map { (type(of: stage).name, $0) } }
     }
 
-    public func process(_ source: SourceFile) -> ProcessedAsset {
+    /// Runs the stages over `source`. `handedOver` is its picture already
+    /// in memory (an edit's render): derivatives are made from it, and the
+    /// file's pixels are not decoded.
+    public func process(_ source: SourceFile, handedOver: Image? = nil) -> ProcessedAsset {
         var record = AssetRecord(path: source.displayPath, name: source.name)
         let file: OpenedFile
         do {
@@ -30,7 +33,7 @@ public struct Runner: Sendable {
             return ProcessedAsset(record: record, renditions: [])
         }
         record.originFile = file.signature
-        var context = AssetContext(record: record, source: source, file: file)
+        var context = AssetContext(record: record, source: source, file: file, handedOver: handedOver)
         for stage in stages {
             do {
                 try stage.run(&context)

@@ -81,15 +81,20 @@ public struct AssetContext {
     public var header: Image?
     /// The one shrink-on-load decode that derivatives are made from.
     public var decoded: Image?
+    /// The file's pixels, already in memory (an edit's render, which the
+    /// file holds losslessly or was encoded from): the decode stage shrinks
+    /// this instead of decoding the file again.
+    public var handedOver: Image?
     /// The opened video or audio file and what it holds, from the video stage.
     public var media: MediaFile?
     public var streams: MediaStreams?
     /// Encoded derivatives, stored with the record when it is committed.
     public var renditions: [EncodedRendition] = []
 
-    public init(record: AssetRecord, source: SourceFile, file: OpenedFile) {
+    public init(record: AssetRecord, source: SourceFile, file: OpenedFile, handedOver: Image? = nil) {
         self.record = record
         self.source = source
         self.file = file
+        self.handedOver = handedOver
     }
 }

@@ -8,7 +8,9 @@ import Foundation
 /// A saved edit: the asset rendered with the job's parameters becomes its
 /// next version (or a new asset at the job's `as`), through the whole
 /// pipeline (metadata, palette, renditions), with an `edited` history entry
-/// that keeps the parameters.
+/// that keeps the parameters. The source is decoded once, by the render;
+/// the pipeline gets the render in memory, and the file written is the new
+/// version's original (see `EditedOriginal`).
 extension JobExecutor {
     func executeEdit(_ job: Job, assetID: String, ops: String, saveAs: String?, onConflict: ConflictPolicy?,
                      source: ChangeSource, mayCommit: () -> Bool) -> JobResult {
@@ -36,7 +38,7 @@ extension JobExecutor {
             return failed(.internalError, "this worker has no folder for edited images (run it with a store)")
         }
 
-        let rendered: RenderedImage
+        let rendered: EditedOriginal
         do {
             var mark: OpenedFile?
             if let markID = parameters.mark {
@@ -47,7 +49,14 @@ extension JobExecutor {
             }
             let original = try SourceFile(path: existing.origin ?? existing.path).open()
             let upright = existing.width.flatMap { width in existing.height.map { (width: width, height: $0) } }
-            rendered = try Renderer(limits: RenderLimits()).render(original, parameters, mark: mark, uprightSize: upright)
+            let renderer = Renderer(limits: RenderLimits())
+            let picture = try renderer.renderPicture(original, parameters, mark: mark, uprightSize: upright)
+            do {
+                rendered = try EditedOriginal(picture, parameters, sourceFormat: existing.format, renderer: renderer)
+            } catch {
+                // The render's pixels are computed here, lazily: its failure is the render's.
+                throw RenderError.unrenderable("cannot render \(original.displayPath): \(error.message)")
+            }
         } catch let error as RenderError {
             if case .parameter(let parameter) = error { return failed(.invalidEdit, parameter.description) }
             return failed(.corrupt, error.description)
@@ -68,7 +77,9 @@ extension JobExecutor {
             return JobResult(outcome: .retry(AssetError(.inaccessible, "cannot write the edited image \(path): \(error.localizedDescription)")),
                              summary: "will retry")
         }
-        let processed = runner.process(SourceFile(path: path))
+        // The render goes to the pipeline as it is in memory: derivatives are
+        // made from its pixels, not from a decode of the file just written.
+        let processed = runner.process(SourceFile(path: path), handedOver: rendered.picture)
         if let retry = retryUnlessLast(processed, job) { return retry }
         guard mayCommit() else { return JobResult(outcome: .released, summary: "abandoned before commit") }
         let note = ["ops": ops, "edited_from": "\(assetID) v\(existing.version ?? 1)"]
@@ -92,6 +103,41 @@ extension JobExecutor {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(atPath: temporary)
             throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: reason])
+        }
+    }
+}
+
+/// An edit's new original: the render in memory, and the file that keeps
+/// it. Kept in the source's own format, losslessly where libvips writes that
+/// format losslessly (PNG, WebP); JPEG and AVIF at `q` (default 95); other
+/// formats (GIF, TIFF, HEIF, ...) as PNG. An `fm` in the edit chooses the
+/// format instead.
+struct EditedOriginal {
+    /// What the file holds (flattened where the format has no alpha), in memory.
+    let picture: Image
+    let bytes: [UInt8]
+    let format: EncodedFormat
+
+    static let defaultQuality = 95
+
+    init(_ rendered: RenderedPicture, _ parameters: RenderParameters, sourceFormat: String?, renderer: Renderer) throws(MediaError) {
+        let chosen: EncodedFormat
+        switch (parameters.format, sourceFormat) {
+        case (.jpeg?, _): chosen = .jpeg
+        case (.png?, _): chosen = .png
+        case (.webp?, _): chosen = .webp
+        case (.avif?, _): chosen = .avif
+        case (nil, "jpeg"?): chosen = .jpeg
+        case (nil, "webp"?): chosen = .webp
+        case (nil, "avif"?): chosen = .avif
+        default: chosen = .png
+        }
+        format = chosen
+        picture = try renderer.finished(rendered, as: chosen, parameters).inMemory()
+        let quality = parameters.quality ?? Self.defaultQuality
+        switch chosen {
+        case .webp where parameters.quality == nil: bytes = try picture.encodedLosslessWebP()
+        default: bytes = try picture.encoded(as: chosen, quality: quality)
         }
     }
 }

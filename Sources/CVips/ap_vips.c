@@ -154,6 +154,38 @@ void *ap_vips_webpsave(VipsImage *in, int quality, int effort, size_t *length) {
     return status == 0 ? buffer : NULL;
 }
 
+void *ap_vips_webpsave_lossless(VipsImage *in, int effort, size_t *length) {
+    void *buffer = NULL;
+    VipsImage *bare = ap_vips_without_metadata(in);
+    if (bare == NULL) {
+        return NULL;
+    }
+    int status = vips_webpsave_buffer(bare, &buffer, length, "lossless", TRUE, "effort", effort, "strip", TRUE, NULL);
+    g_object_unref(bare);
+    return status == 0 ? buffer : NULL;
+}
+
+// What ap_vips_decode_shrunk_fd makes of a file, made of an image already in
+// memory (an edit's render, handed to the pipeline): the same thumbnail
+// operation on the same metadata-free pixels a lossless save of it holds.
+VipsImage *ap_vips_shrink_image(VipsImage *in, int max_size) {
+    VipsImage *bare = ap_vips_without_metadata(in);
+    if (bare == NULL) {
+        return NULL;
+    }
+    VipsImage *lazy = NULL;
+    int status = vips_thumbnail_image(bare, &lazy, max_size, "height", max_size, "size", VIPS_SIZE_DOWN,
+                                      "no_rotate", TRUE, NULL);
+    g_object_unref(bare);
+    if (status != 0) {
+        return NULL;
+    }
+    ap_vips_watch(lazy);
+    VipsImage *shrunk = vips_image_copy_memory(lazy);
+    g_object_unref(lazy);
+    return shrunk;
+}
+
 void *ap_vips_jpegsave(VipsImage *in, int quality, size_t *length) {
     void *buffer = NULL;
     VipsImage *bare = ap_vips_without_metadata(in);

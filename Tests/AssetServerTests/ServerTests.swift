@@ -343,6 +343,48 @@ import Testing
         #expect(last.detail["ops"] == "fit=cover&h=100&txt=hi&w=200" && last.detail["edited_from"] == "\(photo) v1")
     }
 
+    /// The derivatives of an edit are those of the render itself: equal,
+    /// byte for byte, to processing a lossless (PNG) file of the same render
+    /// directly; and the job decodes the source once (the render's decode;
+    /// the pipeline gets the pixels in memory).
+    @Test func anEditsDerivativesAreTheRendersWithOneDecode() async throws {
+        let fixture = try ServerTests.Fixture()
+        let photo = try #require(fixture.ids["photo"])
+        let ops = "fit=cover&h=120&txt=hi&w=240"
+        let (_, job) = try await post(#"{"ops": {"w": 240, "h": 120, "fit": "cover", "txt": "hi"}}"#, to: photo, fixture)
+        let id = try #require(job["id"] as? String)
+        let claimed = try #require(try await fixture.queue.claim(worker: "test", lease: .seconds(60)))
+        #expect(claimed.id == id)
+        let executor = JobExecutor(runner: Runner(definition: .default), catalog: fixture.catalog, actor: "test",
+                                   editsDirectory: fixture.data + "/edits")
+        let decodes = DecodeCounter()
+        let result = DecodeCounter.$current.withValue(decodes) { executor.execute(claimed) { true } }
+        #expect(result.outcome == .succeeded, "\(result)")
+        #expect(decodes.count == 1, "the job decoded \(decodes.count) times")
+        let edited = try #require(try fixture.catalog.record(idOrPath: photo))
+        // A JPEG source keeps its format (at q95), as exiftool reads the file.
+        let origin = try #require(edited.origin)
+        #expect(try Oracle.exiftool(origin, [])["MIMEType"] as? String == "image/jpeg")
+
+        // The oracle: the same render, as PNG, processed from its file.
+        let original = try SourceFile(path: Package.sample("photos/camera-gps-north.jpg")).open()
+        let png = try Renderer(limits: RenderLimits()).render(original, try RenderParameters(queryString: ops + "&fm=png"))
+        let file = try Package.temporaryDirectory("edit-oracle") + "/render.png"
+        try Data(png.bytes).write(to: URL(fileURLWithPath: file))
+        let direct = Runner(definition: .default).process(SourceFile(path: file))
+        #expect(direct.record.status == .processed)
+        let stored = edited.renditions ?? []
+        #expect(stored.map(\.name).sorted() == direct.renditions.map(\.name).sorted())
+        for rendition in direct.renditions {
+            let kept = try #require(stored.first { $0.name == rendition.name })
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: fixture.data + "/" + kept.path))
+            let same = Array(bytes) == rendition.bytes
+            #expect(same, "rendition \(rendition.name) differs from the direct processing")
+        }
+        #expect(edited.color?.dominant != nil && edited.color?.dominant == direct.record.color?.dominant)
+        #expect(edited.width == 240 && edited.height == 120)
+    }
+
     @Test func anEditSavedAsANewAssetLeavesTheSourceAlone() async throws {
         let fixture = try ServerTests.Fixture()
         let photo = try #require(fixture.ids["photo"])

@@ -3,7 +3,8 @@ import AssetMedia
 /// The one decode of an image: shrink-on-load to the size of the largest
 /// derivative, upright, in memory. Every derivative stage after it works on
 /// this image; none reloads the file. It also proves the pixels readable: a
-/// truncated or damaged file ends here as `corrupt`.
+/// truncated or damaged file ends here as `corrupt`. A picture handed over
+/// in memory (an edit's render) is shrunk the same way instead.
 public struct DecodeStage: PipelineStage {
     public static let name = "decode"
     public static let prerequisites = ["metadata"]
@@ -29,7 +30,11 @@ public struct DecodeStage: PipelineStage {
     public func run(_ context: inout AssetContext) throws(AssetError) {
         guard context.header != nil else { return }
         do {
-            context.decoded = try Image.decode(context.file, maxSize: maxSize, damage: damage)
+            if let picture = context.handedOver {
+                context.decoded = try picture.shrunk(maxSize: maxSize)
+            } else {
+                context.decoded = try Image.decode(context.file, maxSize: maxSize, damage: damage)
+            }
         } catch {
             throw AssetError(error, otherwise: .corrupt)
         }

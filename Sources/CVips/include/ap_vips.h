@@ -31,6 +31,8 @@ VipsImage *ap_vips_open_header_fd(int fd);
 /// `fail_on` is a VipsFailOn level (VIPS_FAIL_ON_ERROR turns a damaged file
 /// into an error). The result lives in memory: derivatives are made from it.
 VipsImage *ap_vips_decode_shrunk_fd(int fd, int max_size, int no_rotate, int fail_on);
+// The same shrink of an image in memory, its metadata dropped; NULL on error.
+VipsImage *ap_vips_shrink_image(VipsImage *in, int max_size);
 
 /// Whether the named operation is blocked (an untrusted loader, with
 /// untrusted loaders blocked): it would refuse to run.
@@ -102,6 +104,8 @@ VipsImage *ap_vips_drop_alpha(VipsImage *in);
 /// Encoders to memory, all dropping every metadata block (EXIF, XMP, IPTC,
 /// ICC): renditions are published. Return a g_malloc'd buffer, or NULL.
 void *ap_vips_webpsave(VipsImage *in, int quality, int effort, size_t *length);
+// Lossless WebP, no metadata: an edited original kept in its source's format.
+void *ap_vips_webpsave_lossless(VipsImage *in, int effort, size_t *length);
 void *ap_vips_jpegsave(VipsImage *in, int quality, size_t *length);
 void *ap_vips_pngsave(VipsImage *in, int compression, size_t *length);
 void *ap_vips_avifsave(VipsImage *in, int quality, int effort, size_t *length);
