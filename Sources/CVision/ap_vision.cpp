@@ -18,8 +18,16 @@ static void set_error(char *error, size_t size, const char *what) {
     if (error && size > 0) std::snprintf(error, size, "%s", what);
 }
 
+// assetpipe runs one asset per core (--jobs); OpenCV's own worker threads
+// inside each call would only compete with the other assets for the cores.
+static void one_thread_per_call() {
+    static const bool once = (cv::setNumThreads(1), true);
+    (void)once;
+}
+
 extern "C" ap_face_detector *ap_faces_open(const char *cascade_path, char *error, size_t error_size) {
     try {
+        one_thread_per_call();
         ap_face_detector *detector = new (std::nothrow) ap_face_detector();
         if (!detector) {
             set_error(error, error_size, "out of memory");
@@ -74,6 +82,7 @@ struct ap_network {
 
 extern "C" ap_network *ap_network_open(const char *onnx_path, char *error, size_t error_size) {
     try {
+        one_thread_per_call();
         ap_network *network = new (std::nothrow) ap_network();
         if (!network) {
             set_error(error, error_size, "out of memory");

@@ -25,7 +25,7 @@ import Testing
 
     @Test func facesAreWhatOpenCVsPythonBindingFindsOnTheSamePixels() throws {
         let photos = try OraclePython.scikitImageData()
-        let files = ["astronaut.png", "coffee.png", "chelsea.png", "camera.png", "motorcycle_left.png", "rocket.jpg"].map { photos + "/" + $0 }
+        let files = ["astronaut.png", "coffee.png", "chelsea.png", "camera.png", "motorcycle_left.png", "rocket.jpg", "coins.png"].map { photos + "/" + $0 }
             + ["photos/camera-gps-north.jpg", "photos/odd-exif.jpg", "orientation/orientation-6.jpg", "orientation/orientation-3.jpg",
                "formats/alpha.png", "formats/gray.jpg", "formats/cmyk-icc.jpg"].map(Package.sample)
         let definition = PipelineDefinition.default
