@@ -25,8 +25,9 @@ demo: build
 # Unit tests per module, then integration tests that run the built binary
 # against samples/ with exiftool, vipsheader and ffprobe as oracles. A
 # throwaway PostgreSQL 15 (scripts/test-postgres) runs for the whole suite,
-# so the queue's contract tests run against both drivers; it is stopped and
-# removed at the end, whatever the result. Then `serve` (the debug binary)
+# so the queue's contract tests run against both drivers, and a throwaway
+# SeaweedFS S3 server (scripts/test-s3) for the object store's; both are
+# stopped and removed at the end, whatever the result. Then `serve` (the debug binary)
 # attacked as issue 12's hostile client (scripts/attack-serve) and a bounded
 # HTTP fuzz: 2,000 requests and a short schemathesis run (scripts/fuzz-serve).
 # Last, `make install` into a scratch DESTDIR, checked (scripts/check-install).
@@ -34,8 +35,12 @@ test: build
 	@pgdir=$$(mktemp -d /tmp/assetpipe-test-pg.XXXXXX); \
 	url=$$(scripts/test-postgres start "$$pgdir") || { rm -rf "$$pgdir"; exit 1; }; \
 	echo "test PostgreSQL: $$url"; \
-	ASSETPIPE_TEST_DATABASE_URL="$$url" $(SWIFT) test; status=$$?; \
+	s3dir=$$(mktemp -d /tmp/assetpipe-test-s3.XXXXXX); \
+	s3url=$$(scripts/test-s3 start "$$s3dir") || { scripts/test-s3 stop "$$s3dir"; scripts/test-postgres stop "$$pgdir"; exit 1; }; \
+	echo "test S3 (SeaweedFS): $$s3url"; \
+	ASSETPIPE_TEST_DATABASE_URL="$$url" ASSETPIPE_TEST_S3_URL="$$s3url" $(SWIFT) test; status=$$?; \
 	scripts/test-postgres stop "$$pgdir"; \
+	scripts/test-s3 stop "$$s3dir"; \
 	bin=$$($(SWIFT) build --show-bin-path)/assetpipe; \
 	ASSETPIPE_BIN="$$bin" scripts/attack-serve || status=1; \
 	ASSETPIPE_BIN="$$bin" scripts/fuzz-serve 2000 5 || status=1; \

@@ -108,6 +108,17 @@ let package = Package(
             name: "AssetEdits",
             dependencies: ["AssetMedia", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // S3-compatible object storage: SigV4 signing, streamed and multipart
+        // transfers with retries and checksums, over AsyncHTTPClient.
+        .target(
+            name: "AssetObjectStore",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // The HTTP API (Hummingbird): render, assets, renditions, jobs, metrics, OpenAPI.
         .target(
             name: "AssetServer",
@@ -144,7 +155,7 @@ let package = Package(
         ),
         .target(
             name: "AssetFuzz",
-            dependencies: ["AssetCatalog", "AssetEdits", "AssetMedia", "AssetPipeline", "AssetQuery", "AssetQueue", "AssetServer"]
+            dependencies: ["AssetCatalog", "AssetEdits", "AssetMedia", "AssetObjectStore", "AssetPipeline", "AssetQuery", "AssetQueue", "AssetServer"]
         ),
         // `fuzz TARGET|all`: runs the fuzz targets in-process (`make fuzz`); with -DLIBFUZZER, a libFuzzer driver.
         .executableTarget(name: "fuzz", dependencies: ["AssetFuzz"]),
@@ -191,6 +202,7 @@ let package = Package(
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
+        .testTarget(name: "AssetObjectStoreTests", dependencies: ["AssetObjectStore", "TestSupport"]),
         .testTarget(name: "assetpipeTests", dependencies: ["AssetCatalog", "TestSupport"]),
         // A bounded run of every fuzz target, so `swift test` covers them.
         .testTarget(name: "AssetFuzzTests", dependencies: ["AssetFuzz", "AssetEdits"]),
