@@ -119,6 +119,16 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // Originals copied to a backup bucket: after each new version, and as a backfill.
+        .target(
+            name: "AssetBackup",
+            dependencies: [
+                "AssetCatalog", "AssetObjectStore", "AssetPipeline", "AssetQuery",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
         // The HTTP API (Hummingbird): render, assets, renditions, jobs, metrics, OpenAPI.
         .target(
             name: "AssetServer",
@@ -163,6 +173,7 @@ let package = Package(
             name: "assetpipe",
             dependencies: [
                 "AssetPipeline", "AssetCatalog", "AssetMedia", "AssetQuery", "AssetQueue", "AssetWorker", "AssetEdits", "AssetServer",
+                "AssetBackup", "AssetObjectStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

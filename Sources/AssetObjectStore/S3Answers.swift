@@ -8,12 +8,15 @@ public struct S3Object: Sendable, Equatable {
     /// for a multipart upload, `md5-of-part-md5s-N`.
     public var etag: String
     public var lastModified: Date?
+    /// User metadata (`x-amz-meta-*`), from a HEAD only.
+    public var metadata: [String: String]
 
-    public init(key: String, size: Int64, etag: String, lastModified: Date? = nil) {
+    public init(key: String, size: Int64, etag: String, lastModified: Date? = nil, metadata: [String: String] = [:]) {
         self.key = key
         self.size = size
         self.etag = etag
         self.lastModified = lastModified
+        self.metadata = metadata
     }
 }
 

@@ -39,7 +39,8 @@ public final class S3Client: Sendable {
     /// Puts a file as the object `key`, streamed from disk; in parts when it
     /// is at least the multipart threshold. Returns the object's ETag.
     @discardableResult
-    public func putObject(bucket: String, key: String, file path: String, contentType: String? = nil) async throws(S3Error) -> String {
+    public func putObject(bucket: String, key: String, file path: String, contentType: String? = nil,
+                          metadata: [String: String] = [:]) async throws(S3Error) -> String {
         let size: Int64
         do {
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
@@ -53,10 +54,11 @@ public final class S3Client: Sendable {
             throw S3Error(.file, "cannot read \(path): \(error.localizedDescription)")
         }
         if size >= configuration.multipartThreshold {
-            return try await putInParts(bucket: bucket, key: key, file: path, size: size, contentType: contentType)
+            return try await putInParts(bucket: bucket, key: key, file: path, size: size, contentType: contentType, metadata: metadata)
         }
         let digests = try FileDigests(path: path, offset: 0, length: size)
-        let answer = try await send(Call(method: .PUT, bucket: bucket, key: key, headers: contentHeaders(contentType, md5: digests.md5Base64),
+        let answer = try await send(Call(method: .PUT, bucket: bucket, key: key,
+                                         headers: contentHeaders(contentType, md5: digests.md5Base64) + Self.metadataHeaders(metadata),
                                          body: .file(path: path, offset: 0, length: size), payloadHash: digests.sha256Hex,
                                          operation: "put s3://\(bucket)/\(key)"))
         return try checkedETag(answer, md5: digests.md5Hex, operation: "put s3://\(bucket)/\(key)")
@@ -81,7 +83,8 @@ public final class S3Client: Sendable {
                 throw S3Error(.badAnswer, "describe s3://\(bucket)/\(key): no Content-Length in the answer")
             }
             return S3Object(key: key, size: size, etag: S3Answers.unquoted(answer.headers.first(name: "ETag") ?? ""),
-                            lastModified: answer.headers.first(name: "Last-Modified").flatMap(Self.httpDate))
+                            lastModified: answer.headers.first(name: "Last-Modified").flatMap(Self.httpDate),
+                            metadata: Self.metadata(in: answer.headers))
         } catch where error.code == .notFound {
             return nil
         }
@@ -169,7 +172,8 @@ public final class S3Client: Sendable {
     /// 10,000), `partConcurrency` at a time, each signed by its SHA-256 and
     /// carrying its MD5; on any failure, or cancellation, the upload is
     /// aborted so the server keeps no parts.
-    func putInParts(bucket: String, key: String, file path: String, size: Int64, contentType: String?) async throws(S3Error) -> String {
+    func putInParts(bucket: String, key: String, file path: String, size: Int64, contentType: String?,
+                    metadata: [String: String]) async throws(S3Error) -> String {
         let operation = "put s3://\(bucket)/\(key)"
         var partSize = configuration.partSize
         if (size + partSize - 1) / partSize > S3Configuration.maximumParts {
@@ -178,7 +182,8 @@ public final class S3Client: Sendable {
         }
         let partCount = Int((size + partSize - 1) / partSize)
         let started = try await send(Call(method: .POST, bucket: bucket, key: key, query: [("uploads", "")],
-                                          headers: contentHeaders(contentType, md5: nil), operation: "\(operation) (start parts)"))
+                                          headers: contentHeaders(contentType, md5: nil) + Self.metadataHeaders(metadata),
+                                          operation: "\(operation) (start parts)"))
         let uploadID: String
         do {
             uploadID = try S3Answers.uploadID(started.body)
@@ -359,6 +364,23 @@ public final class S3Client: Sendable {
     }
 
     // MARK: Helpers
+
+    /// User metadata as `x-amz-meta-*` headers: names lowercased, values
+    /// percent-encoded past ASCII (S3 keeps header values ASCII).
+    static func metadataHeaders(_ metadata: [String: String]) -> [(name: String, value: String)] {
+        metadata.sorted { $0.key < $1.key }.map { name, value in
+            ("x-amz-meta-" + name.lowercased(), value.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "")
+        }
+    }
+
+    /// The user metadata of a HEAD answer, names without `x-amz-meta-`.
+    static func metadata(in headers: HTTPHeaders) -> [String: String] {
+        var found: [String: String] = [:]
+        for (name, value) in headers where name.lowercased().hasPrefix("x-amz-meta-") {
+            found[String(name.lowercased().dropFirst(11))] = value.removingPercentEncoding ?? value
+        }
+        return found
+    }
 
     private func contentHeaders(_ contentType: String?, md5: String?) -> [(name: String, value: String)] {
         var headers: [(name: String, value: String)] = [("Content-Type", contentType ?? "application/octet-stream")]

@@ -65,22 +65,27 @@ public final class Worker: Sendable {
     /// Carries out one attempt, blocking; asks the closure it is given
     /// before changing anything, which is false once the attempt is given up.
     public typealias Perform = @Sendable (Job, _ mayCommit: @Sendable () -> Bool) -> JobResult
+    /// Runs after a job that made a new version of an asset has been
+    /// recorded as succeeded (a backup copy, say), in the job's slot.
+    public typealias AfterNewVersion = @Sendable (Job, JobAsset) async -> Void
 
     let queue: any JobQueue
     let settings: WorkerSettings
     let logger: Logger
     let metrics: WorkerMetrics
     let perform: Perform
+    let afterNewVersion: AfterNewVersion?
     private let summary = Mutex(WorkerSummary())
     private let running = Mutex<[String: JobAttempt]>([:])
     private let emptied = Atomic<Bool>(false)
 
     public init(queue: any JobQueue, settings: WorkerSettings, logger: Logger, metrics: WorkerMetrics = WorkerMetrics(),
-                perform: @escaping Perform) {
+                afterNewVersion: AfterNewVersion? = nil, perform: @escaping Perform) {
         self.queue = queue
         self.settings = settings
         self.logger = logger
         self.metrics = metrics
+        self.afterNewVersion = afterNewVersion
         self.perform = perform
     }
 
@@ -235,6 +240,9 @@ public final class Worker: Sendable {
         case .succeeded:
             log.info("succeeded")
             count(job.kind, .succeeded, seconds)
+            if let afterNewVersion, let made, job.kind != .delete, made.change != JobAsset.unchanged {
+                await afterNewVersion(job, made)
+            }
         case .failed:
             // A permanent result is worth a look (a corrupt upload, a refusal); a retry is routine.
             log.warning("failed", metadata: ["reason": "\(reason)"])

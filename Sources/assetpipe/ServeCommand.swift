@@ -47,6 +47,7 @@ struct ServeCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var catalog: CatalogOptions
+    @OptionGroup var backupOptions: BackupOptions
 
     @Option(help: "Address to listen on (ASSETPIPE_HOST).")
     var host: String = ProcessInfo.processInfo.environment["ASSETPIPE_HOST"] ?? "127.0.0.1"
@@ -204,7 +205,8 @@ struct ServeCommand: AsyncParsableCommand {
             let runner = PipelineOptions.runner(definition) { logger.warning("\($0)") }
             let executor = JobExecutor(runner: runner, catalog: store, actor: "worker \(workerSettings.name)",
                                        editsDirectory: catalog.storeDirectory + "/edits")
-            let worker = Worker(queue: queue, settings: workerSettings, logger: Logger(label: "assetpipe.worker")) { job, mayCommit in
+            let backUp = try backupOptions.afterNewVersion(catalog: store, logger: Logger(label: "assetpipe.worker"))
+            let worker = Worker(queue: queue, settings: workerSettings, logger: Logger(label: "assetpipe.worker"), afterNewVersion: backUp) { job, mayCommit in
                 executor.execute(job, mayCommit: mayCommit)
             }
             services.append(WorkerService(worker: worker))

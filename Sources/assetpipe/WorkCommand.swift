@@ -43,6 +43,7 @@ struct WorkCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var catalog: CatalogOptions
+    @OptionGroup var backupOptions: BackupOptions
 
     @OptionGroup var pipeline: PipelineOptions
 
@@ -116,7 +117,8 @@ struct WorkCommand: AsyncParsableCommand {
         let runner = PipelineOptions.runner(definition) { logger.warning("\($0)") }
         let executor = JobExecutor(runner: runner, catalog: store, actor: "worker \(settings.name)",
                                    editsDirectory: catalog.storeDirectory + "/edits")
-        let worker = Worker(queue: queue, settings: settings, logger: logger) { job, mayCommit in
+        let backUp = try backupOptions.afterNewVersion(catalog: store, logger: logger)
+        let worker = Worker(queue: queue, settings: settings, logger: logger, afterNewVersion: backUp) { job, mayCommit in
             executor.execute(job, mayCommit: mayCommit)
         }
 
