@@ -120,6 +120,30 @@ public final class BackupCopier: Sendable {
         return summary
     }
 
+    /// Backs up the current versions of the assets with these ids (those
+    /// still catalogued and processed), `concurrency` at a time.
+    public func copy(assetIDs ids: [String], from catalog: Catalog, concurrency: Int = 4) async -> Summary {
+        var summary = Summary()
+        for start in stride(from: 0, to: ids.count, by: 1000) {
+            var records: [AssetRecord] = []
+            for id in ids[start..<min(start + 1000, ids.count)] {
+                do {
+                    if let record = try catalog.record(idOrPath: id), record.id == id, record.status == .processed { records.append(record) }
+                } catch {
+                    summary.failed.append(BackupError(message: "\(id): cannot read it from the catalog: \(error)"))
+                }
+            }
+            for outcome in await copyAll(records, concurrency: concurrency) {
+                switch outcome {
+                case .success(.copied): summary.copied += 1
+                case .success(.present): summary.present += 1
+                case .failure(let error): summary.failed.append(error)
+                }
+            }
+        }
+        return summary
+    }
+
     private func copyAll(_ records: [AssetRecord], concurrency: Int) async -> [Result<Outcome, BackupError>] {
         await withTaskGroup(of: Result<Outcome, BackupError>.self) { group in
             var results: [Result<Outcome, BackupError>] = []

@@ -39,6 +39,8 @@ struct ProcessCommand: AsyncParsableCommand {
 
     @OptionGroup var pipeline: PipelineOptions
 
+    @OptionGroup var backupOptions: BackupOptions
+
     @Option(help: "Files processed at once. Default: the number of cores.")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -88,8 +90,14 @@ struct ProcessCommand: AsyncParsableCommand {
             Terminal.standardError.write("\ninterrupted: finishing the files in flight, then stopping (again to quit now)\n")
         }
         defer { signals.cancel() }
+        let copier = try backupOptions.copier()
+        // Ids only: a batch of a million records is not kept in memory for its backups.
+        let catalogued = Mutex<[String]>([])
         do {
-            summary = try batch.run(files, stop: stop) { record, progress in output.show(record, progress) }
+            summary = try batch.run(files, stop: stop) { record, progress in
+                if copier != nil, record.status == .processed, let id = record.id { catalogued.withLock { $0.append(id) } }
+                output.show(record, progress)
+            }
         } catch {
             output.finish()
             throw FatalError(message: "\(error); the batch stopped, assets already stored are kept")
@@ -99,8 +107,15 @@ struct ProcessCommand: AsyncParsableCommand {
         // An interrupted run has not seen every file: it prunes nothing.
         let pruned = prune && !summary.interrupted ? try Self.prune(under: paths, walked: inputs.files, in: store) : 0
         summary.seconds = started.duration(to: .now).seconds
-        let text = Self.describe(summary, catalog: catalog.databaseURL == nil ? InputWalker.absolutePath(store.location) : store.location,
+        var text = Self.describe(summary, catalog: catalog.databaseURL == nil ? InputWalker.absolutePath(store.location) : store.location,
                                  problems: inputs.problems.count, ignored: inputs.ignored, pruned: pruned)
+        if let copier {
+            // After the batch, so a slow bucket never holds the pipeline back; a failure is reported, and the asset stays catalogued.
+            let backedUp = await copier.copy(assetIDs: catalogued.withLock { $0 }, from: store, concurrency: 4)
+            for failure in backedUp.failed { Terminal.standardError.write("warning: backup: \(Terminal.printable(failure.description))\n") }
+            text += "backup to \(copier.bucket): \(backedUp.copied) copied, \(backedUp.present) already there"
+                + (backedUp.failed.isEmpty ? "\n" : ", \(backedUp.failed.count) failed (assetpipe backup --all tries them again)\n")
+        }
         // The summary is the output, unless the records are (--json).
         (json ? Terminal.standardError : Terminal.standardOutput).write(text)
         if summary.interrupted { throw ExitCode(130) }

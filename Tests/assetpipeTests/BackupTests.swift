@@ -1,6 +1,9 @@
 import Foundation
 import TestSupport
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `backup` and the workers' backups against a real S3 server (SeaweedFS),
 /// with botocore saying what the bucket holds and sha256sum what the
@@ -114,5 +117,62 @@ struct BackupTests {
         #expect(denied.status == 1)
         #expect(denied.stderr.contains("refuses the credentials") && !denied.stderr.contains(secret) && !denied.output.contains(secret),
                 "\(denied.stderr)")
+    }
+
+    @Test func processBacksUpWhatItCatalogues() throws {
+        let name = TestS3.bucketName("process-backup")
+        _ = try Self.bucket("create", name)
+        let scratch = try TemporaryDirectory("process-backup")
+        defer { scratch.remove() }
+        let file = Package.sample("photos/camera-gps-north.jpg")
+        let run = try Self.assetpipe(["process", "--data", scratch("data"), "--backup", "s3://\(name)/", file])
+        #expect(run.status == 0, "\(run.summary)")
+        #expect(run.output.contains("backup to s3://\(name)/: 1 copied, 0 already there"), "\(run.output)")
+        let objects = try #require(try Self.bucket("objects", name) as? [String: [String: Any]])
+        let sha = try Oracle.sha256sum(file)
+        #expect(objects.count == 1)
+        #expect(objects.first?.key.hasSuffix("/v1-\(sha.prefix(16))/camera-gps-north.jpg") == true, "\(objects.keys.sorted())")
+        #expect(objects.first?.value["sha256"] as? String == sha)
+
+        // Forced again: the same bytes are there already.
+        let again = try Self.assetpipe(["process", "--data", scratch("data"), "--force", "--backup", "s3://\(name)/", file])
+        #expect(again.output.contains("0 copied, 1 already there"), "\(again.output)")
+        // A bucket that does not exist: the assets are catalogued all the same, and the failure said.
+        let missing = try Self.assetpipe(["process", "--data", scratch("data2"), "--backup", "s3://no-such-\(name)/", file])
+        #expect(missing.status == 0, "\(missing.summary)")
+        #expect(missing.stderr.contains("warning: backup:") && missing.output.contains("1 failed"), "\(missing.summary)")
+    }
+
+    /// serve's workers back up what they catalogue, and /metrics counts it.
+    @Test func serveCountsBackupsInItsMetrics() throws {
+        let name = TestS3.bucketName("metrics-backup")
+        _ = try Self.bucket("create", name)
+        let data = try Package.temporaryDirectory("backup-metrics")
+        let port = try #require(Int(try Command.run("python3", ["-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"])
+            .output.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: AssetPipe.binary)
+        server.arguments = ["serve", "--init", "--data", data, "--port", "\(port)", "--workers", "1", "--log-level", "warning",
+                            "--backup", "s3://\(name)/"]
+        server.environment = ProcessInfo.processInfo.environment.merging([
+            "AWS_ACCESS_KEY_ID": TestS3.accessKey, "AWS_SECRET_ACCESS_KEY": TestS3.secretKey, "AWS_ENDPOINT_URL": TestS3.url ?? "",
+            "AWS_REGION": "us-east-1", "ASSETPIPE_S3_ADDRESSING": "path",
+        ]) { $1 }
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
+        #expect(try AssetPipe.run(["enqueue", "--data", data, Package.sample("photos/camera-gps-north.jpg")]).status == 0)
+        let deadline = Date().addingTimeInterval(60)
+        var metrics = ""
+        while Date() < deadline, !metrics.contains(#"assetpipe_backup_copies_total{result="copied"} 1"#) {
+            Thread.sleep(forTimeInterval: 0.2)
+            metrics = (try? Command.run("curl", ["-s", "--max-time", "5", "http://127.0.0.1:\(port)/metrics"]).output) ?? ""
+        }
+        #expect(metrics.contains(#"assetpipe_backup_copies_total{result="copied"} 1"#), "\(metrics.split(separator: "\n").filter { $0.contains("backup") })")
+        #expect(metrics.contains("assetpipe_backup_lag_seconds_count 1"), "\(metrics.split(separator: "\n").filter { $0.contains("backup") })")
+        #expect((try Self.bucket("objects", name) as? [String: Any])?.count == 1)
+        server.terminate()
+        server.waitUntilExit()
     }
 }
