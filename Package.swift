@@ -129,6 +129,11 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // Named sources (local folders, S3 buckets): sync plans, and S3 origins fetched for the worker.
+        .target(
+            name: "AssetSources",
+            dependencies: ["AssetCatalog", "AssetMedia", "AssetObjectStore", "AssetPipeline", "AssetQuery", "AssetQueue", "AssetWorker"]
+        ),
         // The HTTP API (Hummingbird): render, assets, renditions, jobs, metrics, OpenAPI.
         .target(
             name: "AssetServer",
@@ -173,7 +178,7 @@ let package = Package(
             name: "assetpipe",
             dependencies: [
                 "AssetPipeline", "AssetCatalog", "AssetMedia", "AssetQuery", "AssetQueue", "AssetWorker", "AssetEdits", "AssetServer",
-                "AssetBackup", "AssetObjectStore",
+                "AssetBackup", "AssetObjectStore", "AssetSources",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

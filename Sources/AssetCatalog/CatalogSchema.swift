@@ -295,6 +295,16 @@ enum CatalogSchema {
                 CREATE INDEX asset_by_alert_adult ON asset(alert_adult) WHERE alert_adult IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v7: sources") { db in
+            // Named places assets come from: a local folder or an S3 bucket and prefix.
+            try db.execute(sql: """
+                CREATE TABLE source (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    location TEXT NOT NULL,
+                    created_at TEXT NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

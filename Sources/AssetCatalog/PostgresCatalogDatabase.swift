@@ -333,6 +333,19 @@ struct PostgresCatalogTransaction: CatalogTransaction {
         _ = try run("DELETE FROM collection WHERE name = \(name)")
     }
 
+    func sources() throws -> [(name: String, location: String)] {
+        try run("SELECT name, location FROM source ORDER BY name COLLATE \"C\"").map { try $0.decode((String, String).self) }
+    }
+
+    func insertSource(name: String, location: String) throws -> Bool {
+        !(try run("INSERT INTO source (name, location, created_at) VALUES (\(name), \(location), now()) ON CONFLICT (name) DO NOTHING RETURNING name")
+            .isEmpty)
+    }
+
+    func deleteSource(name: String) throws -> Bool {
+        !(try run("DELETE FROM source WHERE name = \(name) RETURNING name").isEmpty)
+    }
+
     func customFields() throws -> [CustomFieldDefinition] {
         try run("SELECT definition::TEXT FROM custom_field ORDER BY key COLLATE \"C\"").map { try CustomFieldStorage.decode(try $0.decode(String.self)) }
     }

@@ -375,6 +375,10 @@ package enum PostgresMigrations {
             "CREATE INDEX asset_by_faces ON asset (faces) WHERE faces IS NOT NULL",
             "CREATE INDEX asset_by_alert_adult ON asset (alert_adult) WHERE alert_adult IS NOT NULL",
         ]),
+        // As SQLite's "v7": named sources.
+        Migration(identifier: "catalog v7: sources", statements: [
+            "CREATE TABLE source (name TEXT PRIMARY KEY, location TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL)",
+        ]),
     ]
 
     /// The lock under which the `cube` extension is made, once per database ("apcx").

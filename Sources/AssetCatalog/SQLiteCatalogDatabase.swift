@@ -318,6 +318,21 @@ struct SQLiteCatalogTransaction: CatalogTransaction {
         try db.execute(sql: "DELETE FROM collection WHERE name = ?", arguments: [name])
     }
 
+    func sources() throws -> [(name: String, location: String)] {
+        try Row.fetchAll(db, sql: "SELECT name, location FROM source ORDER BY name").map { ($0["name"], $0["location"]) }
+    }
+
+    func insertSource(name: String, location: String) throws -> Bool {
+        try db.execute(sql: "INSERT INTO source (name, location, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                       arguments: [name, location, Timestamp.format(Date())])
+        return db.changesCount > 0
+    }
+
+    func deleteSource(name: String) throws -> Bool {
+        try db.execute(sql: "DELETE FROM source WHERE name = ?", arguments: [name])
+        return db.changesCount > 0
+    }
+
     func customFields() throws -> [CustomFieldDefinition] {
         try String.fetchAll(db, sql: "SELECT definition FROM custom_field ORDER BY key").map(CustomFieldStorage.decode)
     }

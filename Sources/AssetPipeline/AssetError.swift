@@ -55,6 +55,8 @@ extension AssetError.Reason {
         Entry(reason: .catalogUnavailable, transient: true, meaning: "the catalog could not be read or written (busy, disk full)"),
         Entry(reason: .leaseExpired, transient: true, meaning: "a worker stopped renewing its lease; the job was claimed again"),
         Entry(reason: .crashed, transient: false, meaning: "every attempt ended with its worker dying (a poison pill)"),
+        Entry(reason: .originRefused, transient: false,
+              meaning: "the object store refused to hand over the origin: credentials, permissions, no such bucket"),
     ]
 
     static let registry = Dictionary(uniqueKeysWithValues: entries.map { ($0.reason, $0) })
@@ -65,6 +67,7 @@ extension AssetError.Reason {
     public static let empty = Self(rawValue: "empty")
     /// The file cannot be read: permissions, vanished, symlink loop, I/O error.
     public static let inaccessible = Self(rawValue: "inaccessible")
+    public static let originRefused = Self(rawValue: "origin_refused")
     /// A FIFO, socket or device: opening one could block forever or read
     /// without end, so it is refused without being opened.
     public static let notRegularFile = Self(rawValue: "not_regular_file")

@@ -127,6 +127,9 @@ extension AssetRecord {
         /// The origin file's size, modification time and inode as it was read:
         /// a re-run of `process` skips a file whose signature is unchanged.
         public var originFile: FileSignature?
+        /// For an asset read from an object store: the object's ETag and size
+        /// as it was read, which `sync` compares with the bucket's listing.
+        public var originObject: ObjectSignature?
         /// Set when a refresh could not read the origin: the record is the last
         /// good reading, kept with its renditions, and this says why it is old.
         public var stale: StaleState?
@@ -160,6 +163,7 @@ extension AssetRecord {
             case updatedAt = "updated_at"
             case processedAt = "processed_at"
             case originFile = "origin_file"
+            case originObject = "origin_object"
             case stale, hidden
             case hiddenBy = "hidden_by"
             case hiddenRule = "hidden_rule"
@@ -357,5 +361,16 @@ public enum Timestamp {
         guard let date = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
                 ?? (try? Date.ISO8601FormatStyle().parse(text)) else { return nil }
         return Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
+    }
+}
+
+/// One state of an object in an S3 bucket: what a listing says of it.
+public struct ObjectSignature: Codable, Sendable, Equatable {
+    public var etag: String
+    public var size: Int64
+
+    public init(etag: String, size: Int64) {
+        self.etag = etag
+        self.size = size
     }
 }

@@ -53,4 +53,9 @@ public struct Runner: Sendable {
 public struct ProcessedAsset: Sendable {
     public var record: AssetRecord
     public var renditions: [EncodedRendition]
+
+    public init(record: AssetRecord, renditions: [EncodedRendition]) {
+        self.record = record
+        self.renditions = renditions
+    }
 }

@@ -489,12 +489,16 @@ public struct QueryParser {
     }
 
     /// A folder for `:`: absolute, without a trailing slash (the root is "/").
+    /// An absolute folder, or a bucket and prefix of an S3 source
+    /// (`s3://bucket/2024`), without trailing slashes.
     static func folder(_ text: String, at position: Int) throws(QueryError) -> String {
-        guard text.hasPrefix("/") else {
-            throw QueryError("path : takes an absolute folder, as path : \"/photos/2024\"", position: position)
+        let bucket = text.hasPrefix("s3://") ? text.dropFirst(5).prefix { $0 != "/" } : ""
+        guard text.hasPrefix("/") || !bucket.isEmpty else {
+            throw QueryError("path : takes an absolute folder or an s3://bucket/prefix, as path : \"/photos/2024\"", position: position)
         }
+        let shortest = bucket.isEmpty ? 1 : 5 + bucket.count
         var folder = text
-        while folder.count > 1, folder.hasSuffix("/") { folder.removeLast() }
+        while folder.count > shortest, folder.hasSuffix("/") { folder.removeLast() }
         return folder
     }
 

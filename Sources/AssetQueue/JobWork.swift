@@ -15,8 +15,8 @@ public enum JobWork: Sendable, Equatable {
     public init(kind: Job.Kind, payload: JobPayload) throws(JobWorkError) {
         switch kind {
         case .process:
-            guard let origin = payload.origin, origin.hasPrefix("/"), !origin.utf8.contains(0) else {
-                throw JobWorkError("a process job needs `origin`, the file's absolute path")
+            guard let origin = payload.origin, origin.hasPrefix("/") || origin.hasPrefix("s3://"), !origin.utf8.contains(0) else {
+                throw JobWorkError("a process job needs `origin`, the file's absolute path or an object's s3:// URL")
             }
             self = .process(origin: origin, target: payload.target, onConflict: payload.onConflict)
         case .refresh, .delete:

@@ -34,10 +34,13 @@ public struct JobExecutor: Sendable {
     /// original): a folder every worker shares, under the store. Without
     /// one, edit jobs fail.
     public let editsDirectory: String?
+    /// Reads origins that are not local files (S3 objects); without one, such jobs fail.
+    public let fetcher: (any OriginFetcher)?
 
-    public init(runner: Runner, catalog: Catalog, actor: String, editsDirectory: String? = nil) {
+    public init(runner: Runner, catalog: Catalog, actor: String, editsDirectory: String? = nil, fetcher: (any OriginFetcher)? = nil) {
         self.runner = runner
         self.catalog = catalog
+        self.fetcher = fetcher
         self.actor = actor
         self.editsDirectory = editsDirectory
     }
@@ -58,7 +61,7 @@ public struct JobExecutor: Sendable {
             if let same = unchangedAsset(at: target ?? origin, origin: origin) {
                 return JobResult(outcome: .succeeded, asset: JobAsset(same, change: JobAsset.unchanged), summary: "unchanged")
             }
-            let processed = runner.process(SourceFile(path: origin))
+            let processed = process(origin: origin)
             if let retry = retryUnlessLast(processed, job) { return retry }
             guard mayCommit() else { return JobResult(outcome: .released, summary: "abandoned before commit") }
             return result(of: {
@@ -76,7 +79,7 @@ public struct JobExecutor: Sendable {
                 // Deleted since, perhaps after an earlier attempt of this very job refreshed it.
                 return result(of: { try catalog.appliedChange(source) ?? .refused(Catalog.notFound(assetID)) })
             }
-            let processed = runner.process(SourceFile(path: existing.origin ?? existing.path))
+            let processed = process(origin: existing.origin ?? existing.path)
             if let retry = retryUnlessLast(processed, job) { return retry }
             guard mayCommit() else { return JobResult(outcome: .released, summary: "abandoned before commit") }
             // An origin that cannot be read says nothing about the asset: its

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AssetSources
 import AssetCatalog
 import AssetEdits
 import AssetMedia
@@ -204,7 +205,8 @@ struct ServeCommand: AsyncParsableCommand {
             if catalog.databaseURL != nil { workerSettings.pollInterval = .seconds(5) }
             let runner = PipelineOptions.runner(definition) { logger.warning("\($0)") }
             let executor = JobExecutor(runner: runner, catalog: store, actor: "worker \(workerSettings.name)",
-                                       editsDirectory: catalog.storeDirectory + "/edits")
+                                       editsDirectory: catalog.storeDirectory + "/edits",
+                                   fetcher: S3OriginFetcher())
             let backUp = try backupOptions.afterNewVersion(catalog: store, logger: Logger(label: "assetpipe.worker"))
             let worker = Worker(queue: queue, settings: workerSettings, logger: Logger(label: "assetpipe.worker"), afterNewVersion: backUp) { job, mayCommit in
                 executor.execute(job, mayCommit: mayCommit)

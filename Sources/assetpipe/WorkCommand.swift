@@ -1,4 +1,5 @@
 import ArgumentParser
+import AssetSources
 import AssetCatalog
 import AssetMedia
 import AssetPipeline
@@ -116,7 +117,8 @@ struct WorkCommand: AsyncParsableCommand {
         }
         let runner = PipelineOptions.runner(definition) { logger.warning("\($0)") }
         let executor = JobExecutor(runner: runner, catalog: store, actor: "worker \(settings.name)",
-                                   editsDirectory: catalog.storeDirectory + "/edits")
+                                   editsDirectory: catalog.storeDirectory + "/edits",
+                                   fetcher: S3OriginFetcher())
         let backUp = try backupOptions.afterNewVersion(catalog: store, logger: logger)
         let worker = Worker(queue: queue, settings: settings, logger: logger, afterNewVersion: backUp) { job, mayCommit in
             executor.execute(job, mayCommit: mayCommit)

@@ -1,0 +1,100 @@
+import AssetObjectStore
+import AssetPipeline
+import AssetWorker
+import Dispatch
+import Foundation
+
+/// Reads `s3://bucket/key` origins for the worker: the object is got into
+/// the job's folder (checked against its size and ETag on the way) and the
+/// pipeline reads that copy.
+public final class S3OriginFetcher: OriginFetcher {
+    let client: Result<S3Client, S3Error>
+
+    /// `configuration` is read once, at start; when it failed (no
+    /// credentials), each S3 job fails saying why.
+    public init(configuration: Result<S3Configuration, S3Error>) {
+        client = configuration.map { S3Client(configuration: $0) }
+    }
+
+    /// With the configuration the standard AWS variables give (`S3Configuration.fromEnvironment`).
+    public convenience init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        do throws(S3Error) {
+            self.init(configuration: .success(try S3Configuration.fromEnvironment(environment)))
+        } catch {
+            self.init(configuration: .failure(error))
+        }
+    }
+
+    public func handles(_ origin: String) -> Bool {
+        origin.hasPrefix("s3://")
+    }
+
+    /// The bucket and key of `s3://bucket/key`.
+    public static func location(of origin: String) -> (bucket: String, key: String)? {
+        guard origin.hasPrefix("s3://") else { return nil }
+        let rest = origin.dropFirst(5)
+        guard let slash = rest.firstIndex(of: "/") else { return nil }
+        let bucket = String(rest[..<slash]), key = String(rest[rest.index(after: slash)...])
+        guard !bucket.isEmpty, !key.isEmpty, !key.hasSuffix("/") else { return nil }
+        return (bucket, key)
+    }
+
+    public func fetch(_ origin: String, into directory: String) throws(AssetError) -> (path: String, object: ObjectSignature) {
+        guard let (bucket, key) = Self.location(of: origin) else {
+            throw AssetError(.originRefused, "\(origin) is not an s3://bucket/key URL")
+        }
+        let client: S3Client
+        switch self.client {
+        case .success(let made): client = made
+        case .failure(let error): throw AssetError(.originRefused, "cannot read \(origin): \(error.message)")
+        }
+        // The last part of the key, so the asset keeps its name; never a path of its own.
+        var name = String(key.split(separator: "/").last ?? "object")
+        if name == "." || name == ".." { name = "object" }
+        let path = directory + "/" + name
+        do {
+            let object = try Self.wait { () async throws(S3Error) -> S3Object in try await client.getObject(bucket: bucket, key: key, to: path) }
+            return (path, ObjectSignature(etag: object.etag, size: object.size))
+        } catch {
+            switch error.code {
+            case .notFound, .throttled, .server, .network, .timeout, .file:
+                throw AssetError(.inaccessible, "cannot read \(origin): \(error.message)")
+            case .credentials, .accessDenied, .configuration, .refused, .corrupt, .badAnswer:
+                throw AssetError(.originRefused, "cannot read \(origin): \(error.message)")
+            }
+        }
+    }
+
+    /// Runs `body` on the concurrency pool and waits on this thread: the
+    /// worker's job threads are its own, never the pool's, so the wait
+    /// cannot starve the task it waits for.
+    static func wait<T: Sendable>(_ body: @escaping @Sendable () async throws(S3Error) -> T) throws(S3Error) -> T {
+        let box = ResultBox<T>()
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            do throws(S3Error) {
+                box.set(.success(try await body()))
+            } catch {
+                box.set(.failure(error))
+            }
+            done.signal()
+        }
+        done.wait()
+        guard let outcome = box.get() else { throw S3Error(.network, "the transfer ended without a result") }
+        return try outcome.get()
+    }
+}
+
+/// The result a waiting thread picks up; set once, under its lock.
+private final class ResultBox<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Result<T, S3Error>?
+
+    func set(_ result: Result<T, S3Error>) {
+        lock.withLock { value = result }
+    }
+
+    func get() -> Result<T, S3Error>? {
+        lock.withLock { value }
+    }
+}

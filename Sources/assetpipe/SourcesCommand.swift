@@ -1,0 +1,154 @@
+import ArgumentParser
+import AssetCatalog
+import AssetObjectStore
+import AssetPipeline
+import AssetQueue
+import AssetSources
+import Foundation
+
+struct SourcesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sources",
+        abstract: "Name the places assets come from: local folders and S3 buckets.",
+        discussion: """
+            A source is a name for a local folder (an absolute path) or an S3 bucket and prefix \
+            (s3://BUCKET/PREFIX/). `assetpipe sync NAME` compares it with the catalog and queues the \
+            jobs that bring the catalog up to date; `assetpipe work` runs them. An asset of an S3 source \
+            has the object's URL as its path and origin (find it with `path : "s3://BUCKET/PREFIX"`); \
+            workers read objects with the standard AWS variables (see `assetpipe backup --help`).
+
+            Examples:
+              assetpipe sources add shoots /srv/photos/shoots
+              assetpipe sources add archive s3://dam-archive/2024/
+              assetpipe sources list
+              assetpipe sync archive && assetpipe work --until-empty
+            """,
+        subcommands: [List.self, Add.self, Remove.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "The sources and their locations.")
+        @OptionGroup var catalog: CatalogOptions
+        @Flag(help: "One JSON object per line: name, location.") var json = false
+
+        func run() async throws {
+            let store = try await catalog.openExistingCatalog()
+            let sources = try FieldsCommand.catalogCall { try store.sources() }
+            if json {
+                let lines = sources.compactMap { source in
+                    (try? JSONSerialization.data(withJSONObject: ["name": source.name, "location": source.location],
+                                                 options: [.sortedKeys, .withoutEscapingSlashes]))
+                        .map { String(decoding: $0, as: UTF8.self) + "\n" }
+                }
+                Terminal.standardOutput.write(lines.joined())
+            } else if sources.isEmpty {
+                Terminal.standardOutput.write("no source yet; name one with `assetpipe sources add NAME /folder` or `... s3://bucket/prefix/`\n")
+            } else {
+                let rows = [["SOURCE", "LOCATION"]] + sources.map { [$0.name, Terminal.printable($0.location)] }
+                Terminal.standardOutput.write(Table.render(rows, fitting: Terminal.columns))
+            }
+        }
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Name a folder or an s3://bucket/prefix as a source.")
+        @OptionGroup var catalog: CatalogOptions
+        @Argument(help: "The source's name: letters, digits, '-', '_', '.'.") var name: String
+        @Argument(help: ArgumentHelp("A folder, or s3://BUCKET/PREFIX (a prefix is a folder: s3://b/2024 means 2024/).",
+                                     valueName: "LOCATION")) var location: String
+
+        func run() async throws {
+            let canonical: String
+            if location.hasPrefix("s3://") {
+                do {
+                    canonical = try S3Bucket(url: location).description
+                } catch {
+                    throw ValidationError(error.message)
+                }
+            } else {
+                var isFolder: ObjCBool = false
+                let path = InputWalker.absolutePath(location)
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
+                    throw ValidationError("\(location) is not a folder; give a folder or s3://BUCKET/PREFIX")
+                }
+                canonical = path
+            }
+            let store = try await catalog.openCatalog()
+            try FieldsCommand.catalogCall { try store.addSource(CatalogSource(name: name, location: canonical)) }
+            Terminal.standardOutput.write("added the source \(name): \(Terminal.printable(canonical))\n")
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "remove", abstract: "Forget a source; its assets stay catalogued.")
+        @OptionGroup var catalog: CatalogOptions
+        @Argument(help: "The source's name.") var name: String
+
+        func run() async throws {
+            let store = try await catalog.openExistingCatalog()
+            try FieldsCommand.catalogCall { try store.removeSource(named: name) }
+            Terminal.standardOutput.write("removed the source \(name); its assets stay catalogued\n")
+        }
+    }
+}
+
+struct SyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Queue the jobs that bring the catalog up to date with a source.",
+        discussion: """
+            Lists the source (an S3 source with ListObjectsV2; a folder as `process` walks it) and \
+            compares it with the assets under its location: a new object or file becomes a process job, \
+            a changed one (an S3 object's ETag or size; a file's size, time or inode) a refresh of its \
+            asset, and a catalogued one that is gone a delete. A folder in which no file is found deletes \
+            nothing (it may be unmounted). Nothing is processed here: `assetpipe work` runs the jobs.
+
+            Examples:
+              assetpipe sync archive
+              assetpipe sync archive --dry-run --json
+            """)
+
+    @OptionGroup var catalog: CatalogOptions
+
+    @Argument(help: "The source's name (see `assetpipe sources list`).") var source: String
+
+    @Flag(help: "Count what would be queued, and queue nothing.") var dryRun = false
+
+    @Flag(help: "Print the counts as one JSON object.") var json = false
+
+    func run() async throws {
+        let started = ContinuousClock.now
+        let (store, queue) = try await catalog.openExistingQueue()
+        guard let named = try FieldsCommand.catalogCall({ try store.source(named: source) }) else {
+            throw FatalError(message: "there is no source \(source); see `assetpipe sources list`")
+        }
+        let plan: SyncPlan
+        do {
+            if named.isS3 {
+                let configuration: S3Configuration
+                do {
+                    configuration = try S3Configuration.fromEnvironment()
+                } catch {
+                    throw SyncError(error.message)
+                }
+                plan = try await SourceSync.plan(s3: named, catalog: store, client: S3Client(configuration: configuration))
+            } else {
+                plan = try SourceSync.plan(folder: named, catalog: store)
+            }
+        } catch let error as SyncError {
+            throw FatalError(message: "cannot sync \(source): \(error)")
+        }
+        let queued = dryRun ? 0 : try await SourceSync.enqueue(plan, into: queue)
+        let seconds = started.duration(to: .now).seconds
+        if json {
+            let object: [String: Any] = ["source": named.name, "listed": plan.listed, "added": plan.added.count, "changed": plan.changed.count,
+                                         "gone": plan.gone.count, "unchanged": plan.unchanged, "queued": queued, "seconds": seconds]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            Terminal.standardOutput.write(String(decoding: data, as: UTF8.self) + "\n")
+        } else {
+            Terminal.standardOutput.write(String(format: "%@: %d listed in %.2f s; %d new, %d changed, %d gone, %d unchanged; %@\n",
+                                                 named.name, plan.listed, seconds, plan.added.count, plan.changed.count, plan.gone.count,
+                                                 plan.unchanged, dryRun ? "nothing queued (--dry-run)" : "\(queued) jobs queued"))
+        }
+    }
+}
