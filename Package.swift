@@ -123,8 +123,7 @@ let package = Package(
         .target(
             name: "AssetBackup",
             dependencies: [
-                "AssetCatalog", "AssetObjectStore", "AssetPipeline", "AssetQuery",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "AssetCatalog", "AssetMedia", "AssetObjectStore", "AssetPipeline", "AssetQuery",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]

@@ -1,8 +1,8 @@
 import AssetCatalog
+import AssetMedia
 import AssetObjectStore
 import AssetPipeline
 import AssetQuery
-import Crypto
 import Foundation
 
 /// Copies catalogued originals to a backup bucket, as ImageKit backs up to
@@ -56,9 +56,9 @@ public final class BackupCopier: Sendable {
         let file = record.origin ?? record.path
         let actual: String
         do {
-            actual = try Self.sha256(ofFile: file)
+            actual = try SourceFile(path: file).open().sha256()
         } catch {
-            throw BackupError(record, "cannot read its original \(file) (\(error.localizedDescription)); it may have moved or gone")
+            throw BackupError(record, "cannot read its original \(file) (\(error.message)); it may have moved or gone")
         }
         guard actual == expected else {
             throw BackupError(record, "its original \(file) changed since version \(record.version ?? 0) was catalogued; "
@@ -166,18 +166,6 @@ public final class BackupCopier: Sendable {
             }
             return results
         }
-    }
-
-    static func sha256(ofFile path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "no such file"])
-        }
-        defer { try? handle.close() }
-        var hash = SHA256()
-        while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty {
-            hash.update(data: data)
-        }
-        return hash.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }
 

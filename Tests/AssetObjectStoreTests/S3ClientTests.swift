@@ -136,7 +136,6 @@ struct S3ClientTests {
 
     @Test func slowDownIsRetriedWithBackoffUntilTheRetriesRunOut() async throws {
         let (plain, bucket) = try await Self.newBucket("slowdown")
-        _ = plain
         let proxy = try S3FaultProxy(upstream: try #require(TestS3.url))
         let retry = RetryPolicy(attempts: 4, base: .milliseconds(50), cap: .milliseconds(200))
         let client = S3Client(configuration: try Self.configuration(url: proxy.url, retry: retry))

@@ -89,3 +89,38 @@ private final class Drain: @unchecked Sendable {
         return data
     }
 }
+
+/// A helper script run for the length of a test (scripts/test-analyzer,
+/// scripts/s3-fault-proxy): it prints its port on its first line and exits
+/// when its stdin closes, which `stop()` does (and the test process's death).
+public final class PortPrintingScript: @unchecked Sendable {
+    public let port: Int
+    private let process: Process
+    private let input = Pipe()
+
+    public init(_ script: String, _ arguments: [String], quiet: Bool = false) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Package.root + "/scripts/" + script] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        if quiet { process.standardError = FileHandle.nullDevice }
+        process.standardInput = input
+        try process.run()
+        // Byte by byte, so nothing after the port is lost.
+        var line: [UInt8] = []
+        while let byte = try out.fileHandleForReading.read(upToCount: 1)?.first, byte != UInt8(ascii: "\n") {
+            line.append(byte)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
+            try? input.fileHandleForWriting.close()
+            throw TestFailure("scripts/\(script) printed no port (is python3 installed?)")
+        }
+        self.port = port
+    }
+
+    public func stop() {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+}

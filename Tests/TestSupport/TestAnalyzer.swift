@@ -5,36 +5,17 @@ import Foundation
 /// `malformed`, `huge`, `huge-stream`, `drip`, `deep`) and logs each request.
 /// Stopped when the value is released.
 public final class TestAnalyzer: @unchecked Sendable {
-    public let port: Int
-    private let process: Process
+    public var port: Int { script.port }
+    private let script: PortPrintingScript
     private let log: String
-    private let input = Pipe()
 
     public init() throws {
         log = try Package.temporaryDirectory("analyzer") + "/requests.jsonl"
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Package.root + "/scripts/test-analyzer", log]
-        let out = Pipe()
-        process.standardOutput = out
-        // The server exits when this closes: in deinit, or when the test process dies.
-        process.standardInput = input
-        try process.run()
-        // The first line is the port; read byte by byte so nothing after it is lost.
-        var line: [UInt8] = []
-        while let byte = try out.fileHandleForReading.read(upToCount: 1)?.first, byte != UInt8(ascii: "\n") {
-            line.append(byte)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            try? input.fileHandleForWriting.close()
-            throw TestFailure("scripts/test-analyzer printed no port (is python3 installed?)")
-        }
-        self.port = port
+        script = try PortPrintingScript("test-analyzer", [log])
     }
 
     deinit {
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
+        script.stop()
     }
 
     /// The address of one of its behaviours.

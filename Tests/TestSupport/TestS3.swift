@@ -18,34 +18,16 @@ public enum TestS3 {
 /// or misbehaves as armed (`slowdown`, `error`, `fail_parts`, `cut_part`).
 /// Stopped when the value is released.
 public final class S3FaultProxy: @unchecked Sendable {
-    public let port: Int
-    private let process: Process
-    private let input = Pipe()
+    public var port: Int { script.port }
+    private let script: PortPrintingScript
 
     public init(upstream: String) throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Package.root + "/scripts/s3-fault-proxy", upstream]
-        let out = Pipe()
-        process.standardOutput = out
-        // A connection it cuts on purpose ends its handler with a traceback.
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = input
-        try process.run()
-        var line: [UInt8] = []
-        while let byte = try out.fileHandleForReading.read(upToCount: 1)?.first, byte != UInt8(ascii: "\n") {
-            line.append(byte)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            try? input.fileHandleForWriting.close()
-            throw TestFailure("scripts/s3-fault-proxy printed no port")
-        }
-        self.port = port
+        // Quiet: a connection it cuts on purpose ends its handler with a traceback.
+        script = try PortPrintingScript("s3-fault-proxy", [upstream], quiet: true)
     }
 
     deinit {
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
+        script.stop()
     }
 
     public var url: String { "http://127.0.0.1:\(port)" }
