@@ -133,12 +133,21 @@ let package = Package(
             name: "AssetSources",
             dependencies: ["AssetCatalog", "AssetMedia", "AssetObjectStore", "AssetPipeline", "AssetQuery", "AssetQueue", "AssetWorker"]
         ),
+        // Uploads: bodies spooled as they stream (multipart or raw), placed in a folder or bucket under a conflict policy.
+        .target(
+            name: "AssetUploads",
+            dependencies: [
+                "AssetCatalog", "AssetObjectStore", "AssetPipeline",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // The HTTP API (Hummingbird): render, assets, renditions, jobs, metrics, OpenAPI.
         .target(
             name: "AssetServer",
             dependencies: [
                 "AssetQuery",
-                "AssetEdits", "AssetCatalog", "AssetQueue", "AssetPipeline", "AssetMedia",
+                "AssetEdits", "AssetCatalog", "AssetQueue", "AssetPipeline", "AssetMedia", "AssetUploads",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -169,7 +178,8 @@ let package = Package(
         ),
         .target(
             name: "AssetFuzz",
-            dependencies: ["AssetCatalog", "AssetEdits", "AssetMedia", "AssetObjectStore", "AssetPipeline", "AssetQuery", "AssetQueue", "AssetServer"]
+            dependencies: ["AssetCatalog", "AssetEdits", "AssetMedia", "AssetObjectStore", "AssetPipeline", "AssetQuery", "AssetQueue", "AssetServer",
+                           "AssetUploads"]
         ),
         // `fuzz TARGET|all`: runs the fuzz targets in-process (`make fuzz`); with -DLIBFUZZER, a libFuzzer driver.
         .executableTarget(name: "fuzz", dependencies: ["AssetFuzz"]),
@@ -177,7 +187,7 @@ let package = Package(
             name: "assetpipe",
             dependencies: [
                 "AssetPipeline", "AssetCatalog", "AssetMedia", "AssetQuery", "AssetQueue", "AssetWorker", "AssetEdits", "AssetServer",
-                "AssetBackup", "AssetObjectStore", "AssetSources",
+                "AssetBackup", "AssetObjectStore", "AssetSources", "AssetUploads",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -193,7 +203,8 @@ let package = Package(
         .testTarget(
             name: "AssetServerTests",
             dependencies: [
-                "AssetServer", "AssetCatalog", "AssetQueue", "AssetEdits", "AssetPipeline", "AssetMedia", "AssetWorker", "TestSupport",
+                "AssetServer", "AssetCatalog", "AssetQueue", "AssetEdits", "AssetPipeline", "AssetMedia", "AssetWorker", "AssetUploads",
+                "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -218,6 +229,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AssetObjectStoreTests", dependencies: ["AssetObjectStore", "TestSupport"]),
+        .testTarget(name: "AssetUploadsTests", dependencies: ["AssetUploads", "AssetCatalog", "AssetPipeline", "TestSupport"]),
         .testTarget(name: "assetpipeTests", dependencies: ["AssetCatalog", "TestSupport"]),
         // A bounded run of every fuzz target, so `swift test` covers them.
         .testTarget(name: "AssetFuzzTests", dependencies: ["AssetFuzz", "AssetEdits"]),

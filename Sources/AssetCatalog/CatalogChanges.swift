@@ -255,6 +255,12 @@ extension Catalog {
 
     /// A UUID-shaped id that is a function of the key: SHA-256 of it, with
     /// the version nibble set to 8 (custom) and the RFC 4122 variant.
+    /// The id a process job's first run gives the asset it creates: known
+    /// when the job is queued, so an upload can answer with it.
+    public static func newAssetID(forJob jobID: String) -> String {
+        assetID(forEffectKey: jobID)
+    }
+
     static func assetID(forEffectKey key: String) -> String {
         var bytes = Array(SHA256.hash(data: Data("assetpipe asset for job \(key)".utf8)).prefix(16))
         bytes[6] = (bytes[6] & 0x0F) | 0x80

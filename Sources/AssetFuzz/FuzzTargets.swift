@@ -2,7 +2,7 @@
 public enum FuzzTargets {
     public static func all() -> [any FuzzTarget] {
         [RenderQueryTarget(), SignatureTarget(), JSONBodyTarget(), JobPayloadTarget(), PipelineYAMLTarget(), FindQueryTarget(),
-         IgnoreFileTarget(), ConfigFileTarget(), AnalyzerAnswerTarget(), S3AnswerTarget()] + MetadataTargets.all
+         IgnoreFileTarget(), ConfigFileTarget(), AnalyzerAnswerTarget(), S3AnswerTarget(), UploadFormTarget()] + MetadataTargets.all
     }
 
     public static func named(_ name: String) -> (any FuzzTarget)? {

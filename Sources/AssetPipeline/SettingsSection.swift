@@ -154,18 +154,10 @@ public final class SettingsSection {
     public func byteSize(_ key: String, default fallback: Int64) throws(PipelineDefinitionError) -> Int64 {
         guard let node = value(at: key) else { return fallback }
         let text = (node.scalar?.string ?? "").trimmingCharacters(in: .whitespaces)
-        let digits = text.prefix { $0.isNumber || $0 == "." }
-        let unit = text.dropFirst(digits.count).trimmingCharacters(in: .whitespaces).lowercased()
-        let multipliers: [String: Double] = [
-            "": 1, "b": 1, "k": 1e3, "kb": 1e3, "m": 1e6, "mb": 1e6, "g": 1e9, "gb": 1e9,
-            "kib": 1024, "mib": 1_048_576, "gib": 1_073_741_824,
-        ]
-        // Below 2^63 (Int64.max rounds up to it as a Double), so the conversion cannot trap.
-        guard let number = Double(digits), let multiplier = multipliers[unit], number * multiplier >= 1,
-              number * multiplier < Double(Int64.max) else {
+        guard let bytes = ByteCount.parse(text) else {
             throw PipelineDefinitionError(at: node, in: file, "\(place).\(key) is '\(text)'; give a size such as 500MB, 2GB, 64MiB or a number of bytes")
         }
-        return Int64(number * multiplier)
+        return bytes
     }
 
     /// A section that maps names the user chooses to settings of their own

@@ -104,6 +104,7 @@ public struct AssetAPI: Sendable {
         addAnnotationRoutes(to: router)
         addFieldRoutes(to: router)
         addCollectionRoutes(to: router)
+        addUploadRoutes(to: router)
         router.get("/v1/jobs/:id") { request, context in
             await answer {
                 try access.authorizeRead(request)
@@ -254,12 +255,21 @@ public struct AssetAPI: Sendable {
     /// relative to the origin root that holds them, and its error without
     /// server paths.
     func jobResponse(_ job: Job, status: HTTPResponse.Status = .ok) -> Response {
+        JSONResponse.make(shown(job), status: status, encoder: AssetRecord.makeEncoder())
+    }
+
+    /// A job as `jobResponse` shows it.
+    func shown(_ job: Job) -> Job {
         var shown = job
-        shown.payload.origin = job.payload.origin.map(settings.originRoots.display)
+        shown.payload.origin = job.payload.origin.map { origin in
+            settings.uploads?.destination(ofOrigin: origin) ?? settings.originRoots.display(origin)
+        }
         // The asset's path is its origin's for a file catalogued in place: shown the same way.
-        shown.asset?.path = job.asset?.path.map(settings.originRoots.display)
+        shown.asset?.path = job.asset?.path.map { path in
+            settings.uploads?.destination(ofOrigin: path) ?? settings.originRoots.display(path)
+        }
         shown.lastError = job.lastError.map { AssetError($0.reason, PathRedaction.redacted($0.message)) }
-        return JSONResponse.make(shown, status: status, encoder: AssetRecord.makeEncoder())
+        return shown
     }
 
     /// A decoding error in words, without Swift's type names.

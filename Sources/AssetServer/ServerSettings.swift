@@ -1,4 +1,5 @@
 import AssetEdits
+import AssetUploads
 import Foundation
 
 /// How `assetpipe serve` behaves; every field has a flag and an
@@ -36,6 +37,12 @@ public struct ServerSettings: Sendable {
     /// `preview`) instead of the original when it has all the pixels the
     /// output needs: a small render then skips decoding a large original.
     public var renderFromRenditions = true
+    /// Where `POST /v1/uploads` puts files; nil: uploads are refused.
+    public var uploads: UploadArea?
+    /// The source whose location is the upload area, shown in answers.
+    public var uploadSource: String?
+    /// Largest upload, in bytes: 5 GB (S3's largest single PUT) by default.
+    public var uploadLimit: Int64 = 5_000_000_000
 
     public init(cacheDirectory: String) {
         self.cacheDirectory = cacheDirectory

@@ -33,7 +33,7 @@ struct AssetPipeCommand: AsyncParsableCommand {
         version: "assetpipe 0.1.0 (" + MediaLibraries.versions.map { "\($0.name) \($0.version)" }.joined(separator: ", ") + ")",
         subcommands: [ProcessCommand.self, ShowCommand.self, FindCommand.self, AnnotateCommand.self, TagsCommand.self,
                       CategoriesCommand.self, FieldsCommand.self, CollectionsCommand.self, EnqueueCommand.self, WorkCommand.self,
-                      JobsCommand.self, HistoryCommand.self, SourcesCommand.self, SyncCommand.self, BackupCommand.self, ServeCommand.self, SignCommand.self, ConfigCommand.self])
+                      JobsCommand.self, HistoryCommand.self, SourcesCommand.self, SyncCommand.self, UploadCommand.self, BackupCommand.self, ServeCommand.self, SignCommand.self, ConfigCommand.self])
 
     /// Runs the command line with the exit statuses the README promises:
     /// 0 done (errored assets are results), 1 fatal error, 2 usage error.
@@ -74,6 +74,8 @@ struct AssetPipeCommand: AsyncParsableCommand {
 }
 
 /// An error that ends the command with status 1; the message says what went wrong and what to do.
-struct FatalError: Error {
+struct FatalError: Error, CustomStringConvertible {
     let message: String
+
+    var description: String { message }
 }

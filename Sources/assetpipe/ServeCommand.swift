@@ -5,6 +5,8 @@ import AssetEdits
 import AssetMedia
 import AssetPipeline
 import AssetServer
+import AssetUploads
+import AssetObjectStore
 import AssetWorker
 import Foundation
 import Hummingbird
@@ -21,7 +23,8 @@ struct ServeCommand: AsyncParsableCommand {
             Routes (all described in /openapi.json): GET /v1/assets/{id}/render?PARAMS (see `assetpipe sign \
             --help` and the README for the parameters), GET /v1/assets/{id}, GET /v1/assets?path=PATH, \
             GET /v1/assets/{id}/renditions/{name}, POST /v1/assets/{id}/edits (a saved edit, run by a \
-            worker), POST /v1/jobs, GET /v1/jobs/{id}, GET /healthz, \
+            worker), POST /v1/jobs, GET /v1/jobs/{id}, POST /v1/uploads (a file streamed into --uploads, then \
+            queued), GET /healthz, \
             GET /metrics, GET /openapi.json.
 
             Every flag has an environment variable (ASSETPIPE_PORT, ASSETPIPE_CACHE_SIZE, ...). Secrets only \
@@ -101,6 +104,15 @@ struct ServeCommand: AsyncParsableCommand {
     var allowedHosts: [String] = (ProcessInfo.processInfo.environment["ASSETPIPE_ALLOWED_HOSTS"] ?? "")
         .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
 
+    @Option(help: ArgumentHelp(
+        "Where POST /v1/uploads puts files: a folder or s3://BUCKET/PREFIX (ASSETPIPE_UPLOADS). It is also a source, "
+            + "named `uploads` unless a source has that location already. Default: DATA/uploads.",
+        valueName: "DIR_OR_S3_URL"))
+    var uploads: String? = ProcessInfo.processInfo.environment["ASSETPIPE_UPLOADS"]
+
+    @Option(help: ArgumentHelp("Largest upload: 5GB, 200MB, 1GiB, or bytes (ASSETPIPE_UPLOAD_LIMIT).", valueName: "SIZE"))
+    var uploadLimit: String = ProcessInfo.processInfo.environment["ASSETPIPE_UPLOAD_LIMIT"] ?? "5GB"
+
     @Flag(help: "Create the catalog when --data holds none (otherwise refused, as the other commands refuse, so a typo in --data is not an empty server).")
     var `init` = false
 
@@ -134,6 +146,43 @@ struct ServeCommand: AsyncParsableCommand {
         try SecondsOption.checkBounded(["--render-wait": renderWait, "--render-timeout": renderTimeout, "--grace": grace])
         guard (1...65535).contains(maxOutputSide) else { throw ValidationError("--max-output-side must be 1–65535") }
         guard (1...1_000_000).contains(maxRenderWork) else { throw ValidationError("--max-render-work must be 1–1000000 (millions)") }
+        guard ByteCount.parse(uploadLimit) != nil else {
+            throw ValidationError("--upload-limit is '\(uploadLimit)'; give a size such as 5GB, 200MB or 1GiB")
+        }
+    }
+
+    /// The upload area (created when missing, stale spool files removed)
+    /// and the source that names it (added as `uploads` when none does).
+    private func configureUploads(_ settings: inout ServerSettings, catalog store: Catalog, logger: Logger) async throws {
+        settings.uploadLimit = ByteCount.parse(uploadLimit) ?? settings.uploadLimit
+        let location = uploads ?? catalog.storeDirectory + "/uploads"
+        let area: UploadArea
+        do {
+            if location.hasPrefix("s3://") {
+                let configuration: S3Configuration
+                do {
+                    configuration = try S3Configuration.fromEnvironment()
+                } catch {
+                    throw ValidationError("--uploads \(location): \(error.message)")
+                }
+                area = try UploadArea(s3: location, client: S3Client(configuration: configuration),
+                                      spoolDirectory: catalog.storeDirectory + "/upload-spool")
+            } else {
+                area = try UploadArea(folder: InputWalker.absolutePath(location))
+            }
+        } catch let error as UploadRefusal {
+            throw ValidationError("--uploads \(location): \(error.message)")
+        }
+        let removed = UploadSpool.removeStale(in: area.spoolDirectory)
+        if removed > 0 { logger.notice("removed partial uploads an earlier server left", metadata: ["count": "\(removed)"]) }
+        let sources = try FieldsCommand.catalogCall { try store.sources() }
+        if let named = sources.first(where: { $0.location == area.location }) {
+            settings.uploadSource = named.name
+        } else if !sources.contains(where: { $0.name == "uploads" }) {
+            try FieldsCommand.catalogCall { try store.addSource(CatalogSource(name: "uploads", location: area.location)) }
+            settings.uploadSource = "uploads"
+        }
+        settings.uploads = area
     }
 
     /// Whether `host` is a loopback address or name: what may run without a token.
@@ -184,6 +233,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         if !`init` { try catalog.requireExistingFile(creating: "`assetpipe process`, `assetpipe enqueue` or `serve --init`") }
         let (store, queue) = try await catalog.openQueue()
+        try await configureUploads(&settings, catalog: store, logger: logger)
         let api: AssetAPI
         do {
             api = try AssetAPI(catalog: store, queue: queue, settings: settings, logger: logger)

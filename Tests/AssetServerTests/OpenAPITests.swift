@@ -1,4 +1,5 @@
 import AssetServer
+import AssetUploads
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -41,11 +42,13 @@ import Testing
                     .filter { $0["in"] as? String == "query" && $0["required"] as? Bool == true }
                     .map { "\($0["name"]!)=%2Ftest%2Fphoto" }
                 if !required.isEmpty { uri += "?" + required.joined(separator: "&") }
+                // An upload's body is the file itself: one small one, with its destination.
+                if path == "/v1/uploads" { uri += "?destination=openapi/example.bin" }
                 let responses = try #require(operation["responses"] as? [String: [String: Any]])
                 let example = ((operation["requestBody"] as? [String: Any])?["content"] as? [String: Any])
                     .flatMap { ($0["application/json"] as? [String: Any])?["example"] }
                 let body = try example.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self)
-                    .replacingOccurrences(of: "{id}", with: photo) }
+                    .replacingOccurrences(of: "{id}", with: photo) } ?? (path == "/v1/uploads" ? "example bytes" : nil)
                 calls.append(Call(method: method.uppercased(), uri: uri, body: body, responses: responses.mapValues { response in
                     (response["content"] as? [String: Any]).map { Set($0.keys) } ?? []
                 }))
@@ -55,10 +58,11 @@ import Testing
         let documentedPaths = Set(paths.keys)
         // POST first, so the job it queues exists too; then by path.
         let ordered = calls.sorted { ($0.method == "POST" ? 0 : 1, $0.uri) < ($1.method == "POST" ? 0 : 1, $1.uri) }
-        try await fixture.application { $0.insecure = true }.test(.router) { client in
+        let uploads = try UploadArea(folder: try Package.temporaryDirectory("openapi-uploads"))
+        try await fixture.application { $0.insecure = true; $0.uploads = uploads }.test(.router) { client in
             for call in ordered {
                 try await client.execute(uri: call.uri, method: HTTPRequest.Method(call.method)!,
-                                         headers: call.body == nil ? [:] : [.contentType: "application/json"],
+                                         headers: call.body == nil ? [:] : [.contentType: call.uri.hasPrefix("/v1/uploads") ? "application/octet-stream" : "application/json"],
                                          body: call.body.map { ByteBuffer(string: $0) }) { response async throws in
                     let status = String(response.status.code)
                     #expect(call.responses[status] != nil, "\(call.method) \(call.uri) answered \(status), not documented")

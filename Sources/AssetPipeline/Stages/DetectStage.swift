@@ -35,17 +35,3 @@ public struct DetectStage: PipelineStage {
         }
     }
 }
-
-/// Sizes for people: "512 MB", "3.1 kB".
-enum ByteCount {
-    static func describe(_ bytes: Int64) -> String {
-        let units = ["bytes", "kB", "MB", "GB", "TB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1000, unit < units.count - 1 {
-            value /= 1000
-            unit += 1
-        }
-        return unit == 0 ? "\(bytes) bytes" : String(format: value < 10 ? "%.1f %@" : "%.0f %@", value, units[unit])
-    }
-}

@@ -1,0 +1,171 @@
+import AssetCatalog
+import AssetObjectStore
+import AssetPipeline
+import Foundation
+import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where an upload lands before a worker catalogues it: a local folder or
+/// an S3 bucket and prefix. Either is also a source (`sources add`), so a
+/// sync sees uploads as it sees any other file or object. Placing a file
+/// follows the conflict policy against what is already there, catalogued
+/// or not: `reject` never overwrites (the default), `version` replaces it
+/// (its asset then gets the next version), `rename` takes the first free
+/// `name_N.ext`.
+public struct UploadArea: Sendable {
+    /// An absolute folder (its real path) or `s3://bucket/prefix/`.
+    public let location: String
+    /// Where bodies are spooled: in a folder area its hidden `.partial`
+    /// folder (the same file system, so placing is a link, not a copy); for
+    /// S3, a local folder the caller names.
+    public let spoolDirectory: String
+    private let bucket: S3Bucket?
+    private let client: S3Client?
+
+    public static let partialFolder = ".partial"
+    /// Free names tried by `rename` before giving up.
+    static let renameAttempts = 1000
+
+    /// A folder area; created when missing.
+    public init(folder: String) throws(UploadRefusal) {
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw UploadRefusal(.store, "cannot make the upload folder \(folder): \(error.localizedDescription)")
+        }
+        guard let real = realpath(folder, nil) else {
+            throw UploadRefusal(.store, "cannot resolve the upload folder \(folder): \(String(cString: strerror(errno)))")
+        }
+        defer { free(real) }
+        let resolved = String(cString: real)
+        location = resolved == "/" ? "" : resolved
+        spoolDirectory = location + "/" + Self.partialFolder
+        bucket = nil
+        client = nil
+    }
+
+    /// An area in a bucket (`s3://bucket/prefix`), spooled in `spoolDirectory`.
+    public init(s3 url: String, client: S3Client, spoolDirectory: String) throws(UploadRefusal) {
+        do {
+            bucket = try S3Bucket(url: url)
+        } catch {
+            throw UploadRefusal(.store, error.message)
+        }
+        location = bucket?.description ?? url
+        self.client = client
+        self.spoolDirectory = spoolDirectory
+    }
+
+    public var isS3: Bool { bucket != nil }
+
+    /// The origin a destination has in this area: a file's absolute path, or
+    /// the object's s3:// URL; it is also the asset's catalog path.
+    public func origin(of destination: UploadDestination) -> String {
+        if let bucket { return "s3://\(bucket.name)/\(bucket.prefix)\(destination.path)" }
+        return location + "/" + destination.path
+    }
+
+    /// An origin's path relative to the area (`shoots/cat.jpg`), or nil
+    /// when it is not in the area: what HTTP clients are shown.
+    public func destination(ofOrigin origin: String) -> String? {
+        let root = isS3 ? location : location + "/"
+        return origin.hasPrefix(root) ? String(origin.dropFirst(root.count)) : nil
+    }
+
+    /// Where a file ended up: its destination after a rename, its origin,
+    /// and the asset already there that a `version` gives a new version.
+    public struct Placement: Sendable, Equatable {
+        public let destination: UploadDestination
+        public let origin: String
+        public let existingAssetID: String?
+    }
+
+    /// Puts `file` at `destination` under `policy`: a spool file (`spooled`)
+    /// is moved or, for S3, put and removed; any other file is copied and
+    /// stays. Refused with `.exists` (naming the asset when there is one)
+    /// when `reject` meets something at the destination.
+    public func place(_ file: String, spooled: Bool, at destination: UploadDestination, policy: ConflictPolicy,
+                      catalog: Catalog) async throws(UploadRefusal) -> Placement {
+        defer { if spooled { unlink(file) } }
+        let candidates = policy == .rename ? [destination] + (1..<Self.renameAttempts).map(destination.numbered) : [destination]
+        for candidate in candidates {
+            let origin = self.origin(of: candidate)
+            let existing = try await assetID(at: origin, in: catalog)
+            switch policy {
+            case .version:
+                try await write(file, spooled: spooled, to: candidate, replacing: true)
+                return Placement(destination: candidate, origin: origin, existingAssetID: existing)
+            case .reject, .rename:
+                if existing == nil, try await write(file, spooled: spooled, to: candidate, replacing: false) {
+                    return Placement(destination: candidate, origin: origin, existingAssetID: nil)
+                }
+                if policy == .reject {
+                    var refusal = UploadRefusal(.exists, existing.map { "asset \($0) is already at \(candidate); nothing was overwritten. " }
+                                                ?? "a file not yet catalogued is already at \(candidate); nothing was overwritten. "
+                                                + "Send on_conflict=version for a new version, on_conflict=rename for a new name, "
+                                                + "or another destination", param: "destination")
+                    refusal.existingAssetID = existing
+                    throw refusal
+                }
+            }
+        }
+        throw UploadRefusal(.exists, "\(destination) and its first \(Self.renameAttempts - 1) numbered names are all taken; "
+                            + "choose another destination", param: "destination")
+    }
+
+    private func assetID(at origin: String, in catalog: Catalog) async throws(UploadRefusal) -> String? {
+        do {
+            return try await NIOThreadPool.singleton.runIfActive { try catalog.record(atPath: origin)?.id }
+        } catch {
+            throw UploadRefusal(.store, "cannot read the catalog: \(error)")
+        }
+    }
+
+    /// Whether the file was written; false when `replacing` is off and
+    /// something is there.
+    private func write(_ file: String, spooled: Bool, to destination: UploadDestination, replacing: Bool) async throws(UploadRefusal) -> Bool {
+        if let bucket, let client {
+            let key = bucket.prefix + destination.path
+            do {
+                // S3 has no portable put-if-absent: a put racing this head
+                // for the same key can still win; the job's own conflict
+                // check in the catalog is the last word.
+                if !replacing, try await client.headObject(bucket: bucket.name, key: key) != nil { return false }
+                try await client.putObject(bucket: bucket.name, key: key, file: file)
+            } catch {
+                throw UploadRefusal(.store, "cannot put the upload in \(location): \(error.message)")
+            }
+            return true
+        }
+        let target = location + "/" + destination.path
+        let folder = (target as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw UploadRefusal(.store, "cannot make the folder of \(destination): \(error.localizedDescription)")
+        }
+        let source = spooled ? file : try copyToSpool(file)
+        defer { if !spooled { unlink(source) } }
+        // link(2) fails on an existing name: the no-overwrite placement is
+        // one atomic step; rename(2) is the atomic replace.
+        if (replacing ? rename(source, target) : link(source, target)) == 0 { return true }
+        if errno == EEXIST, !replacing { return false }
+        throw UploadRefusal(.store, "cannot place the upload at \(destination): \(String(cString: strerror(errno)))")
+    }
+
+    /// A copy of a caller's file in the spool folder, so the final step is
+    /// a link on one file system.
+    private func copyToSpool(_ file: String) throws(UploadRefusal) -> String {
+        let copy = spoolDirectory + "/" + UploadSpool.filePrefix + UUID().uuidString.lowercased()
+        do {
+            try FileManager.default.createDirectory(atPath: spoolDirectory, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: file, toPath: copy)
+        } catch {
+            unlink(copy)
+            throw UploadRefusal(.store, "cannot copy \(file) into the upload folder: \(error.localizedDescription)")
+        }
+        return copy
+    }
+}

@@ -1,0 +1,210 @@
+import Foundation
+import TestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `POST /v1/uploads` and `assetpipe upload`, with curl (raw bodies and
+/// forms it writes itself) and Python sockets as clients, sha256sum and
+/// vipsheader saying what the files are, botocore what the bucket holds.
+@Suite struct UploadTests {
+    static let token = "upload-test-token"
+    static let first = Package.sample("photos/camera-gps-north.jpg")
+    static let second = Package.sample("photos/odd-exif.jpg")
+
+    @Test func uploadsAreStreamedPlacedUnderTheirPolicyAndQueued() throws {
+        let data = try Package.temporaryDirectory("uploads")
+        let server = try TestServer(["--init", "--data", data, "--workers", "1", "--log-level", "warning"],
+                                    environment: ["ASSETPIPE_API_TOKEN": Self.token])
+        defer { server.stop() }
+        let area = data + "/uploads"
+        let sha = try Oracle.sha256sum(Self.first)
+
+        #expect(try server.curl("/v1/uploads?destination=a.jpg", ["--data-binary", "@" + Self.first]).status == 401)
+        let created = try server.curl("/v1/uploads?destination=shoots/cat.jpg&sha256=\(sha)",
+                                      ["-H", "Content-Type: image/jpeg", "--data-binary", "@" + Self.first], token: Self.token)
+        #expect(created.status == 202, "\(created.body)")
+        let answer = try #require(created.json)
+        let assetID = try #require(answer["asset_id"] as? String)
+        let jobID = try #require(answer["job_id"] as? String)
+        #expect(answer["destination"] as? String == "shoots/cat.jpg" && answer["source"] as? String == "uploads")
+        #expect(try answer["sha256"] as? String == sha && answer["size"] as? Int == (try Oracle.size(Self.first)))
+        #expect(try Oracle.sha256sum(area + "/shoots/cat.jpg") == sha)
+        #expect(try server.waitForJob(jobID, token: Self.token) == "succeeded")
+        let asset = try #require(try server.curl("/v1/assets/\(assetID)", [], token: Self.token).json, "the asset the answer named")
+        #expect(asset["sha256"] as? String == sha)
+        #expect(try asset["width"] as? Int == (try Oracle.vipsheaderInt("width", Self.first)))
+
+        // reject (the default) never overwrites, and names the asset there.
+        let refused = try server.curl("/v1/uploads?destination=shoots/cat.jpg", ["--data-binary", "@" + Self.second], token: Self.token)
+        #expect(refused.status == 409 && refused.body.contains(assetID), "\(refused.body)")
+        #expect(try Oracle.sha256sum(area + "/shoots/cat.jpg") == sha)
+
+        let renamed = try server.curl("/v1/uploads?destination=shoots/cat.jpg&on_conflict=rename", ["--data-binary", "@" + Self.second],
+                                      token: Self.token)
+        #expect(renamed.status == 202 && renamed.json?["destination"] as? String == "shoots/cat_1.jpg", "\(renamed.body)")
+        #expect(renamed.json?["asset_id"] as? String != assetID)
+
+        let versioned = try server.curl("/v1/uploads?destination=shoots/cat.jpg&on_conflict=version", ["--data-binary", "@" + Self.second],
+                                        token: Self.token)
+        #expect(versioned.status == 202 && versioned.json?["asset_id"] as? String == assetID, "\(versioned.body)")
+        #expect(try server.waitForJob(versioned.json?["job_id"] as? String ?? "", token: Self.token) == "succeeded")
+        let next = try server.curl("/v1/assets/\(assetID)", [], token: Self.token).json
+        #expect(try next?["version"] as? Int == 2 && next?["sha256"] as? String == (try Oracle.sha256sum(Self.second)), "\(next ?? [:])")
+
+        // A form, as curl writes it: its fields, or the file part's name (a name, never a path).
+        let form = try server.curl("/v1/uploads", ["-F", "destination=forms/dog.jpg", "-F", "file=@\(Self.first);type=image/jpeg"],
+                                   token: Self.token)
+        #expect(form.status == 202 && form.json?["destination"] as? String == "forms/dog.jpg", "\(form.body)")
+        #expect(try Oracle.sha256sum(area + "/forms/dog.jpg") == sha)
+        let named = try server.curl("/v1/uploads", ["-F", "on_conflict=rename", "-F", "file=@\(Self.first);filename=../../evil.jpg"],
+                                    token: Self.token)
+        #expect(named.status == 202 && named.json?["destination"] as? String == "evil.jpg", "\(named.body)")
+
+        // Refusals keep nothing.
+        let mismatch = try server.curl("/v1/uploads?destination=bad/sum.jpg&sha256=\(String(repeating: "0", count: 64))",
+                                       ["--data-binary", "@" + Self.first], token: Self.token)
+        #expect(mismatch.status == 422 && mismatch.json.flatMap { ($0["error"] as? [String: Any])?["code"] as? String } == "checksum_mismatch")
+        #expect(try server.curl("/v1/uploads?destination=../x.jpg", ["--data-binary", "@" + Self.first], token: Self.token).status == 400)
+        #expect(try server.curl("/v1/uploads", ["--data-binary", "@" + Self.first], token: Self.token).status == 400)
+        #expect(!FileManager.default.fileExists(atPath: area + "/bad"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: area + "/.partial").isEmpty)
+    }
+
+    /// A client that sends `sent` of `declared` bytes, waits `pause` seconds, then hangs up.
+    static let halfClient = """
+        import socket, sys, time
+        port, declared, sent, pause, token = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+        s = socket.create_connection(('127.0.0.1', port))
+        s.sendall(('POST /v1/uploads?destination=cut/off.bin HTTP/1.1\\r\\nHost: localhost\\r\\nAuthorization: Bearer %s\\r\\n'
+                   'Content-Length: %d\\r\\n\\r\\n' % (token, declared)).encode())
+        s.sendall(b'x' * sent)
+        print('sent', flush=True)
+        time.sleep(pause)
+        s.close()
+        """
+
+    @Test func limitsAndCutOffUploadsLeaveNothingBehind() throws {
+        let data = try Package.temporaryDirectory("upload-limits")
+        let server = try TestServer(["--init", "--data", data, "--upload-limit", "3MB", "--log-level", "warning"],
+                                    environment: ["ASSETPIPE_API_TOKEN": Self.token])
+        defer { server.stop() }
+        let area = data + "/uploads"
+        let big = data + "/big.bin"
+        try Data(repeating: 7, count: 4_000_000).write(to: URL(fileURLWithPath: big))
+        let declared = try server.curl("/v1/uploads?destination=big.bin", ["--data-binary", "@" + big], token: Self.token)
+        #expect(declared.status == 413, "\(declared.body)")
+        let chunked = try server.curl("/v1/uploads?destination=big.bin", ["-H", "Transfer-Encoding: chunked", "--data-binary", "@" + big],
+                                      token: Self.token)
+        #expect(chunked.status == 413, "\(chunked.body)")
+
+        // Mid-body, the file is only in the spool; hung up, not even there.
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        client.arguments = ["python3", "-c", Self.halfClient, "\(server.port)", "2000000", "1200000", "3", Self.token]
+        let output = Pipe()
+        client.standardOutput = output
+        try client.run()
+        _ = output.fileHandleForReading.availableData
+        Thread.sleep(forTimeInterval: 1)
+        let during = (try? FileManager.default.contentsOfDirectory(atPath: area + "/.partial")) ?? []
+        #expect(during.count == 1 && during.allSatisfy { $0.hasPrefix(".upload-") }, "\(during)")
+        #expect(!FileManager.default.fileExists(atPath: area + "/cut/off.bin"))
+        client.waitUntilExit()
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, !((try? FileManager.default.contentsOfDirectory(atPath: area + "/.partial")) ?? []).isEmpty {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: area + "/.partial").isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: area + "/cut"))
+        #expect(try server.curl("/healthz", []).status == 200)
+    }
+}
+
+/// Uploads into S3: serve's --uploads s3://… and `upload --to` an S3
+/// source, against SeaweedFS, botocore listing the bucket.
+@Suite(.enabled(if: TestS3.url != nil, "set ASSETPIPE_TEST_S3_URL (make test starts SeaweedFS)"))
+struct S3UploadTests {
+    static var s3Environment: [String: String] {
+        ["AWS_ACCESS_KEY_ID": TestS3.accessKey, "AWS_SECRET_ACCESS_KEY": TestS3.secretKey, "AWS_ENDPOINT_URL": TestS3.url ?? "",
+         "AWS_REGION": "us-east-1", "ASSETPIPE_S3_ADDRESSING": "path"]
+    }
+
+    static func assetpipe(_ arguments: [String]) throws -> CommandResult {
+        try Command.run("/usr/bin/env", s3Environment.map { "\($0.key)=\($0.value)" } + [AssetPipe.binary] + arguments, timeout: 300)
+    }
+
+    static func objects(_ bucket: String) throws -> [String: [String: Any]] {
+        try BackupTests.bucket("objects", bucket) as? [String: [String: Any]] ?? [:]
+    }
+
+    @Test func serveUploadsIntoABucketThatIsASource() throws {
+        let bucket = TestS3.bucketName("uploads")
+        _ = try BackupTests.bucket("create", bucket)
+        let data = try Package.temporaryDirectory("s3-uploads")
+        let server = try TestServer(["--init", "--data", data, "--workers", "1", "--uploads", "s3://\(bucket)/incoming",
+                                     "--log-level", "warning"],
+                                    environment: Self.s3Environment.merging(["ASSETPIPE_API_TOKEN": UploadTests.token]) { $1 })
+        defer { server.stop() }
+        let sha = try Oracle.sha256sum(UploadTests.first)
+        let created = try server.curl("/v1/uploads?destination=shoots/cat.jpg", ["--data-binary", "@" + UploadTests.first],
+                                      token: UploadTests.token)
+        #expect(created.status == 202, "\(created.body)")
+        #expect(try Self.objects(bucket)["incoming/shoots/cat.jpg"]?["sha256"] as? String == sha)
+        #expect(try server.waitForJob(created.json?["job_id"] as? String ?? "", token: UploadTests.token) == "succeeded")
+        let asset = try server.curl("/v1/assets/\(created.json?["asset_id"] as? String ?? "")", [], token: UploadTests.token).json
+        #expect(asset?["sha256"] as? String == sha && asset?["path"] as? String == "s3://\(bucket)/incoming/shoots/cat.jpg", "\(asset ?? [:])")
+        let refused = try server.curl("/v1/uploads?destination=shoots/cat.jpg", ["--data-binary", "@" + UploadTests.second],
+                                      token: UploadTests.token)
+        #expect(refused.status == 409, "\(refused.body)")
+        #expect(try Self.objects(bucket)["incoming/shoots/cat.jpg"]?["sha256"] as? String == sha, "not overwritten")
+        server.stop()
+
+        let sources = try AssetPipe.run(["sources", "list", "--data", data, "--json"])
+        #expect(sources.output.contains(#""location":"s3://\#(bucket)/incoming/""#) && sources.output.contains(#""name":"uploads""#),
+                "\(sources.output)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: data + "/upload-spool").isEmpty, "no spool file outlives its upload")
+    }
+
+    @Test func uploadCopiesIntoFolderAndBucketSourcesAndQueues() throws {
+        let bucket = TestS3.bucketName("cli-uploads")
+        _ = try BackupTests.bucket("create", bucket)
+        let scratch = try TemporaryDirectory("cli-upload")
+        defer { scratch.remove() }
+        let data = scratch("data"), folder = scratch("shoots")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        #expect(try AssetPipe.run(["sources", "add", "--data", data, "shoots", folder]).status == 0)
+        #expect(try Self.assetpipe(["sources", "add", "--data", data, "archive", "s3://\(bucket)/cli"]).status == 0)
+
+        let uploaded = try Self.assetpipe(["upload", "--data", data, "--to", "shoots:2026/dec", "--json", UploadTests.first, UploadTests.second])
+        #expect(uploaded.status == 0, "\(uploaded.summary)")
+        let lines = uploaded.output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(lines.map { $0["destination"] as? String } == ["2026/dec/camera-gps-north.jpg", "2026/dec/odd-exif.jpg"])
+        let real = try #require(URL(fileURLWithPath: folder).resolvingSymlinksInPath().path as String?)
+        #expect(try Oracle.sha256sum(real + "/2026/dec/camera-gps-north.jpg") == (try Oracle.sha256sum(UploadTests.first)))
+        #expect(FileManager.default.fileExists(atPath: UploadTests.first), "the file stays where it is")
+
+        let again = try Self.assetpipe(["upload", "--data", data, "--to", "shoots:2026/dec", UploadTests.first])
+        #expect(again.status == 1 && again.stderr.contains("nothing was overwritten"), "\(again.summary)")
+        let renamed = try Self.assetpipe(["upload", "--data", data, "--to", "shoots:2026/dec", "--on-conflict", "rename", "--json", UploadTests.first])
+        #expect(renamed.status == 0 && renamed.output.contains("2026/dec/camera-gps-north_1.jpg"), "\(renamed.summary)")
+
+        let put = try Self.assetpipe(["upload", "--data", data, "--to", "archive", "--json", UploadTests.first])
+        #expect(put.status == 0, "\(put.summary)")
+        #expect(try Self.objects(bucket)["cli/camera-gps-north.jpg"]?["sha256"] as? String == (try Oracle.sha256sum(UploadTests.first)))
+
+        let worked = try Self.assetpipe(["work", "--data", data, "--until-empty"])
+        #expect(worked.status == 0, "\(worked.summary)")
+        for line in lines {
+            let id = try #require(line["asset_id"] as? String)
+            let shown = try AssetPipe.run(["show", "--data", data, "--json", id])
+            #expect(shown.status == 0 && shown.output.contains(line["origin"] as? String ?? "?"), "\(shown.summary) \(shown.output.prefix(300))")
+        }
+        let putID = try #require((try JSONSerialization.jsonObject(with: put.stdout) as? [String: Any])?["asset_id"] as? String)
+        let s3Asset = try AssetPipe.run(["show", "--data", data, "--json", putID])
+        #expect(s3Asset.output.contains("s3://\(bucket)/cli/camera-gps-north.jpg"), "\(s3Asset.summary)")
+        let plan = try Self.assetpipe(["sync", "--data", data, "archive", "--dry-run", "--json"])
+        #expect(plan.output.contains(#""unchanged":1"#) && plan.output.contains(#""added":0"#), "a sync after the upload finds nothing new: \(plan.output)")
+    }
+}
