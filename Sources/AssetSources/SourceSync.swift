@@ -23,6 +23,19 @@ public struct SyncPlan: Sendable, Equatable {
 
     public init() {}
 
+    /// The plan without what queued or running jobs already cover: their
+    /// origins (process) and their assets (refresh, delete). A periodic
+    /// sync then never queues an object twice while workers lag behind.
+    public func excluding(pending jobs: [Job]) -> SyncPlan {
+        let origins = Set(jobs.compactMap { $0.kind == .process ? $0.payload.origin : nil })
+        let assets = Set(jobs.compactMap(\.payload.assetID))
+        var plan = self
+        plan.added.removeAll { origins.contains($0) }
+        plan.changed.removeAll { assets.contains($0) }
+        plan.gone.removeAll { assets.contains($0) }
+        return plan
+    }
+
     /// The jobs: new objects first (uploads' priority), then deletions, then refreshes.
     public var requests: [JobRequest] {
         added.map { JobRequest.process(origin: $0, priority: 10) } + gone.map { JobRequest.delete(assetID: $0, priority: 5) }
@@ -39,6 +52,19 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
 }
 
 public enum SourceSync {
+    /// The plan for any source: S3 ones with a client from the standard AWS variables.
+    public static func plan(_ source: CatalogSource, catalog: Catalog,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) async throws(SyncError) -> SyncPlan {
+        guard source.isS3 else { return try plan(folder: source, catalog: catalog) }
+        let configuration: S3Configuration
+        do {
+            configuration = try S3Configuration.fromEnvironment(environment)
+        } catch {
+            throw SyncError(error.message)
+        }
+        return try await plan(s3: source, catalog: catalog, client: S3Client(configuration: configuration))
+    }
+
     /// The plan for an S3 source: one listing of its prefix (1,000 keys per
     /// request) against the catalogued assets under it, read 1,000 at a time.
     /// Keys ending in `/` (folder markers) are not objects.
@@ -110,6 +136,30 @@ public enum SourceSync {
             plan.gone = catalogued.filter { SourceFile(path: $0.key).isAbsent }.map(\.value.id).sorted()
         }
         return plan
+    }
+
+    /// What one sync found and did.
+    public struct Outcome: Sendable {
+        public var plan: SyncPlan
+        /// Jobs queued.
+        public var queued = 0
+        /// Changes of the plan a queued or running job already covers.
+        public var pending = 0
+    }
+
+    /// Plans `source`, and queues what no queued or running job covers
+    /// already (nothing with `dryRun`): what `sync` and `work --sync-every` do.
+    public static func sync(_ source: CatalogSource, catalog: Catalog, queue: any JobQueue, dryRun: Bool = false) async throws -> Outcome {
+        let plan = try await plan(source, catalog: catalog)
+        var waiting: [Job] = []
+        if !plan.added.isEmpty || !plan.changed.isEmpty || !plan.gone.isEmpty {
+            for state in [Job.State.queued, .running] { waiting += try await queue.list(state: state, limit: 10_000_000) }
+        }
+        let fresh = plan.excluding(pending: waiting)
+        var outcome = Outcome(plan: plan)
+        outcome.pending = plan.requests.count - fresh.requests.count
+        if !dryRun { outcome.queued = try await enqueue(fresh, into: queue) }
+        return outcome
     }
 
     /// Queues the plan's jobs, 1,000 per call.

@@ -101,7 +101,7 @@ struct SyncCommand: AsyncParsableCommand {
             compares it with the assets under its location: a new object or file becomes a process job, \
             a changed one (an S3 object's ETag or size; a file's size, time or inode) a refresh of its \
             asset, and a catalogued one that is gone a delete. A folder in which no file is found deletes \
-            nothing (it may be unmounted). Nothing is processed here: `assetpipe work` runs the jobs.
+            nothing (it may be unmounted). A change that a queued or running job already covers is not             queued again (`pending` in --json). Nothing is processed here: `assetpipe work` runs the jobs;             `assetpipe work --sync-every 5m` syncs every source on a schedule.
 
             Examples:
               assetpipe sync archive
@@ -118,37 +118,29 @@ struct SyncCommand: AsyncParsableCommand {
 
     func run() async throws {
         let started = ContinuousClock.now
-        let (store, queue) = try await catalog.openExistingQueue()
-        guard let named = try FieldsCommand.catalogCall({ try store.source(named: source) }) else {
-            throw FatalError(message: "there is no source \(source); see `assetpipe sources list`")
-        }
-        let plan: SyncPlan
-        do {
-            if named.isS3 {
-                let configuration: S3Configuration
-                do {
-                    configuration = try S3Configuration.fromEnvironment()
-                } catch {
-                    throw SyncError(error.message)
-                }
-                plan = try await SourceSync.plan(s3: named, catalog: store, client: S3Client(configuration: configuration))
-            } else {
-                plan = try SourceSync.plan(folder: named, catalog: store)
+        let outcome = try await catalog.withQueue(existing: true) { store, queue in
+            guard let named = try FieldsCommand.catalogCall({ try store.source(named: source) }) else {
+                throw FatalError(message: "there is no source \(source); see `assetpipe sources list`")
             }
-        } catch let error as SyncError {
-            throw FatalError(message: "cannot sync \(source): \(error)")
+            do {
+                return try await SourceSync.sync(named, catalog: store, queue: queue, dryRun: dryRun)
+            } catch {
+                throw FatalError(message: "cannot sync \(source): \(error)")
+            }
         }
-        let queued = dryRun ? 0 : try await SourceSync.enqueue(plan, into: queue)
+        let plan = outcome.plan, queued = outcome.queued
         let seconds = started.duration(to: .now).seconds
         if json {
-            let object: [String: Any] = ["source": named.name, "listed": plan.listed, "added": plan.added.count, "changed": plan.changed.count,
-                                         "gone": plan.gone.count, "unchanged": plan.unchanged, "queued": queued, "seconds": seconds]
+            let object: [String: Any] = ["source": source, "listed": plan.listed, "added": plan.added.count, "changed": plan.changed.count,
+                                         "gone": plan.gone.count, "unchanged": plan.unchanged, "queued": queued, "pending": outcome.pending,
+                                         "seconds": seconds]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             Terminal.standardOutput.write(String(decoding: data, as: UTF8.self) + "\n")
         } else {
-            Terminal.standardOutput.write(String(format: "%@: %d listed in %.2f s; %d new, %d changed, %d gone, %d unchanged; %@\n",
-                                                 named.name, plan.listed, seconds, plan.added.count, plan.changed.count, plan.gone.count,
-                                                 plan.unchanged, dryRun ? "nothing queued (--dry-run)" : "\(queued) jobs queued"))
+            let pending = outcome.pending > 0 ? " (\(outcome.pending) already waiting in the queue)" : ""
+            Terminal.standardOutput.write(String(format: "%@: %d listed in %.2f s; %d new, %d changed, %d gone, %d unchanged; %@%@\n",
+                                                 source, plan.listed, seconds, plan.added.count, plan.changed.count, plan.gone.count,
+                                                 plan.unchanged, dryRun ? "nothing queued (--dry-run)" : "\(queued) jobs queued", pending))
         }
     }
 }

@@ -35,12 +35,18 @@ struct WorkCommand: AsyncParsableCommand {
             does: junk (.DS_Store, Thumbs.db, @eaDir/, ...), dot-files unless --hidden, --exclude and \
             .assetpipeignore.
 
+            --sync-every DURATION: sync every source (`assetpipe sources list`) at start and then \
+            that often, as `assetpipe sync` does: new objects or files are processed, changed ones \
+            refreshed, gone ones deleted; a change a waiting job covers is not queued twice. A source \
+            that cannot be listed is logged and tried again next round.
+
             Logs go to stderr, one line per job outcome, with the job and asset ids.
 
             Examples:
               assetpipe work --concurrency 2                run until stopped
               assetpipe work --until-empty                  drain the queue, then exit
               assetpipe work --watch /srv/incoming          also queue files dropped there
+              assetpipe work --sync-every 5m                keep the catalog in step with its sources
             """)
 
     @OptionGroup var catalog: CatalogOptions
@@ -66,6 +72,10 @@ struct WorkCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "With --watch") var walk: WalkOptions
 
+    @Option(help: ArgumentHelp("Also sync every source (see `assetpipe sync`) at start and then this often: 90s, 5m, 1h, or seconds "
+                               + "(ASSETPIPE_SYNC_EVERY). Run it on one worker: each sync lists every source.", valueName: "DURATION"))
+    var syncEvery: String? = ProcessInfo.processInfo.environment["ASSETPIPE_SYNC_EVERY"]
+
     @Option(help: ArgumentHelp("Seconds a claim holds a job between heartbeats; a killed worker's jobs run again after this.", valueName: "SECONDS"))
     var lease: Double = 30
 
@@ -87,6 +97,13 @@ struct WorkCommand: AsyncParsableCommand {
         guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
         guard jobTimeout > 0, grace >= 0, settle >= 0 else { throw ValidationError("--job-timeout must be positive; --grace and --settle not negative") }
         try SecondsOption.checkBounded(["--lease": lease, "--job-timeout": jobTimeout, "--grace": grace, "--settle": settle])
+        if let syncEvery {
+            guard let seconds = SecondsOption.duration(syncEvery), seconds >= 1 else {
+                throw ValidationError("--sync-every is '\(syncEvery)'; give a duration of at least a second: 90s, 5m, 1h or a number of seconds")
+            }
+            try SecondsOption.checkBounded(["--sync-every": seconds])
+            guard !untilEmpty else { throw ValidationError("--until-empty and --sync-every cannot be combined: a periodic sync never runs out of work") }
+        }
         if let watch {
             guard !untilEmpty else { throw ValidationError("--until-empty and --watch cannot be combined: a watch never runs out of work") }
             var isDirectory: ObjCBool = false
@@ -135,6 +152,10 @@ struct WorkCommand: AsyncParsableCommand {
         if let watch {
             services.append(.init(service: WatchService(directory: watch, settle: settle, symlinks: symlinks, walk: walk, queue: queue,
                                                         catalog: store, logger: logger)))
+        }
+        if let seconds = syncEvery.flatMap(SecondsOption.duration) {
+            services.append(.init(service: SyncService(interval: .milliseconds(Int64(seconds * 1000)), catalog: store, queue: queue,
+                                                       logger: logger)))
         }
         var group = ServiceGroupConfiguration(services: services, logger: logger)
         group.gracefulShutdownSignals = [.sigterm, .sigint]

@@ -147,6 +147,9 @@ struct SyncTests {
         try FileManager.default.copyItem(atPath: Package.sample("formats/alpha.png"), toPath: folder + "/c.png")
         let second = try Self.json(try AssetPipe.run(["sync", "--data", data, "shoot", "--json"]))
         #expect(second["added"] as? Int == 1 && second["changed"] as? Int == 1 && second["gone"] as? Int == 1, "\(second)")
+        // Synced again before a worker ran: what the queue holds is not queued twice.
+        let again = try Self.json(try AssetPipe.run(["sync", "--data", data, "shoot", "--json"]))
+        #expect(again["queued"] as? Int == 0 && again["pending"] as? Int == 3, "\(again)")
         #expect(try AssetPipe.run(["work", "--data", data, "--until-empty", "--log-level", "warning"]).status == 0)
         let after = try Self.catalogued(folder, data: data)
         #expect(Set(after.keys) == [folder + "/a.jpg", folder + "/c.png"])
@@ -158,6 +161,46 @@ struct SyncTests {
         try FileManager.default.removeItem(atPath: folder + "/c.png")
         let empty = try Self.json(try AssetPipe.run(["sync", "--data", data, "shoot", "--json"]))
         #expect(empty["gone"] as? Int == 0, "\(empty)")
+    }
+
+    /// `work --sync-every`: files added and removed while the worker runs
+    /// are catalogued and deleted with no other command.
+    @Test func aWorkerSyncsItsSourcesPeriodically() throws {
+        let scratch = try TemporaryDirectory("sync-every")
+        defer { scratch.remove() }
+        let folder = scratch("drop"), data = scratch("data")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Package.sample("photos/camera-gps-north.jpg"), toPath: folder + "/a.jpg")
+        #expect(try AssetPipe.run(["sources", "add", "--data", data, "drop", folder]).status == 0)
+        let bad = try AssetPipe.run(["work", "--data", data, "--sync-every", "soon"])
+        #expect(bad.status == 2 && bad.stderr.contains("--sync-every"), "\(bad.summary)")
+
+        let worker = Process()
+        worker.executableURL = URL(fileURLWithPath: AssetPipe.binary)
+        worker.arguments = ["work", "--data", data, "--sync-every", "1s", "--log-level", "warning"]
+        worker.standardOutput = FileHandle.nullDevice
+        worker.standardError = FileHandle.nullDevice
+        try worker.run()
+        defer { if worker.isRunning { worker.terminate() } }
+        func waitFor(_ paths: Set<String>) throws -> [String: Record] {
+            let deadline = Date().addingTimeInterval(60)
+            var found: [String: Record] = [:]
+            repeat {
+                found = try Self.catalogued(folder, data: data).filter { $0.value["status"] as? String == "processed" }
+                if Set(found.keys) == paths { break }
+                Thread.sleep(forTimeInterval: 0.5)
+            } while Date() < deadline
+            return found
+        }
+        #expect(Set(try waitFor([folder + "/a.jpg"]).keys) == [folder + "/a.jpg"], "the file there at start")
+        try FileManager.default.copyItem(atPath: Package.sample("photos/odd-exif.jpg"), toPath: folder + "/b.jpg")
+        let both = try waitFor([folder + "/a.jpg", folder + "/b.jpg"])
+        #expect(both[folder + "/b.jpg"]?["sha256"] as? String == (try Oracle.sha256sum(folder + "/b.jpg")), "a file added while it runs")
+        try FileManager.default.removeItem(atPath: folder + "/a.jpg")
+        #expect(Set(try waitFor([folder + "/b.jpg"]).keys) == [folder + "/b.jpg"], "a file removed while it runs")
+        worker.terminate()
+        worker.waitUntilExit()
+        #expect(worker.terminationStatus == 0)
     }
 
     @Test func sourcesAreNamedOnceAndCheckedWhenAdded() throws {
