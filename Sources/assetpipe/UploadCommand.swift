@@ -22,8 +22,9 @@ struct UploadCommand: AsyncParsableCommand {
             the next version) or rename (the first free NAME_1.ext, NAME_2.ext, ...). On S3 the check \
             and the put are two requests: two uploaders racing for one key can both pass the check.
 
-            Prints one line per file (with --json, one JSON object: file, destination, origin, \
-            asset_id, job_id). Exits 1 when a file was not uploaded, after trying the rest.
+            --jobs files are sent at once (default 4). Prints one line per file as it is done (with \
+            --json, one JSON object: file, destination, origin, asset_id, job_id). Exits 1 when a file \
+            was not uploaded, after trying the rest.
 
             Over HTTP, POST /v1/uploads does the same into serve's --uploads area.
 
@@ -42,10 +43,13 @@ struct UploadCommand: AsyncParsableCommand {
 
     @Flag(help: "Print one JSON object per file.") var json = false
 
+    @Option(help: "Files sent at once (1–32).") var jobs = 4
+
     @Argument(help: ArgumentHelp("Files to upload.", valueName: "FILE")) var files: [String]
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("name at least one FILE to upload") }
+        guard (1...32).contains(jobs) else { throw ValidationError("--jobs must be 1–32") }
         if let prefix = target.prefix { _ = try Self.destination(prefix: prefix, name: "x") }
     }
 
@@ -71,16 +75,29 @@ struct UploadCommand: AsyncParsableCommand {
                                  + "or name one with `assetpipe sources add`")
             }
             let area = try Self.area(of: source, spoolDirectory: catalog.storeDirectory + "/upload-spool")
-            var failures = 0
-            for file in files {
-                do {
-                    try await upload(file, into: area, source: source, store: store, queue: queue)
-                } catch {
-                    failures += 1
-                    Terminal.standardError.write("cannot upload \(Terminal.printable(file)): \(Terminal.printable("\(error)"))\n")
+            // `jobs` files in flight; each one's line is printed when it is done.
+            return await withTaskGroup(of: Bool.self) { group in
+                var failures = 0
+                var next = files.makeIterator()
+                func start() {
+                    guard let file = next.next() else { return }
+                    group.addTask {
+                        do {
+                            try await upload(file, into: area, source: source, store: store, queue: queue)
+                            return true
+                        } catch {
+                            Terminal.standardError.write("cannot upload \(Terminal.printable(file)): \(Terminal.printable("\(error)"))\n")
+                            return false
+                        }
+                    }
                 }
+                for _ in 0..<jobs { start() }
+                for await uploaded in group {
+                    if !uploaded { failures += 1 }
+                    start()
+                }
+                return failures
             }
-            return failures
         }
         if failures > 0 {
             Terminal.standardError.write("\(failures) of \(files.count) file\(files.count == 1 ? "" : "s") not uploaded\n")

@@ -25,6 +25,9 @@ struct SearchBench {
             case "build":
                 guard arguments.count == 3, let count = Int(arguments[2]), count > 0 else { usage() }
                 try build(count, into: database)
+            case "objects":
+                guard arguments.count == 3 else { usage() }
+                try catalogObjects(listedIn: arguments[2], into: database)
             case "query":
                 try query(database, runs: arguments.count == 3 ? Int(arguments[2]) ?? 15 : 15)
             case "labels":
@@ -44,11 +47,38 @@ struct SearchBench {
     }
 
     static func usage() -> Never {
-        FileHandle.standardError.write(Data("usage: search-bench build DATA N | search-bench query DATA [RUNS] | search-bench labels DATA [BATCH]\n".utf8))
+        FileHandle.standardError.write(Data("usage: search-bench build DATA N | search-bench query DATA [RUNS] | search-bench labels DATA [BATCH] | search-bench objects DATA TSV\n".utf8))
         exit(2)
     }
 
     // MARK: - The catalog
+
+    /// Catalogues a bucket's objects as `sync` and a worker would have: one
+    /// processed asset per line of `tsv` (`s3://bucket/key<TAB>etag<TAB>size`),
+    /// with the object as its path, origin and `origin_object`. What
+    /// `scripts/bench-sync` diffs a listing against.
+    static func catalogObjects(listedIn tsv: String, into database: any CatalogDatabase) throws {
+        let decoder = AssetRecord.makeDecoder()
+        let lines = try String(contentsOfFile: tsv, encoding: .utf8).split(separator: "\n")
+        let started = Date()
+        for start in stride(from: 0, to: lines.count, by: 2_000) {
+            var rows: [AssetRow] = []
+            for (offset, line) in lines[start..<min(lines.count, start + 2_000)].enumerated() {
+                let fields = line.split(separator: "\t").map(String.init)
+                guard fields.count == 3, let size = Int(fields[2]) else { continue }
+                let object: [String: Any] = [
+                    "id": String(format: "00000000-0000-4000-8000-%012x", start + offset), "path": fields[0], "origin": fields[0],
+                    "name": (fields[0] as NSString).lastPathComponent, "status": "processed", "version": 1, "attempts": 1,
+                    "kind": "other", "format": "bin", "mime": "application/octet-stream", "size": size,
+                    "origin_object": ["etag": fields[1], "size": size],
+                    "created_at": "2026-12-01T00:00:00.000Z", "updated_at": "2026-12-01T00:00:00.000Z",
+                ]
+                rows.append(try AssetRow(try decoder.decode(AssetRecord.self, from: try JSONSerialization.data(withJSONObject: object))))
+            }
+            try database.write { transaction in try transaction.insertMany(rows) }
+        }
+        print("catalogued \(lines.count) objects in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+    }
 
     /// The ten custom fields the catalog is built with, one or more of every type.
     static func customFields() throws -> [CustomFieldDefinition] {
