@@ -37,14 +37,7 @@ public struct RenderedImage: Sendable {
 
     public var contentType: String { Self.contentType(of: format) }
 
-    public static func contentType(of format: EncodedFormat) -> String {
-        switch format {
-        case .jpeg: "image/jpeg"
-        case .png: "image/png"
-        case .webp: "image/webp"
-        case .avif: "image/avif"
-        }
-    }
+    public static func contentType(of format: EncodedFormat) -> String { format.mimeType }
 }
 
 /// Why a render did not happen.

@@ -1,7 +1,9 @@
+import Foundation
+
 /// Why an object store call failed, in words a user can act on. Never holds
 /// a secret: messages are built from the operation, the bucket and key, the
 /// server's error code and its message, never from signed values.
-public struct S3Error: Error, Sendable, Equatable, CustomStringConvertible {
+public struct S3Error: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
     public enum Code: String, Sendable {
         /// A setting is missing or wrong (endpoint, bucket name, variables).
         case configuration
@@ -44,6 +46,9 @@ public struct S3Error: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { message }
+
+    /// What Foundation's `localizedDescription` shows (the catalog's messages use it).
+    public var errorDescription: String? { message }
 
     /// Whether trying again may succeed.
     var isTransient: Bool {

@@ -30,13 +30,14 @@ extension AssetAPI {
                 throw Self.apiError(error)
             }
         }
-        let source = try renderSource(of: record, parameters)
+        // Off the request threads: a store in a bucket fetches the rendition.
+        let source = try await blocking { try self.renderSource(of: record, parameters) }
         var mark: (record: AssetRecord, path: String)?
         if let markID = parameters.mark {
             guard let markRecord = try? await recentRecord(markID), markRecord.kind == .image, markRecord.status == .processed else {
                 throw APIError(.badRequest, "invalid_value", "mark \(markID) is not a processed image asset", param: "mark")
             }
-            mark = (markRecord, try renderSource(of: markRecord, RenderParameters()).path)
+            mark = (markRecord, try await blocking { try self.renderSource(of: markRecord, RenderParameters()).path })
         }
 
         let canonical = parameters.canonicalQuery

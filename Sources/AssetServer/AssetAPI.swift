@@ -170,7 +170,8 @@ public struct AssetAPI: Sendable {
             let names = (record.renditions ?? []).map(\.name).joined(separator: ", ")
             throw APIError.notFound("asset \(id) has no rendition '\(name)'" + (names.isEmpty ? "" : "; it has \(names)"))
         }
-        guard let data = catalog.renditionStore.bytes(of: rendition) else {
+        let store = catalog.renditionStore
+        guard let data = try await blocking({ store.bytes(of: rendition) }) else {
             throw APIError.notFound("the file of rendition '\(name)' is missing from the store; refresh the asset")
         }
         return Response(status: .ok, headers: [.contentType: RenderedImage.contentType(of: rendition.format),

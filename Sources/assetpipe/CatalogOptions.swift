@@ -1,5 +1,7 @@
 import ArgumentParser
 import AssetCatalog
+import AssetObjectStore
+import AssetSources
 import AssetPipeline
 import AssetQueue
 import Foundation
@@ -21,9 +23,10 @@ struct CatalogOptions: ParsableArguments {
     var database: String?
 
     @Option(name: .long, help: ArgumentHelp(
-        "Where rendition files are written: with workers on several hosts, a folder they all mount at the same path. "
+        "Where rendition files are written: a folder (with workers on several hosts, one they all mount at the same path) "
+            + "or s3://BUCKET/PREFIX (reached with the AWS variables; workers then share only the bucket and the database). "
             + "Default: $ASSETPIPE_STORE, else --data.",
-        valueName: "DIR"))
+        valueName: "DIR_OR_S3_URL"))
     var store: String? = Self.environment("ASSETPIPE_STORE")
 
     /// A variable's value; nil when unset or empty.
@@ -39,7 +42,30 @@ struct CatalogOptions: ParsableArguments {
 
     /// Absolute, so that what is stored under it (an edit's original, say)
     /// is found again from any working directory.
-    var storeDirectory: String { InputWalker.absolutePath(store ?? data) }
+    var storeDirectory: String {
+        guard let store, storeBucket == nil else { return InputWalker.absolutePath(data) }
+        return InputWalker.absolutePath(store)
+    }
+
+    /// `--store` when it is an `s3://` URL: renditions go to the bucket,
+    /// and what stays local (render cache, edits, spool) to --data.
+    var storeBucket: String? { store.flatMap { $0.hasPrefix("s3://") ? $0 : nil } }
+
+    /// The rendition store `--store` names.
+    func renditionStore() throws -> any RenditionStore {
+        guard let url = storeBucket else { return LocalRenditionStore(dataDirectory: storeDirectory) }
+        let client: Result<S3Client, S3Error>
+        do throws(S3Error) {
+            client = .success(S3Client(configuration: try S3Configuration.fromEnvironment()))
+        } catch {
+            client = .failure(error)
+        }
+        do {
+            return try S3RenditionStore(url: url, client: client, cacheDirectory: storeDirectory + "/store-cache")
+        } catch {
+            throw FatalError(message: "--store \(url): \(error.message)")
+        }
+    }
 
     /// The SQLite file used when no database URL is given.
     var catalogFile: String { (data as NSString).appendingPathComponent("catalog.sqlite") }
@@ -110,11 +136,11 @@ struct CatalogOptions: ParsableArguments {
         do {
             guard let url = databaseURL else {
                 let database = try SQLiteCatalogDatabase(dataDirectory: data, migrations: withQueue ? SQLiteJobQueue.migrations : [])
-                let catalog = Catalog(database: database, renditionStore: LocalRenditionStore(dataDirectory: storeDirectory))
+                let catalog = Catalog(database: database, renditionStore: try renditionStore())
                 return (catalog, withQueue ? try SQLiteJobQueue(catalog: catalog) : nil)
             }
             let database = try await PostgresCatalogDatabase.connect(url: url)
-            let catalog = Catalog(database: database, renditionStore: LocalRenditionStore(dataDirectory: storeDirectory))
+            let catalog = Catalog(database: database, renditionStore: try renditionStore())
             return (catalog, withQueue ? try await PostgresJobQueue.connect(url: url) : nil)
         } catch let error as CatalogError {
             throw FatalError(message: error.description)

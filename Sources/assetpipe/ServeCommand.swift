@@ -106,7 +106,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp(
         "Where POST /v1/uploads puts files: a folder or s3://BUCKET/PREFIX (ASSETPIPE_UPLOADS). It is also a source, "
-            + "named `uploads` unless a source has that location already. Default: DATA/uploads.",
+            + "named `uploads` unless a source has that location already. Default: STORE/uploads (DATA/uploads, or s3://BUCKET/PREFIX/uploads/ with --store s3://...).",
         valueName: "DIR_OR_S3_URL"))
     var uploads: String? = ProcessInfo.processInfo.environment["ASSETPIPE_UPLOADS"]
 
@@ -155,7 +155,9 @@ struct ServeCommand: AsyncParsableCommand {
     /// and the source that names it (added as `uploads` when none does).
     private func configureUploads(_ settings: inout ServerSettings, catalog store: Catalog, logger: Logger) async throws {
         settings.uploadLimit = ByteCount.parse(uploadLimit) ?? settings.uploadLimit
-        let location = uploads ?? catalog.storeDirectory + "/uploads"
+        // With renditions in a bucket, uploads go beside them, so every host sees them.
+        let location = uploads ?? catalog.storeBucket.map { ($0.hasSuffix("/") ? $0 : $0 + "/") + "uploads/" }
+            ?? catalog.storeDirectory + "/uploads"
         let area: UploadArea
         do {
             if location.hasPrefix("s3://") {
