@@ -147,7 +147,7 @@ let package = Package(
             name: "AssetServer",
             dependencies: [
                 "AssetQuery",
-                "AssetEdits", "AssetCatalog", "AssetQueue", "AssetPipeline", "AssetMedia", "AssetUploads",
+                "AssetEdits", "AssetCatalog", "AssetQueue", "AssetPipeline", "AssetMedia", "AssetUploads", "AssetObjectStore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),

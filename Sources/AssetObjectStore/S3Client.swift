@@ -174,52 +174,38 @@ public final class S3Client: Sendable {
     /// aborted so the server keeps no parts.
     func putInParts(bucket: String, key: String, file path: String, size: Int64, contentType: String?,
                     metadata: [String: String]) async throws(S3Error) -> String {
-        let operation = "put s3://\(bucket)/\(key)"
         var partSize = configuration.partSize
         if (size + partSize - 1) / partSize > S3Configuration.maximumParts {
             let mebibyte: Int64 = 1024 * 1024
             partSize = ((size + S3Configuration.maximumParts - 1) / S3Configuration.maximumParts + mebibyte - 1) / mebibyte * mebibyte
         }
         let partCount = Int((size + partSize - 1) / partSize)
-        let started = try await send(Call(method: .POST, bucket: bucket, key: key, query: [("uploads", "")],
-                                          headers: contentHeaders(contentType, md5: nil) + Self.metadataHeaders(metadata),
-                                          operation: "\(operation) (start parts)"))
-        let uploadID: String
-        do {
-            uploadID = try S3Answers.uploadID(started.body)
-        } catch {
-            throw S3Error(.badAnswer, "\(operation): \(error)")
-        }
+        let upload = try await startParts(bucket: bucket, key: key, contentType: contentType, metadata: metadata)
         do throws(S3Error) {
-            let md5s = try await uploadParts(bucket: bucket, key: key, file: path, size: size, partSize: partSize,
-                                             partCount: partCount, uploadID: uploadID, operation: operation)
-            let body = S3Answers.completeBody(md5s.map(SigV4Signer.hex))
-            let answer = try await send(Call(method: .POST, bucket: bucket, key: key, query: [("uploadId", uploadID)],
-                                             headers: [("Content-Type", "application/xml")], body: .bytes(body),
-                                             payloadHash: SigV4Signer.hex(SHA256.hash(data: body)), operation: "\(operation) (complete)"))
-            if let refused = S3Answers.error(answer.body) {
-                throw S3Error(.server, "\(operation): completing the parts failed (\(refused.code))", status: answer.status, serverCode: refused.code)
-            }
-            let etag: String
-            do {
-                etag = try S3Answers.completedETag(answer.body)
-            } catch {
-                throw S3Error(.badAnswer, "\(operation) (complete): \(error)")
-            }
-            // S3's multipart ETag: the MD5 of the parts' MD5s, a dash, the count.
-            let expected = SigV4Signer.hex(Insecure.MD5.hash(data: md5s.flatMap { $0 })) + "-\(partCount)"
-            if etag.contains("-"), etag.count == expected.count, etag.lowercased() != expected {
-                throw S3Error(.corrupt, "\(operation): the server's ETag \(etag) is not that of the parts sent (\(expected))")
-            }
-            return etag
+            let md5s = try await uploadParts(upload, file: path, size: size, partSize: partSize, partCount: partCount)
+            return try await upload.complete(md5s)
         } catch {
-            await abort(bucket: bucket, key: key, uploadID: uploadID)
+            await upload.abort()
             throw error
         }
     }
 
-    private func uploadParts(bucket: String, key: String, file path: String, size: Int64, partSize: Int64, partCount: Int,
-                             uploadID: String, operation: String) async throws(S3Error) -> [[UInt8]] {
+    /// Starts a multipart upload of `key`, for a caller that sends its parts
+    /// as it has them (`S3PartUpload`); it completes or aborts it.
+    public func startParts(bucket: String, key: String, contentType: String? = nil,
+                           metadata: [String: String] = [:]) async throws(S3Error) -> S3PartUpload {
+        let operation = "put s3://\(bucket)/\(key)"
+        let started = try await send(Call(method: .POST, bucket: bucket, key: key, query: [("uploads", "")],
+                                          headers: contentHeaders(contentType, md5: nil) + Self.metadataHeaders(metadata),
+                                          operation: "\(operation) (start parts)"))
+        do {
+            return S3PartUpload(client: self, bucket: bucket, key: key, uploadID: try S3Answers.uploadID(started.body))
+        } catch {
+            throw S3Error(.badAnswer, "\(operation): \(error)")
+        }
+    }
+
+    private func uploadParts(_ upload: S3PartUpload, file path: String, size: Int64, partSize: Int64, partCount: Int) async throws(S3Error) -> [[UInt8]] {
         let concurrency = configuration.partConcurrency
         do {
             return try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
@@ -229,13 +215,7 @@ public final class S3Client: Sendable {
                     let offset = Int64(index) * partSize
                     let length = min(partSize, size - offset)
                     group.addTask {
-                        let digests = try FileDigests(path: path, offset: offset, length: length)
-                        let answer = try await self.send(Call(
-                            method: .PUT, bucket: bucket, key: key, query: [("partNumber", String(index + 1)), ("uploadId", uploadID)],
-                            headers: [("Content-MD5", digests.md5Base64)], body: .file(path: path, offset: offset, length: length),
-                            payloadHash: digests.sha256Hex, operation: "\(operation) (part \(index + 1) of \(partCount))"))
-                        _ = try self.checkedETag(answer, md5: digests.md5Hex, operation: "\(operation) (part \(index + 1))")
-                        return (index, digests.md5)
+                        (index, try await upload.send(part: index + 1, of: partCount, file: path, offset: offset, length: length))
                     }
                 }
                 while next < min(concurrency, partCount) {
@@ -254,17 +234,56 @@ public final class S3Client: Sendable {
         } catch let error as S3Error {
             throw error
         } catch is CancellationError {
-            throw S3Error(.network, "\(operation): cancelled")
+            throw S3Error(.network, "put s3://\(upload.bucket)/\(upload.key): cancelled")
         } catch {
-            throw S3Error(.network, "\(operation): \(error)")
+            throw S3Error(.network, "put s3://\(upload.bucket)/\(upload.key): \(error)")
         }
+    }
+
+    /// One part of a multipart upload, from a range of a file: signed by its
+    /// SHA-256, checked by its MD5; the MD5, for completing.
+    func sendPart(_ upload: S3PartUpload, number: Int, of count: Int?, file path: String, offset: Int64, length: Int64) async throws(S3Error) -> [UInt8] {
+        let operation = "put s3://\(upload.bucket)/\(upload.key)"
+        let digests = try FileDigests(path: path, offset: offset, length: length)
+        let answer = try await send(Call(
+            method: .PUT, bucket: upload.bucket, key: upload.key, query: [("partNumber", String(number)), ("uploadId", upload.uploadID)],
+            headers: [("Content-MD5", digests.md5Base64)], body: .file(path: path, offset: offset, length: length),
+            payloadHash: digests.sha256Hex, operation: "\(operation) (part \(number)\(count.map { " of \($0)" } ?? ""))"))
+        _ = try checkedETag(answer, md5: digests.md5Hex, operation: "\(operation) (part \(number))")
+        return digests.md5
+    }
+
+    /// Completes an upload with its parts' MD5s, in order, and checks the
+    /// final ETag against them.
+    func completeParts(_ upload: S3PartUpload, md5s: [[UInt8]]) async throws(S3Error) -> String {
+        let operation = "put s3://\(upload.bucket)/\(upload.key)"
+        let body = S3Answers.completeBody(md5s.map(SigV4Signer.hex))
+        let answer = try await send(Call(method: .POST, bucket: upload.bucket, key: upload.key, query: [("uploadId", upload.uploadID)],
+                                         headers: [("Content-Type", "application/xml")], body: .bytes(body),
+                                         payloadHash: SigV4Signer.hex(SHA256.hash(data: body)), operation: "\(operation) (complete)"))
+        if let refused = S3Answers.error(answer.body) {
+            throw S3Error(.server, "\(operation): completing the parts failed (\(refused.code))", status: answer.status, serverCode: refused.code)
+        }
+        let etag: String
+        do {
+            etag = try S3Answers.completedETag(answer.body)
+        } catch {
+            throw S3Error(.badAnswer, "\(operation) (complete): \(error)")
+        }
+        // S3's multipart ETag: the MD5 of the parts' MD5s, a dash, the count.
+        let expected = SigV4Signer.hex(Insecure.MD5.hash(data: md5s.flatMap { $0 })) + "-\(md5s.count)"
+        if etag.contains("-"), etag.count == expected.count, etag.lowercased() != expected {
+            throw S3Error(.corrupt, "\(operation): the server's ETag \(etag) is not that of the parts sent (\(expected))")
+        }
+        return etag
     }
 
     /// Best effort, and not cancelled with the caller: a cancelled upload is
     /// aborted too. Servers also drop parts of uploads left incomplete by a
     /// lifecycle rule; the README says to set one.
-    private func abort(bucket: String, key: String, uploadID: String) async {
-        let call = Call(method: .DELETE, bucket: bucket, key: key, query: [("uploadId", uploadID)], operation: "abort parts of s3://\(bucket)/\(key)")
+    func abortParts(_ upload: S3PartUpload) async {
+        let call = Call(method: .DELETE, bucket: upload.bucket, key: upload.key, query: [("uploadId", upload.uploadID)],
+                        operation: "abort parts of s3://\(upload.bucket)/\(upload.key)")
         await Task.detached { [self] in
             _ = try? await self.send(call)
         }.value

@@ -1,9 +1,13 @@
 import AssetCatalog
+import AssetObjectStore
 import AssetPipeline
 import AssetQueue
 import AssetUploads
 import Foundation
 import Hummingbird
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `POST /v1/uploads`: a file streamed into the upload area (a raw body
 /// with `?destination=`, or `multipart/form-data`), never whole in memory,
@@ -66,6 +70,13 @@ extension AssetAPI {
         }
         defer { spool.discard() }
         let contentType = request.headers[.contentType] ?? ""
+        // A raw body bound for a bucket goes up in parts while it arrives,
+        // unless it is known to be smaller than one part.
+        if !contentType.lowercased().hasPrefix("multipart/"), let parts = area.parts, let given = parameters.destination,
+           (request.headers[.contentLength].flatMap { Int64($0) } ?? Int64.max) >= parts.size,
+           settings.uploadLimit / parts.size < Int64(S3Configuration.maximumParts) {
+            return try await streamToBucket(request.body, area: area, spool: spool, destination: given, parameters: parameters, parts: parts)
+        }
         do {
             if contentType.lowercased().hasPrefix("multipart/") {
                 try await receiveForm(request.body, contentType: contentType, into: spool, parameters: &parameters)
@@ -92,16 +103,82 @@ extension AssetAPI {
             let destination = try UploadDestination(given)
             let received = try await spool.finish(expectingSHA256: parameters.sha256)
             let placement = try await area.place(spool.path, spooled: true, at: destination, policy: parameters.onConflict, catalog: catalog)
-            let queued = try await queue.enqueue([.process(origin: placement.origin,
-                                                           onConflict: parameters.onConflict == .version ? .version : .reject, priority: 10)])
-            let job = queued[0]
-            let body = UploadAnswer(assetID: placement.existingAssetID ?? Catalog.newAssetID(forJob: job.id), jobID: job.id,
-                                    destination: placement.destination.path, source: settings.uploadSource, size: received.size,
-                                    sha256: received.sha256, job: shown(job))
-            return JSONResponse.make(body, status: .accepted, encoder: AssetRecord.makeEncoder())
+            return try await queued(placement, received, policy: parameters.onConflict)
         } catch let error as UploadRefusal {
             throw Self.apiError(error)
         }
+    }
+
+    /// Queues the process job of a placed upload and answers 202.
+    private func queued(_ placement: UploadArea.Placement, _ received: (size: Int64, sha256: String),
+                        policy: ConflictPolicy) async throws -> Response {
+        let queued = try await queue.enqueue([.process(origin: placement.origin, onConflict: policy == .version ? .version : .reject,
+                                                       priority: 10)])
+        let job = queued[0]
+        let body = UploadAnswer(assetID: placement.existingAssetID ?? Catalog.newAssetID(forJob: job.id), jobID: job.id,
+                                destination: placement.destination.path, source: settings.uploadSource, size: received.size,
+                                sha256: received.sha256, job: shown(job))
+        return JSONResponse.make(body, status: .accepted, encoder: AssetRecord.makeEncoder())
+    }
+
+    /// A raw body into a bucket area: the destination reserved first, then
+    /// each part sent from the spool file as soon as it is written (a few at
+    /// once; a slow bucket slows the client down, never fills memory), so
+    /// receiving and sending overlap. The object appears only when every
+    /// part is in and the checksum held; anything else aborts the upload.
+    private func streamToBucket(_ body: RequestBody, area: UploadArea, spool: UploadSpool, destination given: String,
+                                parameters: UploadParameters, parts: (size: Int64, concurrency: Int)) async throws -> Response {
+        let placement: UploadArea.Placement, upload: S3PartUpload
+        do {
+            placement = try await area.reserve(try UploadDestination(given), policy: parameters.onConflict, catalog: catalog)
+            upload = try await area.startParts(at: placement)
+        } catch {
+            throw Self.apiError(error)
+        }
+        let path = spool.path
+        defer { unlink(path) }
+        let received: (size: Int64, sha256: String)
+        do {
+            received = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
+                var md5s: [Int: [UInt8]] = [:]
+                var started = 0, inFlight = 0
+                func send(_ index: Int, length: Int64) {
+                    let offset = Int64(index) * parts.size
+                    group.addTask { (index, try await upload.send(part: index + 1, file: path, offset: offset, length: length)) }
+                    inFlight += 1
+                }
+                for try await chunk in body {
+                    try await spool.append(chunk.readableBytesView)
+                    while spool.written >= Int64(started + 1) * parts.size {
+                        if inFlight >= parts.concurrency, let (index, md5) = try await group.next() {
+                            md5s[index] = md5
+                            inFlight -= 1
+                        }
+                        send(started, length: parts.size)
+                        started += 1
+                    }
+                }
+                let received = try await spool.finish(expectingSHA256: parameters.sha256)
+                let rest = received.size - Int64(started) * parts.size
+                if rest > 0 || started == 0 {
+                    send(started, length: rest)
+                    started += 1
+                }
+                while let (index, md5) = try await group.next() { md5s[index] = md5 }
+                _ = try await upload.complete((0..<started).map { md5s[$0] ?? [] })
+                return received
+            }
+        } catch {
+            await upload.abort()
+            switch error {
+            case let refusal as UploadRefusal: throw Self.apiError(refusal)
+            case let failure as S3Error:
+                throw Self.apiError(UploadRefusal(.store, "cannot put the upload in \(area.location): \(failure.message)"))
+            default:
+                throw APIError(.badRequest, "incomplete_body", "the body ended before it was complete; nothing was kept: send the file again")
+            }
+        }
+        return try await queued(placement, received, policy: parameters.onConflict)
     }
 
     /// Streams a form: its text fields into `parameters`, its one file part

@@ -101,18 +101,60 @@ public struct UploadArea: Sendable {
                 if existing == nil, try await write(file, spooled: spooled, to: candidate, replacing: false) {
                     return Placement(destination: candidate, origin: origin, existingAssetID: nil)
                 }
-                if policy == .reject {
-                    var refusal = UploadRefusal(.exists, existing.map { "asset \($0) is already at \(candidate); nothing was overwritten. " }
-                                                ?? "a file not yet catalogued is already at \(candidate); nothing was overwritten. "
-                                                + "Send on_conflict=version for a new version, on_conflict=rename for a new name, "
-                                                + "or another destination", param: "destination")
-                    refusal.existingAssetID = existing
-                    throw refusal
-                }
+                if policy == .reject { throw Self.exists(candidate, assetID: existing) }
             }
         }
         throw UploadRefusal(.exists, "\(destination) and its first \(Self.renameAttempts - 1) numbered names are all taken; "
                             + "choose another destination", param: "destination")
+    }
+
+    // MARK: Sending a body to a bucket as it arrives
+
+    /// For a bucket area, the part size and how many parts go up at once.
+    public var parts: (size: Int64, concurrency: Int)? {
+        client.map { ($0.configuration.partSize, $0.configuration.partConcurrency) }
+    }
+
+    /// For a bucket area: where a body will go, chosen before it has
+    /// arrived, under `policy` (HEAD and the catalog say what is there), so
+    /// its parts can go up while it streams in.
+    public func reserve(_ destination: UploadDestination, policy: ConflictPolicy, catalog: Catalog) async throws(UploadRefusal) -> Placement {
+        guard let bucket, let client else { throw UploadRefusal(.store, "\(location) is not a bucket") }
+        let candidates = policy == .rename ? [destination] + (1..<Self.renameAttempts).map(destination.numbered) : [destination]
+        for candidate in candidates {
+            let origin = self.origin(of: candidate)
+            let existing = try await assetID(at: origin, in: catalog)
+            if policy == .version { return Placement(destination: candidate, origin: origin, existingAssetID: existing) }
+            let present: Bool
+            do {
+                present = try await client.headObject(bucket: bucket.name, key: bucket.prefix + candidate.path) != nil
+            } catch {
+                throw UploadRefusal(.store, "cannot reach \(location): \(error.message)")
+            }
+            if existing == nil, !present { return Placement(destination: candidate, origin: origin, existingAssetID: nil) }
+            if policy == .reject { throw Self.exists(candidate, assetID: existing) }
+        }
+        throw UploadRefusal(.exists, "\(destination) and its first \(Self.renameAttempts - 1) numbered names are all taken; "
+                            + "choose another destination", param: "destination")
+    }
+
+    /// Starts the multipart upload of a reserved placement.
+    public func startParts(at placement: Placement) async throws(UploadRefusal) -> S3PartUpload {
+        guard let bucket, let client else { throw UploadRefusal(.store, "\(location) is not a bucket") }
+        do {
+            return try await client.startParts(bucket: bucket.name, key: bucket.prefix + placement.destination.path)
+        } catch {
+            throw UploadRefusal(.store, "cannot put the upload in \(location): \(error.message)")
+        }
+    }
+
+    static func exists(_ destination: UploadDestination, assetID existing: String?) -> UploadRefusal {
+        var refusal = UploadRefusal(.exists, existing.map { "asset \($0) is already at \(destination); nothing was overwritten. " }
+                                    ?? "a file not yet catalogued is already at \(destination); nothing was overwritten. "
+                                    + "Send on_conflict=version for a new version, on_conflict=rename for a new name, "
+                                    + "or another destination", param: "destination")
+        refusal.existingAssetID = existing
+        return refusal
     }
 
     private func assetID(at origin: String, in catalog: Catalog) async throws(UploadRefusal) -> String? {

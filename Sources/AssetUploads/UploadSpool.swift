@@ -20,6 +20,8 @@ public final class UploadSpool {
     public let path: String
     public let limit: Int64
     public private(set) var size: Int64 = 0
+    /// Bytes in the file so far (the rest of `size` waits for the next 1 MiB write).
+    public private(set) var written: Int64 = 0
     private var descriptor: Int32
     private var hasher = SHA256()
     private var pending: [UInt8] = []
@@ -100,6 +102,7 @@ public final class UploadSpool {
         guard failure == 0 else {
             throw UploadRefusal(.store, "cannot write the upload to the upload area: \(String(cString: strerror(failure)))")
         }
+        written += Int64(chunk.count)
     }
 
     /// 0, or the errno of the write that failed.

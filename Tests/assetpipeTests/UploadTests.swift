@@ -167,6 +167,58 @@ struct S3UploadTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: data + "/upload-spool").isEmpty, "no spool file outlives its upload")
     }
 
+    /// Multipart uploads the bucket holds unfinished (none should outlive a refused or cut-off upload).
+    static func unfinished(_ bucket: String) throws -> Int {
+        let script = """
+            import json, sys, botocore.config, botocore.session
+            client = botocore.session.get_session().create_client('s3', endpoint_url=sys.argv[1], region_name='us-east-1',
+                aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3], config=botocore.config.Config(s3={'addressing_style': 'path'}))
+            print(json.dumps({'count': len(client.list_multipart_uploads(Bucket=sys.argv[4]).get('Uploads', []))}))
+            """
+        let answer = try OraclePython.json(script, [TestS3.url ?? "", TestS3.accessKey, TestS3.secretKey, bucket]) as? [String: Int]
+        return answer?["count"] ?? -1
+    }
+
+    /// A body of several parts goes up while it streams in: whole when
+    /// complete, nothing when its checksum fails or it is cut off.
+    @Test func aLargeBodyGoesUpInPartsAsItArrives() throws {
+        let bucket = TestS3.bucketName("stream")
+        _ = try BackupTests.bucket("create", bucket)
+        let data = try Package.temporaryDirectory("s3-stream")
+        let server = try TestServer(["--init", "--data", data, "--uploads", "s3://\(bucket)/in", "--log-level", "warning"],
+                                    environment: Self.s3Environment.merging(["ASSETPIPE_API_TOKEN": UploadTests.token]) { $1 })
+        defer { server.stop() }
+        let big = data + "/big.bin"
+        let bytes = (0..<40_000_000).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 13) }
+        try Data(bytes).write(to: URL(fileURLWithPath: big))
+        let sha = try Oracle.sha256sum(big)
+        let sent = try server.curl("/v1/uploads?destination=big.bin&sha256=\(sha)", ["-X", "POST", "-T", big], token: UploadTests.token)
+        #expect(sent.status == 202 && sent.json?["size"] as? Int == 40_000_000, "\(sent.body)")
+        let object = try #require(try Self.objects(bucket)["in/big.bin"])
+        #expect(object["sha256"] as? String == sha, "the object is the body, byte for byte")
+        let chunked = try server.curl("/v1/uploads?destination=chunked.bin", ["-X", "POST", "-H", "Transfer-Encoding: chunked", "-T", big],
+                                      token: UploadTests.token)
+        #expect(chunked.status == 202, "\(chunked.body)")
+        #expect(try Self.objects(bucket)["in/chunked.bin"]?["sha256"] as? String == sha, "a body of unknown length too")
+
+        let wrong = try server.curl("/v1/uploads?destination=wrong.bin&sha256=\(String(repeating: "a", count: 64))", ["-X", "POST", "-T", big],
+                                    token: UploadTests.token)
+        #expect(wrong.status == 422, "\(wrong.body)")
+        let refused = try server.curl("/v1/uploads?destination=big.bin", ["-X", "POST", "-T", big], token: UploadTests.token)
+        #expect(refused.status == 409, "\(refused.body)")
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        client.arguments = ["python3", "-c", UploadTests.halfClient.replacingOccurrences(of: "cut/off.bin", with: "cut.bin"),
+                            "\(server.port)", "40000000", "20000000", "1", UploadTests.token]
+        client.standardOutput = FileHandle.nullDevice
+        try client.run()
+        client.waitUntilExit()
+        Thread.sleep(forTimeInterval: 2)
+        #expect(Set(try Self.objects(bucket).keys) == ["in/big.bin", "in/chunked.bin"], "nothing of the refused or cut-off bodies")
+        #expect(try Self.unfinished(bucket) == 0, "their parts were aborted")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: data + "/upload-spool").isEmpty)
+    }
+
     @Test func uploadCopiesIntoFolderAndBucketSourcesAndQueues() throws {
         let bucket = TestS3.bucketName("cli-uploads")
         _ = try BackupTests.bucket("create", bucket)

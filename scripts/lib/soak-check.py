@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Checks a catalog after scripts/soak-queue: nothing lost, nothing twice.
 
-usage: soak-check.py [--database URL] DATA_DIR ORIGINS_TSV EXPECTED_JSONL JOB_COUNT
+usage: soak-check.py [--database URL] [--renditions-listing FILE] DATA_DIR ORIGINS_TSV EXPECTED_JSONL JOB_COUNT
 Reads DATA_DIR/catalog.sqlite, or with --database the PostgreSQL catalog
-(through psql); the rendition files are under DATA_DIR either way.
+(through psql); the rendition files are under DATA_DIR, or, with
+--renditions-listing, the objects a bucket store holds, one path per line.
+A job's target is its `as`, else its origin (an uploaded object's URL).
 ORIGINS_TSV maps each copy's file name to the sample it copies; EXPECTED_JSONL
 is `assetpipe process --json samples/`, the outcome each sample should get.
 Prints a summary; exits 1 and lists the problems if any check fails.
@@ -17,8 +19,13 @@ import sys
 
 arguments = sys.argv[1:]
 database = None
-if arguments[:1] == ["--database"]:
-    database, arguments = arguments[1], arguments[2:]
+renditions_listing = None
+while arguments[:1] in (["--database"], ["--renditions-listing"]):
+    if arguments[0] == "--database":
+        database = arguments[1]
+    else:
+        renditions_listing = arguments[1]
+    arguments = arguments[2:]
 data, origins_path, expected_path, job_count = arguments[0], arguments[1], arguments[2], int(arguments[3])
 problems = []
 
@@ -59,7 +66,7 @@ attempts = collections.Counter(n for *_, n in jobs)
 
 targets = {}
 for job_id, state, reason, payload, _ in jobs:
-    target = json.loads(payload)["as"]
+    target = json.loads(payload).get("as") or json.loads(payload)["origin"]
     targets[target] = job_id
     want_status, want_reason = expected[sample_of[os.path.basename(target)]]
     if want_status == "processed" and state != "succeeded":
@@ -93,7 +100,9 @@ for asset_id, path, _, _, _, record in assets:
     for rendition in json.loads(record).get("renditions") or []:
         listed[rendition["path"]] = asset_id
 on_disk = set()
-for root, _, files in os.walk(os.path.join(data, "renditions")):
+if renditions_listing:
+    on_disk = set(filter(None, (line.strip() for line in open(renditions_listing))))
+for root, _, files in os.walk(os.path.join(data, "renditions")) if not renditions_listing else []:
     for name in files:
         on_disk.add(os.path.relpath(os.path.join(root, name), data))
 orphans, missing_files = on_disk - set(listed), set(listed) - on_disk
