@@ -60,21 +60,27 @@ public enum S3XML {
 
         var atEnd: Bool { index >= bytes.count }
 
-        func peek(_ literal: String) -> Bool {
-            let utf8 = Array(literal.utf8)
-            return bytes.count - index >= utf8.count && bytes[index..<(index + utf8.count)].elementsEqual(utf8)
+        /// Whether the bytes at `index` are `literal`; no allocation (this
+        /// runs for every markup byte of a 1,000-key listing).
+        func peek(_ literal: StaticString) -> Bool {
+            let count = literal.utf8CodeUnitCount
+            guard bytes.count - index >= count else { return false }
+            return literal.withUTF8Buffer { bytes[index..<(index + count)].elementsEqual($0) }
+        }
+
+        static func isSpace(_ byte: UInt8) -> Bool {
+            byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
         }
 
         mutating func skipSpace() {
-            while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+            while index < bytes.count, Self.isSpace(bytes[index]) { index += 1 }
         }
 
         /// Moves past `terminator`, refusing input that ends first.
-        mutating func skip(past terminator: String) throws(S3XMLError) {
-            let utf8 = Array(terminator.utf8)
+        mutating func skip(past terminator: StaticString) throws(S3XMLError) {
             while index < bytes.count {
                 if peek(terminator) {
-                    index += utf8.count
+                    index += terminator.utf8CodeUnitCount
                     return
                 }
                 index += 1
@@ -111,7 +117,8 @@ public enum S3XML {
             let start = index
             while index < bytes.count {
                 let byte = bytes[index]
-                if [0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: ">"), UInt8(ascii: "/"), UInt8(ascii: "="), UInt8(ascii: "<")].contains(byte) {
+                if Self.isSpace(byte) || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "=")
+                    || byte == UInt8(ascii: "<") {
                     break
                 }
                 index += 1
@@ -160,6 +167,13 @@ public enum S3XML {
             var children: [S3XMLElement] = []
             while true {
                 guard index < bytes.count else { throw fail("<\(elementName)> is not closed") }
+                // Plain text up to the next markup or entity, in one append.
+                let plain = index
+                while index < bytes.count, bytes[index] != UInt8(ascii: "<"), bytes[index] != UInt8(ascii: "&") { index += 1 }
+                if index > plain {
+                    text.append(contentsOf: bytes[plain..<index])
+                    continue
+                }
                 if peek("</") {
                     index += 2
                     let closing = try name()

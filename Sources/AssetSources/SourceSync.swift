@@ -20,6 +20,9 @@ public struct SyncPlan: Sendable, Equatable {
     public var unchanged = 0
     /// Objects or files the source listed.
     public var listed = 0
+    /// How long the listing and the catalog's side took (S3 sources; they overlap).
+    public var listingSeconds: Double?
+    public var catalogSeconds: Double?
 
     public init() {}
 
@@ -75,15 +78,32 @@ public enum SourceSync {
         } catch {
             throw SyncError("the source \(source.name) has the location \(source.location): \(error.message)")
         }
+        let root = "s3://\(bucket.name)/"
+        // The catalog is read on a thread of its own while the listing pages
+        // in: a sync takes the longer of the two, not their sum.
+        let started = ContinuousClock.now
+        async let reading = onOwnThread { () throws(SyncError) in
+            let assets = try assets(under: root + bucket.prefix, in: catalog)
+            return (assets, started.duration(to: .now))
+        }
         let objects: [S3Object]
         do {
             objects = try await client.listObjects(bucket: bucket.name, prefix: bucket.prefix)
         } catch {
+            _ = try? await reading
             throw SyncError(error.message)
         }
-        let root = "s3://\(bucket.name)/"
-        var catalogued = try assets(under: root + bucket.prefix, in: catalog)
+        let listed = started.duration(to: .now)
+        var catalogued: [String: (id: String, object: ObjectSignature?)]
+        let read: Duration
+        do {
+            (catalogued, read) = try await reading
+        } catch {
+            throw error as? SyncError ?? SyncError("cannot read the catalog: \(error)")
+        }
         var plan = SyncPlan()
+        plan.listingSeconds = Self.seconds(listed)
+        plan.catalogSeconds = Self.seconds(read)
         for object in objects where !object.key.hasSuffix("/") {
             plan.listed += 1
             let origin = root + object.key
@@ -160,6 +180,25 @@ public enum SourceSync {
         outcome.pending = plan.requests.count - fresh.requests.count
         if !dryRun { outcome.queued = try await enqueue(fresh, into: queue) }
         return outcome
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// Runs blocking work (catalog reads) on a thread of its own, off the
+    /// concurrency pool.
+    static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws(SyncError) -> T) async throws(SyncError) -> T {
+        let result: Result<T, SyncError> = await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                do throws(SyncError) {
+                    continuation.resume(returning: .success(try body()))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return try result.get()
     }
 
     /// Queues the plan's jobs, 1,000 per call.

@@ -131,9 +131,11 @@ struct SyncCommand: AsyncParsableCommand {
         let plan = outcome.plan, queued = outcome.queued
         let seconds = started.duration(to: .now).seconds
         if json {
-            let object: [String: Any] = ["source": source, "listed": plan.listed, "added": plan.added.count, "changed": plan.changed.count,
+            var object: [String: Any] = ["source": source, "listed": plan.listed, "added": plan.added.count, "changed": plan.changed.count,
                                          "gone": plan.gone.count, "unchanged": plan.unchanged, "queued": queued, "pending": outcome.pending,
                                          "seconds": seconds]
+            object["listing_seconds"] = plan.listingSeconds
+            object["catalog_seconds"] = plan.catalogSeconds
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             Terminal.standardOutput.write(String(decoding: data, as: UTF8.self) + "\n")
         } else {
