@@ -101,7 +101,7 @@ extension AssetAPI {
         }
         do {
             let destination = try UploadDestination(given)
-            let received = try await spool.finish(expectingSHA256: parameters.sha256)
+            let received = try await spool.finish(expectingSHA256: parameters.sha256, durable: !area.isS3)
             let placement = try await area.place(spool.path, spooled: true, at: destination, policy: parameters.onConflict, catalog: catalog)
             return try await queued(placement, received, policy: parameters.onConflict)
         } catch let error as UploadRefusal {
@@ -158,7 +158,7 @@ extension AssetAPI {
                         started += 1
                     }
                 }
-                let received = try await spool.finish(expectingSHA256: parameters.sha256)
+                let received = try await spool.finish(expectingSHA256: parameters.sha256, durable: false)
                 let rest = received.size - Int64(started) * parts.size
                 if rest > 0 || started == 0 {
                     send(started, length: rest)

@@ -64,10 +64,12 @@ public final class UploadSpool {
     /// Writes what is pending, flushes the file to the disk and checks the
     /// SHA-256 when one is expected (hex, any case); the file then belongs
     /// to the caller, who moves it into place.
-    public func finish(expectingSHA256 expected: String?) async throws(UploadRefusal) -> (size: Int64, sha256: String) {
+    /// `durable: false` skips the flush to the disk, for a body whose
+    /// durable copy is elsewhere (a bucket's, once it has answered).
+    public func finish(expectingSHA256 expected: String?, durable: Bool = true) async throws(UploadRefusal) -> (size: Int64, sha256: String) {
         try await flush()
         let descriptor = self.descriptor
-        let synced = (try? await NIOThreadPool.singleton.runIfActive { fsync(descriptor) == 0 ? 0 : errno }) ?? EIO
+        let synced = durable ? (try? await NIOThreadPool.singleton.runIfActive { fsync(descriptor) == 0 ? 0 : errno }) ?? EIO : 0
         close(descriptor)
         self.descriptor = -1
         guard synced == 0 else { throw UploadRefusal(.store, "cannot flush the upload to disk: \(String(cString: strerror(synced)))") }
