@@ -38,9 +38,11 @@ public final class S3Client: Sendable {
 
     /// Puts a file as the object `key`, streamed from disk; in parts when it
     /// is at least the multipart threshold. Returns the object's ETag.
+    /// `digests`, the whole file's when the caller has them, spare reading
+    /// it once more to hash it (for a single PUT; parts are hashed each).
     @discardableResult
     public func putObject(bucket: String, key: String, file path: String, contentType: String? = nil,
-                          metadata: [String: String] = [:]) async throws(S3Error) -> String {
+                          metadata: [String: String] = [:], digests known: FileDigests? = nil) async throws(S3Error) -> String {
         let size: Int64
         do {
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
@@ -56,7 +58,12 @@ public final class S3Client: Sendable {
         if size >= configuration.multipartThreshold {
             return try await putInParts(bucket: bucket, key: key, file: path, size: size, contentType: contentType, metadata: metadata)
         }
-        let digests = try FileDigests(path: path, offset: 0, length: size)
+        let digests: FileDigests
+        if let known {
+            digests = known
+        } else {
+            digests = try FileDigests(path: path, offset: 0, length: size)
+        }
         let answer = try await send(Call(method: .PUT, bucket: bucket, key: key,
                                          headers: contentHeaders(contentType, md5: digests.md5Base64) + Self.metadataHeaders(metadata),
                                          body: .file(path: path, offset: 0, length: size), payloadHash: digests.sha256Hex,

@@ -3,13 +3,19 @@ import Foundation
 import NIOCore
 
 /// SHA-256 (what SigV4 signs) and MD5 (Content-MD5, the ETag) of a range
-/// of a file, read once before the range is sent.
-struct FileDigests {
-    let sha256Hex: String
-    let md5: [UInt8]
+/// of a file, read once before the range is sent, or given by a caller
+/// that hashed the bytes as it wrote them (an upload's spool).
+public struct FileDigests: Sendable {
+    public let sha256Hex: String
+    public let md5: [UInt8]
 
     var md5Hex: String { SigV4Signer.hex(md5) }
     var md5Base64: String { Data(md5).base64EncodedString() }
+
+    public init(sha256Hex: String, md5: [UInt8]) {
+        self.sha256Hex = sha256Hex
+        self.md5 = md5
+    }
 
     init(path: String, offset: Int64, length: Int64) throws(S3Error) {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw S3Error(.file, "cannot open \(path)") }

@@ -64,7 +64,7 @@ extension AssetAPI {
         }
         let spool: UploadSpool
         do {
-            spool = try UploadSpool(directory: area.spoolDirectory, limit: settings.uploadLimit)
+            spool = try UploadSpool(directory: area.spoolDirectory, limit: settings.uploadLimit, md5: area.isS3)
         } catch {
             throw Self.apiError(error)
         }
@@ -102,7 +102,8 @@ extension AssetAPI {
         do {
             let destination = try UploadDestination(given)
             let received = try await spool.finish(expectingSHA256: parameters.sha256, durable: !area.isS3)
-            let placement = try await area.place(spool.path, spooled: true, at: destination, policy: parameters.onConflict, catalog: catalog)
+            let placement = try await area.place(spool.path, spooled: true, at: destination, policy: parameters.onConflict, catalog: catalog,
+                                                 digests: spool.digests)
             return try await queued(placement, received, policy: parameters.onConflict)
         } catch let error as UploadRefusal {
             throw Self.apiError(error)

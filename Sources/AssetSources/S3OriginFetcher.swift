@@ -53,7 +53,7 @@ public final class S3OriginFetcher: OriginFetcher {
         if name == "." || name == ".." { name = "object" }
         let path = directory + "/" + name
         do {
-            let object = try Self.wait { () async throws(S3Error) -> S3Object in try await client.getObject(bucket: bucket, key: key, to: path) }
+            let object = try BlockingS3.wait { () async throws(S3Error) -> S3Object in try await client.getObject(bucket: bucket, key: key, to: path) }
             return (path, ObjectSignature(etag: object.etag, size: object.size))
         } catch {
             switch error.code {
@@ -63,38 +63,5 @@ public final class S3OriginFetcher: OriginFetcher {
                 throw AssetError(.originRefused, "cannot read \(origin): \(error.message)")
             }
         }
-    }
-
-    /// Runs `body` on the concurrency pool and waits on this thread: the
-    /// worker's job threads are its own, never the pool's, so the wait
-    /// cannot starve the task it waits for.
-    static func wait<T: Sendable>(_ body: @escaping @Sendable () async throws(S3Error) -> T) throws(S3Error) -> T {
-        let box = ResultBox<T>()
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            do throws(S3Error) {
-                box.set(.success(try await body()))
-            } catch {
-                box.set(.failure(error))
-            }
-            done.signal()
-        }
-        done.wait()
-        guard let outcome = box.get() else { throw S3Error(.network, "the transfer ended without a result") }
-        return try outcome.get()
-    }
-}
-
-/// The result a waiting thread picks up; set once, under its lock.
-private final class ResultBox<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Result<T, S3Error>?
-
-    func set(_ result: Result<T, S3Error>) {
-        lock.withLock { value = result }
-    }
-
-    func get() -> Result<T, S3Error>? {
-        lock.withLock { value }
     }
 }

@@ -53,7 +53,7 @@ public final class S3RenditionStore: RenditionStore {
             let key = bucket.prefix + path, name = bucket.name
             let type = rendition.format.mimeType
             let client = try self.client
-            try S3OriginFetcher.wait { () async throws(S3Error) -> String in
+            try BlockingS3.wait { () async throws(S3Error) -> String in
                 try await client.putObject(bucket: name, key: key, bytes: bytes, contentType: type)
             }
             return Rendition(rendition, storedAt: path)
@@ -63,13 +63,13 @@ public final class S3RenditionStore: RenditionStore {
     public func removeRenditions(ofAsset id: String, except kept: Set<String>) throws {
         let prefix = bucket.prefix + Self.directory(ofAsset: id) + "/"
         let name = bucket.name, client = try self.client
-        let objects = try S3OriginFetcher.wait { () async throws(S3Error) -> [S3Object] in
+        let objects = try BlockingS3.wait { () async throws(S3Error) -> [S3Object] in
             try await client.listObjects(bucket: name, prefix: prefix)
         }
         for object in objects {
             let path = String(object.key.dropFirst(bucket.prefix.count))
             guard !kept.contains(path) else { continue }
-            try S3OriginFetcher.wait { () async throws(S3Error) -> Bool in
+            try BlockingS3.wait { () async throws(S3Error) -> Bool in
                 try await client.deleteObject(bucket: name, key: object.key)
                 return true
             }
@@ -93,7 +93,7 @@ public final class S3RenditionStore: RenditionStore {
             try FileManager.default.createDirectory(atPath: (local as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             let key = bucket.prefix + path, name = bucket.name, client = try self.client
             // Got beside the destination and checked, then renamed: never a partial copy.
-            _ = try S3OriginFetcher.wait { () async throws(S3Error) -> S3Object in
+            _ = try BlockingS3.wait { () async throws(S3Error) -> S3Object in
                 try await client.getObject(bucket: name, key: key, to: local)
             }
             return local
@@ -105,7 +105,7 @@ public final class S3RenditionStore: RenditionStore {
     public func bytes(of rendition: Rendition) -> Data? {
         guard let path = checked(rendition), let client = try? self.client else { return nil }
         let key = bucket.prefix + path, name = bucket.name
-        return (try? S3OriginFetcher.wait { () async throws(S3Error) -> [UInt8] in
+        return (try? BlockingS3.wait { () async throws(S3Error) -> [UInt8] in
             try await client.getObject(bucket: name, key: key)
         }).map { Data($0) }
     }

@@ -85,27 +85,48 @@ public struct UploadArea: Sendable {
     /// Puts `file` at `destination` under `policy`: a spool file (`spooled`)
     /// is moved or, for S3, put and removed; any other file is copied and
     /// stays. Refused with `.exists` (naming the asset when there is one)
-    /// when `reject` meets something at the destination.
+    /// when `reject` meets something at the destination. `digests`, when the
+    /// spool kept them, spare the bucket's PUT hashing the file again.
     public func place(_ file: String, spooled: Bool, at destination: UploadDestination, policy: ConflictPolicy,
-                      catalog: Catalog) async throws(UploadRefusal) -> Placement {
+                      catalog: Catalog, digests: FileDigests? = nil) async throws(UploadRefusal) -> Placement {
         defer { if spooled { unlink(file) } }
-        let candidates = policy == .rename ? [destination] + (1..<Self.renameAttempts).map(destination.numbered) : [destination]
-        for candidate in candidates {
+        if let bucket, let client {
+            // S3 has no portable put-if-absent: a put racing the HEADs of
+            // `reserve` for the same key can still win; the job's own
+            // conflict check in the catalog is the last word.
+            let placement = try await reserve(destination, policy: policy, catalog: catalog)
+            do {
+                try await client.putObject(bucket: bucket.name, key: bucket.prefix + placement.destination.path, file: file, digests: digests)
+            } catch {
+                throw UploadRefusal(.store, "cannot put the upload in \(location): \(error.message)")
+            }
+            return placement
+        }
+        for candidate in candidates(for: destination, policy: policy) {
             let origin = self.origin(of: candidate)
             let existing = try await assetID(at: origin, in: catalog)
             switch policy {
             case .version:
-                try await write(file, spooled: spooled, to: candidate, replacing: true)
+                _ = try link(file, spooled: spooled, to: candidate, replacing: true)
                 return Placement(destination: candidate, origin: origin, existingAssetID: existing)
             case .reject, .rename:
-                if existing == nil, try await write(file, spooled: spooled, to: candidate, replacing: false) {
+                if existing == nil, try link(file, spooled: spooled, to: candidate, replacing: false) {
                     return Placement(destination: candidate, origin: origin, existingAssetID: nil)
                 }
                 if policy == .reject { throw Self.exists(candidate, assetID: existing) }
             }
         }
-        throw UploadRefusal(.exists, "\(destination) and its first \(Self.renameAttempts - 1) numbered names are all taken; "
-                            + "choose another destination", param: "destination")
+        throw Self.allTaken(destination)
+    }
+
+    /// The destination, then (for `rename`) its numbered names.
+    private func candidates(for destination: UploadDestination, policy: ConflictPolicy) -> [UploadDestination] {
+        policy == .rename ? [destination] + (1..<Self.renameAttempts).map(destination.numbered) : [destination]
+    }
+
+    static func allTaken(_ destination: UploadDestination) -> UploadRefusal {
+        UploadRefusal(.exists, "\(destination) and its first \(renameAttempts - 1) numbered names are all taken; "
+                      + "choose another destination", param: "destination")
     }
 
     // MARK: Sending a body to a bucket as it arrives
@@ -120,8 +141,7 @@ public struct UploadArea: Sendable {
     /// its parts can go up while it streams in.
     public func reserve(_ destination: UploadDestination, policy: ConflictPolicy, catalog: Catalog) async throws(UploadRefusal) -> Placement {
         guard let bucket, let client else { throw UploadRefusal(.store, "\(location) is not a bucket") }
-        let candidates = policy == .rename ? [destination] + (1..<Self.renameAttempts).map(destination.numbered) : [destination]
-        for candidate in candidates {
+        for candidate in candidates(for: destination, policy: policy) {
             let origin = self.origin(of: candidate)
             let existing = try await assetID(at: origin, in: catalog)
             if policy == .version { return Placement(destination: candidate, origin: origin, existingAssetID: existing) }
@@ -134,8 +154,7 @@ public struct UploadArea: Sendable {
             if existing == nil, !present { return Placement(destination: candidate, origin: origin, existingAssetID: nil) }
             if policy == .reject { throw Self.exists(candidate, assetID: existing) }
         }
-        throw UploadRefusal(.exists, "\(destination) and its first \(Self.renameAttempts - 1) numbered names are all taken; "
-                            + "choose another destination", param: "destination")
+        throw Self.allTaken(destination)
     }
 
     /// Starts the multipart upload of a reserved placement.
@@ -165,22 +184,9 @@ public struct UploadArea: Sendable {
         }
     }
 
-    /// Whether the file was written; false when `replacing` is off and
-    /// something is there.
-    private func write(_ file: String, spooled: Bool, to destination: UploadDestination, replacing: Bool) async throws(UploadRefusal) -> Bool {
-        if let bucket, let client {
-            let key = bucket.prefix + destination.path
-            do {
-                // S3 has no portable put-if-absent: a put racing this head
-                // for the same key can still win; the job's own conflict
-                // check in the catalog is the last word.
-                if !replacing, try await client.headObject(bucket: bucket.name, key: key) != nil { return false }
-                try await client.putObject(bucket: bucket.name, key: key, file: file)
-            } catch {
-                throw UploadRefusal(.store, "cannot put the upload in \(location): \(error.message)")
-            }
-            return true
-        }
+    /// Links (or renames) the file into a folder area; false when
+    /// `replacing` is off and something is there.
+    private func link(_ file: String, spooled: Bool, to destination: UploadDestination, replacing: Bool) throws(UploadRefusal) -> Bool {
         let target = location + "/" + destination.path
         let folder = (target as NSString).deletingLastPathComponent
         do {
@@ -192,7 +198,7 @@ public struct UploadArea: Sendable {
         defer { if !spooled { unlink(source) } }
         // link(2) fails on an existing name: the no-overwrite placement is
         // one atomic step; rename(2) is the atomic replace.
-        if (replacing ? rename(source, target) : link(source, target)) == 0 { return true }
+        if (replacing ? rename(source, target) : Glibc.link(source, target)) == 0 { return true }
         if errno == EEXIST, !replacing { return false }
         throw UploadRefusal(.store, "cannot place the upload at \(destination): \(String(cString: strerror(errno)))")
     }

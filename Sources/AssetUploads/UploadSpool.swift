@@ -1,3 +1,4 @@
+import AssetObjectStore
 import AssetPipeline
 import Crypto
 import Foundation
@@ -24,12 +25,17 @@ public final class UploadSpool {
     public private(set) var written: Int64 = 0
     private var descriptor: Int32
     private var hasher = SHA256()
+    /// Kept only when asked for: a single PUT to a bucket needs it.
+    private var md5Hasher: Insecure.MD5?
+    /// The body's digests once finished, when the MD5 was asked for.
+    public private(set) var digests: FileDigests?
     private var pending: [UInt8] = []
     private var handedOver = false
 
     /// A new spool file in `directory` (created when missing); refused with
-    /// `.store` when it cannot be made.
-    public init(directory: String, limit: Int64) throws(UploadRefusal) {
+    /// `.store` when it cannot be made. `md5`: also hash the body with MD5,
+    /// for `digests`.
+    public init(directory: String, limit: Int64, md5: Bool = false) throws(UploadRefusal) {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -41,6 +47,7 @@ public final class UploadSpool {
             throw UploadRefusal(.store, "cannot write to the upload area: \(String(cString: strerror(errno)))")
         }
         self.limit = limit
+        if md5 { md5Hasher = Insecure.MD5() }
         pending.reserveCapacity(Self.flushSize)
     }
 
@@ -74,6 +81,7 @@ public final class UploadSpool {
         self.descriptor = -1
         guard synced == 0 else { throw UploadRefusal(.store, "cannot flush the upload to disk: \(String(cString: strerror(synced)))") }
         let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        if let md5 = md5Hasher?.finalize() { digests = FileDigests(sha256Hex: digest, md5: Array(md5)) }
         if let expected, expected.lowercased() != digest {
             throw UploadRefusal(.checksumMismatch, "the body's SHA-256 is \(digest), not the \(expected) given; "
                                 + "nothing was kept: send the file again", param: "sha256")
@@ -93,6 +101,7 @@ public final class UploadSpool {
     private func flush() async throws(UploadRefusal) {
         guard !pending.isEmpty else { return }
         hasher.update(data: pending)
+        md5Hasher?.update(data: pending)
         let chunk = pending, descriptor = self.descriptor
         pending.removeAll(keepingCapacity: true)
         let failure: Int32

@@ -51,6 +51,13 @@ import Testing
         #expect(finished.size == 3_000_000)
         #expect(try finished.sha256 == (try Oracle.sha256sum(spool.path)), "the digest is sha256sum's")
         #expect(try Data(contentsOf: URL(fileURLWithPath: spool.path)).elementsEqual(bytes))
+        #expect(spool.digests == nil, "no MD5 unless asked for")
+        let hashed = try UploadSpool(directory: scratch.path, limit: 1 << 30, md5: true)
+        try await hashed.append(bytes)
+        _ = try await hashed.finish(expectingSHA256: nil)
+        let md5sum = try Command.run("md5sum", [hashed.path]).output.prefix(32)
+        #expect(hashed.digests?.md5.map { String(format: "%02x", $0) }.joined() == String(md5sum), "the MD5 is md5sum's")
+        #expect(hashed.digests?.sha256Hex == finished.sha256)
 
         let small = try UploadSpool(directory: scratch.path, limit: 1_000_000)
         let over = await refusal { () async throws(UploadRefusal) in try await small.append(bytes) }
@@ -60,8 +67,8 @@ import Testing
         let mismatch = await refusal { () async throws(UploadRefusal) in _ = try await mismatched.finish(expectingSHA256: String(repeating: "0", count: 64)) }
         #expect(mismatch?.kind == .checksumMismatch)
         mismatched.discard()
-        let names = try FileManager.default.contentsOfDirectory(atPath: scratch.path)
-        #expect(names == [(spool.path as NSString).lastPathComponent], "only the finished spool file is left: \(names)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: scratch.path).sorted()
+        #expect(names == [spool.path, hashed.path].map { ($0 as NSString).lastPathComponent }.sorted(), "only the finished spool files are left: \(names)")
     }
 
     @Test func conflictPoliciesInAFolderArea() async throws {

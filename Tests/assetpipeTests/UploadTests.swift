@@ -13,10 +13,15 @@ import Glibc
     static let first = Package.sample("photos/camera-gps-north.jpg")
     static let second = Package.sample("photos/odd-exif.jpg")
 
+    /// serve on a new catalog in `data`, with the test token, quiet.
+    static func server(_ data: String, _ arguments: [String], environment: [String: String] = [:]) throws -> TestServer {
+        try TestServer(["--init", "--data", data, "--log-level", "warning"] + arguments,
+                       environment: environment.merging(["ASSETPIPE_API_TOKEN": token]) { $1 })
+    }
+
     @Test func uploadsAreStreamedPlacedUnderTheirPolicyAndQueued() throws {
         let data = try Package.temporaryDirectory("uploads")
-        let server = try TestServer(["--init", "--data", data, "--workers", "1", "--log-level", "warning"],
-                                    environment: ["ASSETPIPE_API_TOKEN": Self.token])
+        let server = try Self.server(data, ["--workers", "1"])
         defer { server.stop() }
         let area = data + "/uploads"
         let sha = try Oracle.sha256sum(Self.first)
@@ -87,8 +92,7 @@ import Glibc
 
     @Test func limitsAndCutOffUploadsLeaveNothingBehind() throws {
         let data = try Package.temporaryDirectory("upload-limits")
-        let server = try TestServer(["--init", "--data", data, "--upload-limit", "3MB", "--log-level", "warning"],
-                                    environment: ["ASSETPIPE_API_TOKEN": Self.token])
+        let server = try Self.server(data, ["--upload-limit", "3MB"])
         defer { server.stop() }
         let area = data + "/uploads"
         let big = data + "/big.bin"
@@ -143,9 +147,7 @@ struct S3UploadTests {
         let bucket = TestS3.bucketName("uploads")
         _ = try BackupTests.bucket("create", bucket)
         let data = try Package.temporaryDirectory("s3-uploads")
-        let server = try TestServer(["--init", "--data", data, "--workers", "1", "--uploads", "s3://\(bucket)/incoming",
-                                     "--log-level", "warning"],
-                                    environment: Self.s3Environment.merging(["ASSETPIPE_API_TOKEN": UploadTests.token]) { $1 })
+        let server = try UploadTests.server(data, ["--workers", "1", "--uploads", "s3://\(bucket)/incoming"], environment: Self.s3Environment)
         defer { server.stop() }
         let sha = try Oracle.sha256sum(UploadTests.first)
         let created = try server.curl("/v1/uploads?destination=shoots/cat.jpg", ["--data-binary", "@" + UploadTests.first],
@@ -185,8 +187,7 @@ struct S3UploadTests {
         let bucket = TestS3.bucketName("stream")
         _ = try BackupTests.bucket("create", bucket)
         let data = try Package.temporaryDirectory("s3-stream")
-        let server = try TestServer(["--init", "--data", data, "--uploads", "s3://\(bucket)/in", "--log-level", "warning"],
-                                    environment: Self.s3Environment.merging(["ASSETPIPE_API_TOKEN": UploadTests.token]) { $1 })
+        let server = try UploadTests.server(data, ["--uploads", "s3://\(bucket)/in"], environment: Self.s3Environment)
         defer { server.stop() }
         let big = data + "/big.bin"
         let bytes = (0..<40_000_000).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 13) }
@@ -196,6 +197,9 @@ struct S3UploadTests {
         #expect(sent.status == 202 && sent.json?["size"] as? Int == 40_000_000, "\(sent.body)")
         let object = try #require(try Self.objects(bucket)["in/big.bin"])
         #expect(object["sha256"] as? String == sha, "the object is the body, byte for byte")
+        // A multipart object's ETag ends in its part count: 40 MB in 16 MiB parts is three.
+        let etags = try #require(try SyncTests.bucket(bucket, "etags") as? [String: String])
+        #expect(etags["in/big.bin"]?.hasSuffix("-3") == true, "sent in parts: \(etags)")
         let chunked = try server.curl("/v1/uploads?destination=chunked.bin", ["-X", "POST", "-H", "Transfer-Encoding: chunked", "-T", big],
                                       token: UploadTests.token)
         #expect(chunked.status == 202, "\(chunked.body)")
