@@ -58,13 +58,19 @@ extension AssetAPI {
         }
         Counter(label: "assetpipe_render_cache_misses_total").increment()
 
+        // An original in a bucket is got only now, on a miss, and removed
+        // once the render is done: the render cache keeps what came of it.
+        let copies = OriginCopies(fetcher: settings.originFetcher)
+        defer { copies.removeAll() }
+        let (sourcePath, markPath) = try await localFiles(source.path, mark?.path, copies: copies, assetID: assetID)
+
         // The time limit counts from the request's arrival, the wait for a
         // slot included: no answer comes later than it (and a moment).
         let deadline = started + settings.renderTimeout
-        let renderer = self.renderer, markPath = mark?.path
+        let renderer = self.renderer
         let cancellation = Cancellation()
         let render: @Sendable () throws -> RenderedImage = {
-            try renderer.render(try SourceFile(path: source.path).open(), parameters,
+            try renderer.render(try SourceFile(path: sourcePath).open(), parameters,
                                 mark: try markPath.map { try SourceFile(path: $0).open() }, uprightSize: source.uprightSize,
                                 deadline: deadline)
         }
@@ -105,7 +111,26 @@ extension AssetAPI {
         }
     }
 
-    /// The file a render reads: an image's original, or its smallest stored
+    /// Local files for a render's source and mark: themselves, or copies of
+    /// originals in a bucket, got off the request threads. A store that
+    /// cannot answer now is a 503 worth retrying; one that refuses, a 422.
+    private func localFiles(_ source: String, _ mark: String?, copies: OriginCopies,
+                            assetID: String) async throws -> (source: String, mark: String?) {
+        guard copies.isRemote(source) || mark.map(copies.isRemote) == true else { return (source, mark) }
+        do {
+            return try await blocking { (try copies.file(for: source).path, try mark.map { try copies.file(for: $0).path }) }
+        } catch let error as AssetError {
+            guard error.isTransient else {
+                throw APIError(.unprocessableContent, "unrenderable", "cannot read the source of \(assetID): \(error.message)")
+            }
+            var unavailable = APIError(.serviceUnavailable, "origin_unavailable", "cannot read the source of \(assetID) now: \(error.message)")
+            unavailable.retryAfter = 5
+            throw unavailable
+        }
+    }
+
+    /// The file a render reads: an image's original (a path, or the
+    /// `s3://` URL of an object, got on a miss), or its smallest stored
     /// rendition that has every pixel the output needs; a video's poster
     /// (its largest rendition). With the image's upright size from the
     /// record, so the render need not read a header for it.

@@ -1,4 +1,5 @@
 import AssetEdits
+import AssetPipeline
 import AssetUploads
 import Foundation
 
@@ -37,6 +38,9 @@ public struct ServerSettings: Sendable {
     /// `preview`) instead of the original when it has all the pixels the
     /// output needs: a small render then skips decoding a large original.
     public var renderFromRenditions = true
+    /// Reads originals that are objects (`s3://`) for renders; without one,
+    /// rendering such an asset from its original is refused.
+    public var originFetcher: (any OriginFetcher)?
     /// Where `POST /v1/uploads` puts files; nil: uploads are refused.
     public var uploads: UploadArea?
     /// The source whose location is the upload area, shown in answers.

@@ -56,12 +56,19 @@ public final class S3OriginFetcher: OriginFetcher {
             let object = try BlockingS3.wait { () async throws(S3Error) -> S3Object in try await client.getObject(bucket: bucket, key: key, to: path) }
             return (path, ObjectSignature(etag: object.etag, size: object.size))
         } catch {
-            switch error.code {
-            case .notFound, .throttled, .server, .network, .timeout, .file:
-                throw AssetError(.inaccessible, "cannot read \(origin): \(error.message)")
-            case .credentials, .accessDenied, .configuration, .refused, .corrupt, .badAnswer:
-                throw AssetError(.originRefused, "cannot read \(origin): \(error.message)")
-            }
+            throw Self.assetError(error, "cannot read \(origin)")
+        }
+    }
+
+    /// A store's failure as a job sees it: retried when the store may
+    /// answer later (throttling, the network, a missing object that may yet
+    /// arrive), final when it refuses (credentials, permissions).
+    static func assetError(_ error: S3Error, _ what: String) -> AssetError {
+        switch error.code {
+        case .notFound, .throttled, .server, .network, .timeout, .file:
+            return AssetError(.inaccessible, "\(what): \(error.message)")
+        case .credentials, .accessDenied, .configuration, .refused, .corrupt, .badAnswer:
+            return AssetError(.originRefused, "\(what): \(error.message)")
         }
     }
 }

@@ -34,10 +34,13 @@ extension JobExecutor {
         } catch {
             return failed(.invalidEdit, "bad edit parameter \(error)")
         }
-        guard let editsDirectory else {
-            return failed(.internalError, "this worker has no folder for edited images (run it with a store)")
+        guard let edits else {
+            return failed(.internalError, "this worker has no place for edited images (run it with a store)")
         }
 
+        // The original and the mark are read where they are: files, or copies of objects.
+        let copies = OriginCopies(fetcher: fetcher)
+        defer { copies.removeAll() }
         let rendered: EditedOriginal
         do {
             var mark: OpenedFile?
@@ -45,9 +48,9 @@ extension JobExecutor {
                 guard let markRecord = try catalog.record(idOrPath: markID), markRecord.id == markID, markRecord.kind == .image else {
                     return failed(.invalidEdit, "mark \(markID) is not an image asset")
                 }
-                mark = try SourceFile(path: markRecord.origin ?? markRecord.path).open()
+                mark = try SourceFile(path: try copies.file(for: markRecord.origin ?? markRecord.path).path).open()
             }
-            let original = try SourceFile(path: existing.origin ?? existing.path).open()
+            let original = try SourceFile(path: try copies.file(for: existing.origin ?? existing.path).path).open()
             let upright = existing.width.flatMap { width in existing.height.map { (width: width, height: $0) } }
             let renderer = Renderer(limits: RenderLimits())
             let picture = try renderer.renderPicture(original, parameters, mark: mark, uprightSize: upright)
@@ -63,47 +66,43 @@ extension JobExecutor {
         } catch let error as MediaError {
             // The original could not be opened now (moved, permissions): maybe later.
             return JobResult(outcome: .retry(AssetError(.inaccessible, error.message)), summary: "will retry")
+        } catch let error as AssetError {
+            // An object that could not be got: retried when the store may answer later.
+            return JobResult(outcome: error.isTransient ? .retry(error) : .failed(error), summary: error.isTransient ? "will retry" : "refused")
         } catch {
             return JobResult(outcome: .retry(Self.catalogUnavailable(error as? CatalogError
                 ?? CatalogError(operation: "read the mark", reason: "\(error)", hint: ""))), summary: "catalog error")
         }
 
         // The edited image is the new version's original. Named by the job
-        // run, so a repeated attempt writes the same file.
-        let path = editsDirectory + "/\(assetID)/\(source.effectKey ?? UUID().uuidString).\(rendered.format.fileExtension)"
-        do {
-            try Self.writeAtomically(rendered.bytes, to: path)
+        // run, so a repeated attempt writes the same file or object.
+        let name = "\(assetID)/\(source.effectKey ?? UUID().uuidString).\(rendered.format.fileExtension)"
+        let kept: KeptOriginal, file: String
+        do throws(AssetError) {
+            kept = try edits.keep(rendered.bytes, named: name)
+            file = kept.object == nil ? kept.origin : try copies.file(holding: rendered.bytes, named: (name as NSString).lastPathComponent)
         } catch {
-            return JobResult(outcome: .retry(AssetError(.inaccessible, "cannot write the edited image \(path): \(error.localizedDescription)")),
-                             summary: "will retry")
+            return JobResult(outcome: error.isTransient ? .retry(error) : .failed(error), summary: error.isTransient ? "will retry" : "refused")
         }
         // The render goes to the pipeline as it is in memory: derivatives are
         // made from its pixels, not from a decode of the file just written.
-        let processed = runner.process(SourceFile(path: path), handedOver: rendered.picture)
+        var processed = runner.process(SourceFile(path: file), handedOver: rendered.picture)
+        if let object = kept.object {
+            processed.record.originFile = nil
+            processed.record.originObject = object
+        }
         if let retry = retryUnlessLast(processed, job) { return retry }
         guard mayCommit() else { return JobResult(outcome: .released, summary: "abandoned before commit") }
         let note = ["ops": ops, "edited_from": "\(assetID) v\(existing.version ?? 1)"]
         let target = saveAs ?? existing.path
         let policy = saveAs == nil ? ConflictPolicy.version : onConflict ?? runner.definition.onConflict
         return result(of: {
-            try catalog.place(processed, at: target, origin: path, onConflict: policy, source: source, action: .edited, note: note)
+            try catalog.place(processed, at: target, origin: kept.origin, onConflict: policy, source: source, action: .edited, note: note)
         })
     }
 
     private func failed(_ reason: AssetError.Reason, _ message: String) -> JobResult {
         JobResult(outcome: .failed(AssetError(reason, message)), summary: "refused")
-    }
-
-    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let temporary = directory + "/.\((path as NSString).lastPathComponent).\(UUID().uuidString.prefix(8)).tmp"
-        try Data(bytes).write(to: URL(fileURLWithPath: temporary))
-        if rename(temporary, path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: reason])
-        }
     }
 }
 

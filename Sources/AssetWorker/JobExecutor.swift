@@ -30,19 +30,19 @@ public struct JobExecutor: Sendable {
     public let catalog: Catalog
     /// Who the history says made the changes, e.g. `worker host:1234`.
     public let actor: String
-    /// Where edit jobs write the images they render (each the new version's
-    /// original): a folder every worker shares, under the store. Without
-    /// one, edit jobs fail.
-    public let editsDirectory: String?
+    /// Where edit jobs keep the images they render (each the new version's
+    /// original): a folder every worker shares, or the store's bucket.
+    /// Without it, edit jobs fail.
+    public let edits: (any EditedOriginals)?
     /// Reads origins that are not local files (S3 objects); without one, such jobs fail.
     public let fetcher: (any OriginFetcher)?
 
-    public init(runner: Runner, catalog: Catalog, actor: String, editsDirectory: String? = nil, fetcher: (any OriginFetcher)? = nil) {
+    public init(runner: Runner, catalog: Catalog, actor: String, edits: (any EditedOriginals)? = nil, fetcher: (any OriginFetcher)? = nil) {
         self.runner = runner
         self.catalog = catalog
         self.fetcher = fetcher
         self.actor = actor
-        self.editsDirectory = editsDirectory
+        self.edits = edits
     }
 
     /// Runs one attempt. `mayCommit` is asked just before the catalog is

@@ -4,6 +4,7 @@ import AssetObjectStore
 import AssetSources
 import AssetPipeline
 import AssetQueue
+import AssetWorker
 import Foundation
 import ServiceLifecycle
 
@@ -54,16 +55,32 @@ struct CatalogOptions: ParsableArguments {
     /// The rendition store `--store` names.
     func renditionStore() throws -> any RenditionStore {
         guard let url = storeBucket else { return LocalRenditionStore(dataDirectory: storeDirectory) }
-        let client: Result<S3Client, S3Error>
-        do throws(S3Error) {
-            client = .success(S3Client(configuration: try S3Configuration.fromEnvironment()))
-        } catch {
-            client = .failure(error)
-        }
         do {
-            return try S3RenditionStore(url: url, client: client, cacheDirectory: storeDirectory + "/store-cache")
+            return try S3RenditionStore(url: url, client: Self.storeClient(), cacheDirectory: storeDirectory + "/store-cache")
         } catch {
             throw FatalError(message: "--store \(url): \(error.message)")
+        }
+    }
+
+    /// Where edit jobs keep their images: `STORE/edits`, or `PREFIX/edits/`
+    /// in the store's bucket, so workers that share only the bucket read
+    /// each other's edits.
+    func editedOriginals() throws -> any EditedOriginals {
+        guard let url = storeBucket else { return EditsFolder(directory: storeDirectory + "/edits") }
+        do {
+            return try S3EditedOriginals(store: url, client: Self.storeClient())
+        } catch {
+            throw FatalError(message: "--store \(url): \(error.message)")
+        }
+    }
+
+    /// A client configured by the AWS variables; failed without them, so
+    /// commands that never reach the bucket still run.
+    private static func storeClient() -> Result<S3Client, S3Error> {
+        do throws(S3Error) {
+            return .success(S3Client(configuration: try S3Configuration.fromEnvironment()))
+        } catch {
+            return .failure(error)
         }
     }
 

@@ -209,6 +209,7 @@ struct ServeCommand: AsyncParsableCommand {
         settings.renderTimeout = .milliseconds(Int64(renderTimeout * 1000))
         settings.limits.maxOutputSide = maxOutputSide
         settings.renderFromRenditions = renditionSources
+        settings.originFetcher = S3OriginFetcher()
         settings.limits.maxSourcePixels = Int(definition.limits.maxPixels)
         settings.limits.maxWork = maxRenderWork * 1_000_000
         do {
@@ -257,7 +258,7 @@ struct ServeCommand: AsyncParsableCommand {
             if catalog.databaseURL != nil { workerSettings.pollInterval = .seconds(5) }
             let runner = PipelineOptions.runner(definition) { logger.warning("\($0)") }
             let executor = JobExecutor(runner: runner, catalog: store, actor: "worker \(workerSettings.name)",
-                                       editsDirectory: catalog.storeDirectory + "/edits",
+                                       edits: try catalog.editedOriginals(),
                                    fetcher: S3OriginFetcher())
             let backUp = try backupOptions.afterNewVersion(catalog: store, logger: Logger(label: "assetpipe.worker"))
             let worker = Worker(queue: queue, settings: workerSettings, logger: Logger(label: "assetpipe.worker"), afterNewVersion: backUp) { job, mayCommit in

@@ -134,7 +134,7 @@ struct WorkCommand: AsyncParsableCommand {
         }
         let runner = PipelineOptions.runner(definition) { logger.warning("\($0)") }
         let executor = JobExecutor(runner: runner, catalog: store, actor: "worker \(settings.name)",
-                                   editsDirectory: catalog.storeDirectory + "/edits",
+                                   edits: try catalog.editedOriginals(),
                                    fetcher: S3OriginFetcher())
         let backUp = try backupOptions.afterNewVersion(catalog: store, logger: logger)
         let worker = Worker(queue: queue, settings: settings, logger: logger, afterNewVersion: backUp) { job, mayCommit in

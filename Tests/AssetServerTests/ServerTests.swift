@@ -309,7 +309,7 @@ import Testing
         let claimed = try #require(try await fixture.queue.claim(worker: "test", lease: .seconds(60)))
         #expect(claimed.id == id && claimed.kind == .edit)
         let executor = JobExecutor(runner: Runner(definition: .default), catalog: fixture.catalog, actor: "test",
-                                   editsDirectory: fixture.data + "/edits")
+                                   edits: EditsFolder(directory: fixture.data + "/edits"))
         return executor.execute(claimed) { true }
     }
 
@@ -356,7 +356,7 @@ import Testing
         let claimed = try #require(try await fixture.queue.claim(worker: "test", lease: .seconds(60)))
         #expect(claimed.id == id)
         let executor = JobExecutor(runner: Runner(definition: .default), catalog: fixture.catalog, actor: "test",
-                                   editsDirectory: fixture.data + "/edits")
+                                   edits: EditsFolder(directory: fixture.data + "/edits"))
         let decodes = DecodeCounter()
         let result = DecodeCounter.$current.withValue(decodes) { executor.execute(claimed) { true } }
         #expect(result.outcome == .succeeded, "\(result)")

@@ -80,4 +80,41 @@ struct S3StoreTests {
         let record = try #require(try JSONSerialization.jsonObject(with: shown.stdout) as? [String: Any], "\(shown.summary)")
         #expect(Set(try S3UploadTests.objects(bucket).keys) == Self.keys(of: record, prefix: "r/"), "every object is one the record names")
     }
+
+    /// An original that is an object (an upload into a bucket area) is read
+    /// from the bucket by `serve`'s renders and by edit jobs; an edit's image
+    /// goes to the store's bucket, so a second edit (of the edited version)
+    /// reads it back from there. botocore says what the bucket holds.
+    @Test func originalsInABucketAreRenderedAndEditedIntoTheStore() throws {
+        let bucket = TestS3.bucketName("store-edits")
+        _ = try BackupTests.bucket("create", bucket)
+        let data = try Package.temporaryDirectory("s3-store-edits")
+        let server = try UploadTests.server(data, ["--workers", "1", "--uploads", "s3://\(bucket)/in", "--store", "s3://\(bucket)/r",
+                                                   "--no-rendition-sources"], environment: Self.environment())
+        defer { server.stop() }
+        let token = UploadTests.token
+        let created = try server.curl("/v1/uploads?destination=cat.jpg", ["--data-binary", "@" + UploadTests.first], token: token)
+        try #require(created.status == 202, "\(created.body)")
+        let id = try #require(created.json?["asset_id"] as? String)
+        #expect(try server.waitForJob(created.json?["job_id"] as? String ?? "", token: token) == "succeeded")
+
+        // Renditions are off as sources: the render reads the object itself.
+        let rendered = data + "/render.png"
+        let render = try Command.run("curl", ["-s", "-o", rendered, "-w", "%{http_code}", server.base + "/v1/assets/\(id)/render?w=200&fm=png"])
+        #expect(render.output == "200")
+        #expect(try Oracle.vipsheaderInt("width", rendered) == 200)
+
+        for width in [300, 100] {
+            let queued = try server.curl("/v1/assets/\(id)/edits", ["-X", "POST", "-H", "Content-Type: application/json",
+                                                                   "-d", #"{"ops": {"w": \#(width)}}"#], token: token)
+            #expect(try server.waitForJob(queued.json?["id"] as? String ?? "", token: token) == "succeeded", "\(queued.body)")
+            let asset = try #require(try server.curl("/v1/assets/\(id)", [], token: token).json)
+            let origin = asset["origin"] as? String ?? ""
+            #expect(origin.hasPrefix("s3://\(bucket)/r/edits/\(id)/") && asset["width"] as? Int == width, "\(asset)")
+            let key = String(origin.dropFirst("s3://\(bucket)/".count))
+            #expect(try S3UploadTests.objects(bucket)[key]?["sha256"] as? String == asset["sha256"] as? String,
+                    "the edited version is the object the record names")
+        }
+        #expect(!FileManager.default.fileExists(atPath: data + "/edits"), "no edit kept locally")
+    }
 }
