@@ -53,15 +53,17 @@ public final class BackupCopier: Sendable {
             throw BackupError(record, error.message)
         }
         if let existing, existing.metadata["sha256"] == expected { return .present }
-        let file = record.origin ?? record.path
+        let origin = record.origin ?? record.path
+        let file = try await localFile(of: origin, record)
+        defer { if file != origin { try? FileManager.default.removeItem(atPath: (file as NSString).deletingLastPathComponent) } }
         let actual: String
         do {
             actual = try SourceFile(path: file).open().sha256()
         } catch {
-            throw BackupError(record, "cannot read its original \(file) (\(error.message)); it may have moved or gone")
+            throw BackupError(record, "cannot read its original \(origin) (\(error.message)); it may have moved or gone")
         }
         guard actual == expected else {
-            throw BackupError(record, "its original \(file) changed since version \(record.version ?? 0) was catalogued; "
+            throw BackupError(record, "its original \(origin) changed since version \(record.version ?? 0) was catalogued; "
                 + "refresh the asset (assetpipe enqueue --refresh) and the new version is backed up")
         }
         do {
@@ -71,6 +73,31 @@ public final class BackupCopier: Sendable {
             throw BackupError(record, error.message)
         }
         return .copied
+    }
+
+    /// The file to send for `origin`: itself, or, for an object in a bucket
+    /// (an upload, an S3 source, an edit kept in the store's bucket), a
+    /// copy got into a folder of its own with this client, so the same
+    /// SHA-256 check holds for both.
+    private func localFile(of origin: String, _ record: AssetRecord) async throws(BackupError) -> String {
+        guard let (name, key) = S3Bucket.object(at: origin) else { return origin }
+        let folder = NSTemporaryDirectory() + "assetpipe-backup-" + UUID().uuidString.lowercased()
+        // The key's last part, so the copy keeps its name; never a path of its own.
+        var last = key.split(separator: "/").last.map(String.init) ?? "object"
+        if last == "." || last == ".." { last = "object" }
+        let path = folder + "/" + last
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw BackupError(record, "cannot make a folder for a copy of \(origin): \(error.localizedDescription)")
+        }
+        do {
+            _ = try await client.getObject(bucket: name, key: key, to: path)
+        } catch {
+            try? FileManager.default.removeItem(atPath: folder)
+            throw BackupError(record, "cannot read its original \(origin): \(error.message)")
+        }
+        return path
     }
 
     /// What a backfill did.

@@ -233,3 +233,16 @@ public struct RetryPolicy: Sendable, Equatable {
         return ceiling * min(max(random, 0), 1)
     }
 }
+
+extension S3Bucket {
+    /// The bucket and key of an object's `s3://bucket/key` URL; nil for
+    /// anything else (a prefix ending in `/` included).
+    public static func object(at url: String) -> (bucket: String, key: String)? {
+        guard url.hasPrefix("s3://") else { return nil }
+        let rest = url.dropFirst(5)
+        guard let slash = rest.firstIndex(of: "/") else { return nil }
+        let bucket = String(rest[..<slash]), key = String(rest[rest.index(after: slash)...])
+        guard !bucket.isEmpty, !key.isEmpty, !key.hasSuffix("/") else { return nil }
+        return (bucket, key)
+    }
+}

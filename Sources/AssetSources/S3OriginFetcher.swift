@@ -31,12 +31,7 @@ public final class S3OriginFetcher: OriginFetcher {
 
     /// The bucket and key of `s3://bucket/key`.
     public static func location(of origin: String) -> (bucket: String, key: String)? {
-        guard origin.hasPrefix("s3://") else { return nil }
-        let rest = origin.dropFirst(5)
-        guard let slash = rest.firstIndex(of: "/") else { return nil }
-        let bucket = String(rest[..<slash]), key = String(rest[rest.index(after: slash)...])
-        guard !bucket.isEmpty, !key.isEmpty, !key.hasSuffix("/") else { return nil }
-        return (bucket, key)
+        S3Bucket.object(at: origin)
     }
 
     public func fetch(_ origin: String, into directory: String) throws(AssetError) -> (path: String, object: ObjectSignature) {

@@ -143,6 +143,26 @@ struct BackupTests {
         #expect(missing.stderr.contains("warning: backup:") && missing.output.contains("1 failed"), "\(missing.summary)")
     }
 
+    /// An original that is an object (here uploaded into an S3 source) is
+    /// got from its bucket, checked against its SHA-256 and backed up.
+    @Test func anOriginalInABucketIsBackedUp() throws {
+        let origins = TestS3.bucketName("backup-origins"), backups = TestS3.bucketName("backup-of-objects")
+        _ = try Self.bucket("create", origins)
+        _ = try Self.bucket("create", backups)
+        let scratch = try TemporaryDirectory("backup-objects")
+        defer { scratch.remove() }
+        let file = Package.sample("photos/camera-gps-north.jpg")
+        #expect(try Self.assetpipe(["sources", "add", "--data", scratch("data"), "objects", "s3://\(origins)/o/"]).status == 0)
+        let uploaded = try Self.assetpipe(["upload", "--data", scratch("data"), "--to", "objects", file])
+        #expect(uploaded.status == 0, "\(uploaded.summary)")
+        #expect(try Self.assetpipe(["work", "--data", scratch("data"), "--until-empty", "--log-level", "warning"]).status == 0)
+        let run = try Self.assetpipe(["backup", "--data", scratch("data"), "--backup", "s3://\(backups)/", "--all"])
+        #expect(run.status == 0 && run.output.contains("1 copied"), "\(run.summary)")
+        let objects = try #require(try Self.bucket("objects", backups) as? [String: [String: Any]])
+        let sha = try Oracle.sha256sum(file)
+        #expect(objects.count == 1 && objects.first?.value["sha256"] as? String == sha, "\(objects)")
+    }
+
     /// serve's workers back up what they catalogue, and /metrics counts it.
     @Test func serveCountsBackupsInItsMetrics() throws {
         let name = TestS3.bucketName("metrics-backup")
