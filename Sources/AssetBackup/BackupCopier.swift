@@ -82,10 +82,7 @@ public final class BackupCopier: Sendable {
     private func localFile(of origin: String, _ record: AssetRecord) async throws(BackupError) -> String {
         guard let (name, key) = S3Bucket.object(at: origin) else { return origin }
         let folder = NSTemporaryDirectory() + "assetpipe-backup-" + UUID().uuidString.lowercased()
-        // The key's last part, so the copy keeps its name; never a path of its own.
-        var last = key.split(separator: "/").last.map(String.init) ?? "object"
-        if last == "." || last == ".." { last = "object" }
-        let path = folder + "/" + last
+        let path = folder + "/" + S3Bucket.fileName(ofKey: key)
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {

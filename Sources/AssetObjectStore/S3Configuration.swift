@@ -245,4 +245,11 @@ extension S3Bucket {
         guard !bucket.isEmpty, !key.isEmpty, !key.hasSuffix("/") else { return nil }
         return (bucket, key)
     }
+
+    /// The name a local copy of the object `key` is given: the key's last
+    /// part, so the asset keeps its name; never `.`, `..` or a path.
+    public static func fileName(ofKey key: String) -> String {
+        let last = key.split(separator: "/").last.map(String.init) ?? "object"
+        return last == "." || last == ".." ? "object" : last
+    }
 }

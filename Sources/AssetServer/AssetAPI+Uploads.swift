@@ -62,20 +62,26 @@ extension AssetAPI {
             throw APIError(.contentTooLarge, "body_too_large", "the upload is \(ByteCount.describe(declared)), over the limit of "
                            + "\(ByteCount.describe(settings.uploadLimit)); upload a smaller file, or raise serve's --upload-limit")
         }
+        let contentType = request.headers[.contentType] ?? ""
+        // A raw body bound for a bucket goes up in parts while it arrives,
+        // unless it is known to be smaller than one part.
+        var streamed: (destination: String, parts: (size: Int64, concurrency: Int))?
+        if !contentType.lowercased().hasPrefix("multipart/"), let parts = area.parts, let given = parameters.destination,
+           (request.headers[.contentLength].flatMap { Int64($0) } ?? Int64.max) >= parts.size,
+           settings.uploadLimit / parts.size < Int64(S3Configuration.maximumParts) {
+            streamed = (given, parts)
+        }
         let spool: UploadSpool
         do {
-            spool = try UploadSpool(directory: area.spoolDirectory, limit: settings.uploadLimit, md5: area.isS3)
+            // The whole body's MD5 only for a single PUT (its Content-MD5); parts are hashed each.
+            spool = try UploadSpool(directory: area.spoolDirectory, limit: settings.uploadLimit, md5: area.isS3 && streamed == nil)
         } catch {
             throw Self.apiError(error)
         }
         defer { spool.discard() }
-        let contentType = request.headers[.contentType] ?? ""
-        // A raw body bound for a bucket goes up in parts while it arrives,
-        // unless it is known to be smaller than one part.
-        if !contentType.lowercased().hasPrefix("multipart/"), let parts = area.parts, let given = parameters.destination,
-           (request.headers[.contentLength].flatMap { Int64($0) } ?? Int64.max) >= parts.size,
-           settings.uploadLimit / parts.size < Int64(S3Configuration.maximumParts) {
-            return try await streamToBucket(request.body, area: area, spool: spool, destination: given, parameters: parameters, parts: parts)
+        if let streamed {
+            return try await streamToBucket(request.body, area: area, spool: spool, destination: streamed.destination, parameters: parameters,
+                                            parts: streamed.parts)
         }
         do {
             if contentType.lowercased().hasPrefix("multipart/") {

@@ -29,13 +29,8 @@ public final class S3OriginFetcher: OriginFetcher {
         origin.hasPrefix("s3://")
     }
 
-    /// The bucket and key of `s3://bucket/key`.
-    public static func location(of origin: String) -> (bucket: String, key: String)? {
-        S3Bucket.object(at: origin)
-    }
-
     public func fetch(_ origin: String, into directory: String) throws(AssetError) -> (path: String, object: ObjectSignature) {
-        guard let (bucket, key) = Self.location(of: origin) else {
+        guard let (bucket, key) = S3Bucket.object(at: origin) else {
             throw AssetError(.originRefused, "\(origin) is not an s3://bucket/key URL")
         }
         let client: S3Client
@@ -43,10 +38,7 @@ public final class S3OriginFetcher: OriginFetcher {
         case .success(let made): client = made
         case .failure(let error): throw AssetError(.originRefused, "cannot read \(origin): \(error.message)")
         }
-        // The last part of the key, so the asset keeps its name; never a path of its own.
-        var name = String(key.split(separator: "/").last ?? "object")
-        if name == "." || name == ".." { name = "object" }
-        let path = directory + "/" + name
+        let path = directory + "/" + S3Bucket.fileName(ofKey: key)
         do {
             let object = try BlockingS3.wait { () async throws(S3Error) -> S3Object in try await client.getObject(bucket: bucket, key: key, to: path) }
             return (path, ObjectSignature(etag: object.etag, size: object.size))

@@ -77,6 +77,8 @@ extension JobExecutor {
         // The edited image is the new version's original. Named by the job
         // run, so a repeated attempt writes the same file or object.
         let name = "\(assetID)/\(source.effectKey ?? UUID().uuidString).\(rendered.format.fileExtension)"
+        // The pipeline reads a file (its SHA-256, its metadata): the kept
+        // file itself, or, for an object, the same bytes written locally.
         let kept: KeptOriginal, file: String
         do throws(AssetError) {
             kept = try edits.keep(rendered.bytes, named: name)

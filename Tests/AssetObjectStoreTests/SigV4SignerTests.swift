@@ -134,6 +134,17 @@ import Testing
         }
     }
 
+    @Test func objectURLsAndTheNamesOfTheirLocalCopies() {
+        #expect(S3Bucket.object(at: "s3://dam/in/cat.jpg").map { [$0.bucket, $0.key] } == ["dam", "in/cat.jpg"])
+        for notAnObject in ["s3://dam/", "s3://dam", "s3:///key", "s3://dam/in/", "/data/cat.jpg", "http://dam/cat.jpg"] {
+            #expect(S3Bucket.object(at: notAnObject) == nil, "\(notAnObject)")
+        }
+        #expect(S3Bucket.fileName(ofKey: "in/shoots/cat.jpg") == "cat.jpg")
+        // A key may end in a dot-name; a copy named so would be a folder, or climb out of its own.
+        #expect(S3Bucket.fileName(ofKey: "in/..") == "object" && S3Bucket.fileName(ofKey: "in/.") == "object")
+        #expect(S3Bucket.fileName(ofKey: "..") == "object")
+    }
+
     @Test func automaticAddressingIsVirtualOnlyOnAWSForDNSNames() throws {
         let credentials = S3Credentials(accessKeyID: "k", secretAccessKey: "s")
         let aws = S3Configuration(endpoint: .aws(region: "us-east-1"), region: "us-east-1", credentials: credentials)
