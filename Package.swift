@@ -179,7 +179,7 @@ let package = Package(
         .target(
             name: "AssetFuzz",
             dependencies: ["AssetCatalog", "AssetEdits", "AssetMedia", "AssetObjectStore", "AssetPipeline", "AssetQuery", "AssetQueue", "AssetServer",
-                           "AssetUploads"]
+                           "AssetSources", "AssetUploads"]
         ),
         // `fuzz TARGET|all`: runs the fuzz targets in-process (`make fuzz`); with -DLIBFUZZER, a libFuzzer driver.
         .executableTarget(name: "fuzz", dependencies: ["AssetFuzz"]),
@@ -229,6 +229,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AssetObjectStoreTests", dependencies: ["AssetObjectStore", "TestSupport"]),
+        .testTarget(name: "AssetSourcesTests", dependencies: ["AssetSources", "AssetCatalog", "AssetObjectStore", "TestSupport"]),
         .testTarget(name: "AssetUploadsTests", dependencies: ["AssetUploads", "AssetCatalog", "AssetPipeline", "TestSupport"]),
         .testTarget(name: "assetpipeTests", dependencies: ["AssetCatalog", "TestSupport"]),
         // A bounded run of every fuzz target, so `swift test` covers them.

@@ -16,10 +16,15 @@ import Foundation
 public final class BackupCopier: Sendable {
     public let bucket: S3Bucket
     let client: S3Client
+    /// Reads originals that are objects: each with its source's client.
+    let originClients: any ObjectClients
 
-    public init(bucket: S3Bucket, configuration: S3Configuration) {
+    /// `originClients`: the clients that read originals in buckets (a
+    /// catalog's `SourceClients`); nil reads them with the backup's own.
+    public init(bucket: S3Bucket, configuration: S3Configuration, originClients: (any ObjectClients)? = nil) {
         self.bucket = bucket
         client = S3Client(configuration: configuration)
+        self.originClients = originClients ?? client
     }
 
     /// The key of the record's bytes; nil for a record without an id,
@@ -77,7 +82,7 @@ public final class BackupCopier: Sendable {
 
     /// The file to send for `origin`: itself, or, for an object in a bucket
     /// (an upload, an S3 source, an edit kept in the store's bucket), a
-    /// copy got into a folder of its own with this client, so the same
+    /// copy got into a folder of its own with its source's client, so the same
     /// SHA-256 check holds for both.
     private func localFile(of origin: String, _ record: AssetRecord) async throws(BackupError) -> String {
         guard let (name, key) = S3Bucket.object(at: origin) else { return origin }
@@ -89,7 +94,7 @@ public final class BackupCopier: Sendable {
             throw BackupError(record, "cannot make a folder for a copy of \(origin): \(error.localizedDescription)")
         }
         do {
-            _ = try await client.getObject(bucket: name, key: key, to: path)
+            _ = try await originClients.client(forObjectAt: origin).getObject(bucket: name, key: key, to: path)
         } catch {
             try? FileManager.default.removeItem(atPath: folder)
             throw BackupError(record, "cannot read its original \(origin): \(error.message)")

@@ -72,10 +72,10 @@ public protocol CatalogTransaction {
     /// Adds a collection; false when the name is taken.
     func insertCollection(name: String, query: String?) throws -> Bool
     func deleteCollection(name: String) throws
-    /// The sources, by name, with their locations.
-    func sources() throws -> [(name: String, location: String)]
+    /// The sources, by name, with their locations and settings files.
+    func sources() throws -> [(name: String, location: String, settings: String?)]
     /// Adds a source; false when the name is taken.
-    func insertSource(name: String, location: String) throws -> Bool
+    func insertSource(name: String, location: String, settings: String?) throws -> Bool
     /// Removes a source; false when there is none of that name.
     func deleteSource(name: String) throws -> Bool
     /// The custom fields' definitions, by key.

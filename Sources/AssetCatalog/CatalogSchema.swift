@@ -305,6 +305,10 @@ enum CatalogSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v8: source settings") { db in
+            // The path of an S3 source's own settings file (endpoint, keys); NULL: the standard AWS variables.
+            try db.execute(sql: "ALTER TABLE source ADD COLUMN settings TEXT")
+        }
         return migrator
     }
 }

@@ -7,10 +7,15 @@ import Foundation
 public struct CatalogSource: Sendable, Equatable {
     public var name: String
     public var location: String
+    /// For an S3 source, the absolute path of its own settings file (its
+    /// endpoint and keys, read when a client is made), or nil for the
+    /// standard AWS variables. The catalog holds the path, never a secret.
+    public var settings: String?
 
-    public init(name: String, location: String) {
+    public init(name: String, location: String, settings: String? = nil) {
         self.name = name
         self.location = location
+        self.settings = settings
     }
 
     public var isS3: Bool { location.hasPrefix("s3://") }
@@ -33,7 +38,9 @@ public struct CatalogSource: Sendable, Equatable {
 extension Catalog {
     public func sources() throws(CatalogError) -> [CatalogSource] {
         try run("read the sources", hint: readHint) {
-            try database.read { transaction in try transaction.sources() }.map { CatalogSource(name: $0.name, location: $0.location) }
+            try database.read { transaction in try transaction.sources() }.map {
+                CatalogSource(name: $0.name, location: $0.location, settings: $0.settings)
+            }
         }
     }
 
@@ -52,8 +59,18 @@ extension Catalog {
             throw CatalogError(operation: operation, reason: "\(source.location) is neither an absolute folder nor an s3:// URL",
                                hint: "give /path/to/folder or s3://bucket/prefix/", refused: true)
         }
+        if let settings = source.settings {
+            guard source.isS3 else {
+                throw CatalogError(operation: operation, reason: "a folder source has no settings file",
+                                   hint: "give a settings file only for an s3:// source", refused: true)
+            }
+            guard settings.hasPrefix("/") else {
+                throw CatalogError(operation: operation, reason: "the settings file \(settings) is not an absolute path",
+                                   hint: "give the file's absolute path", refused: true)
+            }
+        }
         let added = try run(operation, hint: writeHint) {
-            try database.write { transaction in try transaction.insertSource(name: source.name, location: source.location) }
+            try database.write { transaction in try transaction.insertSource(name: source.name, location: source.location, settings: source.settings) }
         }
         guard added else {
             throw CatalogError(operation: operation, reason: "a source named \(source.name) exists",

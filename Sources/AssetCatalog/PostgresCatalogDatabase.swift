@@ -333,13 +333,15 @@ struct PostgresCatalogTransaction: CatalogTransaction {
         _ = try run("DELETE FROM collection WHERE name = \(name)")
     }
 
-    func sources() throws -> [(name: String, location: String)] {
-        try run("SELECT name, location FROM source ORDER BY name COLLATE \"C\"").map { try $0.decode((String, String).self) }
+    func sources() throws -> [(name: String, location: String, settings: String?)] {
+        try run("SELECT name, location, settings FROM source ORDER BY name COLLATE \"C\"").map { try $0.decode((String, String, String?).self) }
     }
 
-    func insertSource(name: String, location: String) throws -> Bool {
-        !(try run("INSERT INTO source (name, location, created_at) VALUES (\(name), \(location), now()) ON CONFLICT (name) DO NOTHING RETURNING name")
-            .isEmpty)
+    func insertSource(name: String, location: String, settings: String?) throws -> Bool {
+        !(try run("""
+            INSERT INTO source (name, location, settings, created_at) VALUES (\(name), \(location), \(settings), now())
+            ON CONFLICT (name) DO NOTHING RETURNING name
+            """).isEmpty)
     }
 
     func deleteSource(name: String) throws -> Bool {

@@ -379,6 +379,10 @@ package enum PostgresMigrations {
         Migration(identifier: "catalog v7: sources", statements: [
             "CREATE TABLE source (name TEXT PRIMARY KEY, location TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL)",
         ]),
+        // As SQLite's "v8": an S3 source's own settings file, by path.
+        Migration(identifier: "catalog v8: source settings", statements: [
+            "ALTER TABLE source ADD COLUMN settings TEXT",
+        ]),
     ]
 
     /// The lock under which the `cube` extension is made, once per database ("apcx").

@@ -318,13 +318,13 @@ struct SQLiteCatalogTransaction: CatalogTransaction {
         try db.execute(sql: "DELETE FROM collection WHERE name = ?", arguments: [name])
     }
 
-    func sources() throws -> [(name: String, location: String)] {
-        try Row.fetchAll(db, sql: "SELECT name, location FROM source ORDER BY name").map { ($0["name"], $0["location"]) }
+    func sources() throws -> [(name: String, location: String, settings: String?)] {
+        try Row.fetchAll(db, sql: "SELECT name, location, settings FROM source ORDER BY name").map { ($0["name"], $0["location"], $0["settings"]) }
     }
 
-    func insertSource(name: String, location: String) throws -> Bool {
-        try db.execute(sql: "INSERT INTO source (name, location, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
-                       arguments: [name, location, Timestamp.format(Date())])
+    func insertSource(name: String, location: String, settings: String?) throws -> Bool {
+        try db.execute(sql: "INSERT INTO source (name, location, settings, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                       arguments: [name, location, settings, Timestamp.format(Date())])
         return db.changesCount > 0
     }
 

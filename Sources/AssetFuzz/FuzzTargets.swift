@@ -2,7 +2,8 @@
 public enum FuzzTargets {
     public static func all() -> [any FuzzTarget] {
         [RenderQueryTarget(), SignatureTarget(), JSONBodyTarget(), JobPayloadTarget(), PipelineYAMLTarget(), FindQueryTarget(),
-         IgnoreFileTarget(), ConfigFileTarget(), AnalyzerAnswerTarget(), S3AnswerTarget(), UploadFormTarget()] + MetadataTargets.all
+         IgnoreFileTarget(), ConfigFileTarget(), AnalyzerAnswerTarget(), S3AnswerTarget(), UploadFormTarget(),
+         SourceSettingsTarget()] + MetadataTargets.all
     }
 
     public static func named(_ name: String) -> (any FuzzTarget)? {

@@ -18,10 +18,31 @@ public final class S3Client: Sendable {
     /// Bodies of refused requests and XML answers are read up to this size.
     static let answerLimit = 16 * 1024 * 1024
 
-    public init(configuration: S3Configuration, httpClient: HTTPClient = .shared) {
+    public init(configuration: S3Configuration, httpClient: HTTPClient = S3Client.sharedHTTPClient) {
         self.configuration = configuration
         http = httpClient
     }
+
+    /// The HTTP client every S3Client shares unless given another. Not
+    /// AsyncHTTPClient's `.shared`, whose browser-like settings are wrong
+    /// for a signed API: it follows redirects (a request signed for one
+    /// host sent to another), decompresses bodies (an object stored with
+    /// `Content-Encoding: gzip` would no longer match its size and MD5),
+    /// and retries a refused connection for 90 s per attempt, so an
+    /// unreachable endpoint took minutes to report. Here a connection
+    /// failure fails the attempt at once and `RetryPolicy` backs off; a
+    /// connection must open within 10 s, and an answer may pause at most
+    /// 120 s. 32 connections per host: uploads run ten bodies at once, each
+    /// with parts in flight.
+    public static let sharedHTTPClient: HTTPClient = {
+        var pool = HTTPClient.Configuration.ConnectionPool(idleTimeout: .seconds(60))
+        pool.concurrentHTTP1ConnectionsPerHostSoftLimit = 32
+        pool.retryConnectionEstablishment = false
+        let configuration = HTTPClient.Configuration(redirectConfiguration: .disallow,
+                                                     timeout: .init(connect: .seconds(10), read: .seconds(120)),
+                                                     connectionPool: pool, decompression: .disabled)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
 
     // MARK: Buckets
 
@@ -463,4 +484,15 @@ extension Duration {
         let (seconds, attoseconds) = components
         return seconds.multipliedReportingOverflow(by: 1_000_000_000).partialValue &+ attoseconds / 1_000_000_000
     }
+}
+
+/// Which client reads an object, by its `s3://bucket/key` URL: buckets of
+/// different sources may have their own endpoints and keys.
+public protocol ObjectClients: Sendable {
+    func client(forObjectAt url: String) throws(S3Error) -> S3Client
+}
+
+extension S3Client: ObjectClients {
+    /// One client for every object.
+    public func client(forObjectAt url: String) throws(S3Error) -> S3Client { self }
 }

@@ -171,7 +171,8 @@ public struct ConfigFile: Sendable, Equatable {
                 case "\\": text.append("\\")
                 case "n": text.append("\n")
                 case "t": text.append("\t")
-                default: throw ConfigFileError(line: line, column: position, message: "unknown escape \\\(escaped) (\\\", \\\\, \\n, \\t)")
+                // The column points at it; the message does not repeat it, since a string may be a secret.
+                default: throw ConfigFileError(line: line, column: position, message: "unknown escape after \\ (known: \\\", \\\\, \\n, \\t)")
                 }
             }
             throw error("the string is not closed with \(quote)")

@@ -1,28 +1,26 @@
+import AssetCatalog
 import AssetObjectStore
 import AssetPipeline
 import AssetWorker
 import Dispatch
 import Foundation
 
-/// Reads `s3://bucket/key` origins for the worker: the object is got into
-/// the job's folder (checked against its size and ETag on the way) and the
-/// pipeline reads that copy.
+/// Reads `s3://bucket/key` origins for the worker and `serve`: the object
+/// is got into the work's folder (checked against its size and ETag on the
+/// way) and the pipeline reads that copy. Each object is read with the
+/// client of its source (`SourceClients`: a source's settings file, or the
+/// standard AWS variables).
 public final class S3OriginFetcher: OriginFetcher {
-    let client: Result<S3Client, S3Error>
+    let clients: any ObjectClients
 
-    /// `configuration` is read once, at start; when it failed (no
-    /// credentials), each S3 job fails saying why.
-    public init(configuration: Result<S3Configuration, S3Error>) {
-        client = configuration.map { S3Client(configuration: $0) }
+    public init(clients: any ObjectClients) {
+        self.clients = clients
     }
 
-    /// With the configuration the standard AWS variables give (`S3Configuration.fromEnvironment`).
-    public convenience init(environment: [String: String] = ProcessInfo.processInfo.environment) {
-        do throws(S3Error) {
-            self.init(configuration: .success(try S3Configuration.fromEnvironment(environment)))
-        } catch {
-            self.init(configuration: .failure(error))
-        }
+    /// The clients of `catalog`'s sources, over `environment`; when a
+    /// bucket's configuration fails (no credentials), its jobs fail saying why.
+    public convenience init(catalog: Catalog?, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.init(clients: SourceClients(catalog: catalog, environment: environment))
     }
 
     public func handles(_ origin: String) -> Bool {
@@ -34,9 +32,10 @@ public final class S3OriginFetcher: OriginFetcher {
             throw AssetError(.originRefused, "\(origin) is not an s3://bucket/key URL")
         }
         let client: S3Client
-        switch self.client {
-        case .success(let made): client = made
-        case .failure(let error): throw AssetError(.originRefused, "cannot read \(origin): \(error.message)")
+        do {
+            client = try clients.client(forObjectAt: origin)
+        } catch {
+            throw AssetError(.originRefused, "cannot read \(origin): \(error.message)")
         }
         let path = directory + "/" + S3Bucket.fileName(ofKey: key)
         do {

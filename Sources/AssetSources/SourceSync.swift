@@ -55,13 +55,14 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
 }
 
 public enum SourceSync {
-    /// The plan for any source: S3 ones with a client from the standard AWS variables.
+    /// The plan for any source: S3 ones with a client from the source's
+    /// settings file, or the standard AWS variables.
     public static func plan(_ source: CatalogSource, catalog: Catalog,
                             environment: [String: String] = ProcessInfo.processInfo.environment) async throws(SyncError) -> SyncPlan {
         guard source.isS3 else { return try plan(folder: source, catalog: catalog) }
         let configuration: S3Configuration
         do {
-            configuration = try S3Configuration.fromEnvironment(environment)
+            configuration = try SourceSettings.configuration(for: source, environment: environment)
         } catch {
             throw SyncError(error.message)
         }

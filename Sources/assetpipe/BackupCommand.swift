@@ -3,6 +3,7 @@ import AssetBackup
 import AssetCatalog
 import AssetObjectStore
 import AssetPipeline
+import AssetSources
 import AssetWorker
 import Foundation
 import Logging
@@ -17,11 +18,13 @@ struct BackupOptions: ParsableArguments {
         valueName: "s3://BUCKET/PREFIX"))
     var backup: String?
 
-    /// The copier, or nil when no backup is configured.
-    func copier() throws -> BackupCopier? {
+    /// The copier, or nil when no backup is configured; originals in
+    /// buckets are read with the clients of `catalog`'s sources.
+    func copier(sourcesOf catalog: Catalog? = nil) throws -> BackupCopier? {
         guard let backup else { return nil }
         do {
-            return BackupCopier(bucket: try S3Bucket(url: backup), configuration: try S3Configuration.fromEnvironment())
+            return BackupCopier(bucket: try S3Bucket(url: backup), configuration: try S3Configuration.fromEnvironment(),
+                                originClients: catalog.map { SourceClients(catalog: $0) })
         } catch {
             throw FatalError(message: "--backup \(backup): \(error.message)")
         }
@@ -31,7 +34,7 @@ struct BackupOptions: ParsableArguments {
 extension BackupOptions {
     /// What a worker does after each new version: back it up, when a backup is configured.
     func afterNewVersion(catalog: Catalog, logger: Logger) throws -> Worker.AfterNewVersion? {
-        guard let copier = try copier() else { return nil }
+        guard let copier = try copier(sourcesOf: catalog) else { return nil }
         let hook = BackupHook(copier: copier, catalog: catalog, logger: logger)
         return { job, made in await hook.backUp(assetID: made.assetID, jobID: job.id) }
     }
@@ -83,8 +86,8 @@ struct BackupCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let copier = try backupOptions.copier() else { return }
         let store = try await catalog.openExistingCatalog()
+        guard let copier = try backupOptions.copier(sourcesOf: store) else { return }
         var summary = BackupCopier.Summary()
         if all {
             do {

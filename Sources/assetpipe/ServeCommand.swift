@@ -153,22 +153,26 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// The upload area (created when missing, stale spool files removed)
     /// and the source that names it (added as `uploads` when none does).
-    private func configureUploads(_ settings: inout ServerSettings, catalog store: Catalog, logger: Logger) async throws {
+    private func configureUploads(_ settings: inout ServerSettings, catalog store: Catalog, clients: SourceClients,
+                                  logger: Logger) async throws {
         settings.uploadLimit = ByteCount.parse(uploadLimit) ?? settings.uploadLimit
         // With renditions in a bucket, uploads go beside them, so every host sees them.
         let location = uploads ?? catalog.storeBucket.map { ($0.hasSuffix("/") ? $0 : $0 + "/") + "uploads/" }
             ?? catalog.storeDirectory + "/uploads"
+        let sources = try FieldsCommand.catalogCall { try store.sources() }
         let area: UploadArea
         do {
             if location.hasPrefix("s3://") {
-                let configuration: S3Configuration
+                // A source that names the bucket brings its settings file, if it has one.
+                let canonical = (try? S3Bucket(url: location).description) ?? location
+                let client: S3Client
                 do {
-                    configuration = try S3Configuration.fromEnvironment()
+                    client = try clients.client(for: sources.first { $0.location == canonical }
+                                                ?? CatalogSource(name: "uploads", location: canonical))
                 } catch {
                     throw ValidationError("--uploads \(location): \(error.message)")
                 }
-                area = try UploadArea(s3: location, client: S3Client(configuration: configuration),
-                                      spoolDirectory: catalog.storeDirectory + "/upload-spool")
+                area = try UploadArea(s3: location, client: client, spoolDirectory: catalog.storeDirectory + "/upload-spool")
             } else {
                 area = try UploadArea(folder: InputWalker.absolutePath(location))
             }
@@ -177,7 +181,6 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let removed = UploadSpool.removeStale(in: area.spoolDirectory)
         if removed > 0 { logger.notice("removed partial uploads an earlier server left", metadata: ["count": "\(removed)"]) }
-        let sources = try FieldsCommand.catalogCall { try store.sources() }
         if let named = sources.first(where: { $0.location == area.location }) {
             settings.uploadSource = named.name
         } else if !sources.contains(where: { $0.name == "uploads" }) {
@@ -209,7 +212,6 @@ struct ServeCommand: AsyncParsableCommand {
         settings.renderTimeout = .milliseconds(Int64(renderTimeout * 1000))
         settings.limits.maxOutputSide = maxOutputSide
         settings.renderFromRenditions = renditionSources
-        settings.originFetcher = S3OriginFetcher()
         settings.limits.maxSourcePixels = Int(definition.limits.maxPixels)
         settings.limits.maxWork = maxRenderWork * 1_000_000
         do {
@@ -236,7 +238,10 @@ struct ServeCommand: AsyncParsableCommand {
 
         if !`init` { try catalog.requireExistingFile(creating: "`assetpipe process`, `assetpipe enqueue` or `serve --init`") }
         let (store, queue) = try await catalog.openQueue()
-        try await configureUploads(&settings, catalog: store, logger: logger)
+        // One set of clients for every bucket this server reads: each source's, by its settings file.
+        let sourceClients = SourceClients(catalog: store)
+        settings.originFetcher = S3OriginFetcher(clients: sourceClients)
+        try await configureUploads(&settings, catalog: store, clients: sourceClients, logger: logger)
         let api: AssetAPI
         do {
             api = try AssetAPI(catalog: store, queue: queue, settings: settings, logger: logger)
@@ -259,7 +264,7 @@ struct ServeCommand: AsyncParsableCommand {
             let runner = PipelineOptions.runner(definition) { logger.warning("\($0)") }
             let executor = JobExecutor(runner: runner, catalog: store, actor: "worker \(workerSettings.name)",
                                        edits: try catalog.editedOriginals(),
-                                   fetcher: S3OriginFetcher())
+                                       fetcher: S3OriginFetcher(clients: sourceClients))
             let backUp = try backupOptions.afterNewVersion(catalog: store, logger: Logger(label: "assetpipe.worker"))
             let worker = Worker(queue: queue, settings: workerSettings, logger: Logger(label: "assetpipe.worker"), afterNewVersion: backUp) { job, mayCommit in
                 executor.execute(job, mayCommit: mayCommit)

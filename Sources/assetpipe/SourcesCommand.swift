@@ -14,12 +14,19 @@ struct SourcesCommand: AsyncParsableCommand {
             A source is a name for a local folder (an absolute path) or an S3 bucket and prefix \
             (s3://BUCKET/PREFIX/). `assetpipe sync NAME` compares it with the catalog and queues the \
             jobs that bring the catalog up to date; `assetpipe work` runs them. An asset of an S3 source \
-            has the object's URL as its path and origin (find it with `path : "s3://BUCKET/PREFIX"`); \
-            workers read objects with the standard AWS variables (see `assetpipe backup --help`).
+            has the object's URL as its path and origin (find it with `path : "s3://BUCKET/PREFIX"`).
+
+            Buckets are reached with the standard AWS variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, \
+            AWS_SESSION_TOKEN, AWS_REGION, AWS_ENDPOINT_URL; ASSETPIPE_S3_ADDRESSING=path for servers that \
+            want path-style URLs), or, for a source added with --settings FILE, with that file: the same \
+            names as NAME = "value" lines, replacing the environment's key pair, region, endpoint or \
+            addressing where it sets them. Every command that reads the bucket (sync, work, serve, upload, \
+            backup) uses it; the catalog holds the file's path, never a key.
 
             Examples:
               assetpipe sources add shoots /srv/photos/shoots
               assetpipe sources add archive s3://dam-archive/2024/
+              assetpipe sources add client-r2 s3://client-assets/ --settings /etc/assetpipe/client-r2.toml
               assetpipe sources list
               assetpipe sync archive && assetpipe work --until-empty
             """,
@@ -28,14 +35,16 @@ struct SourcesCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "The sources and their locations.")
         @OptionGroup var catalog: CatalogOptions
-        @Flag(help: "One JSON object per line: name, location.") var json = false
+        @Flag(help: "One JSON object per line: name, location, and settings (the file's path) when it has one.") var json = false
 
         func run() async throws {
             let store = try await catalog.openExistingCatalog()
             let sources = try FieldsCommand.catalogCall { try store.sources() }
             if json {
                 let lines = sources.compactMap { source in
-                    (try? JSONSerialization.data(withJSONObject: ["name": source.name, "location": source.location],
+                    var object = ["name": source.name, "location": source.location]
+                    object["settings"] = source.settings
+                    return (try? JSONSerialization.data(withJSONObject: object,
                                                  options: [.sortedKeys, .withoutEscapingSlashes]))
                         .map { String(decoding: $0, as: UTF8.self) + "\n" }
                 }
@@ -43,7 +52,8 @@ struct SourcesCommand: AsyncParsableCommand {
             } else if sources.isEmpty {
                 Terminal.standardOutput.write("no source yet; name one with `assetpipe sources add NAME /folder` or `... s3://bucket/prefix/`\n")
             } else {
-                let rows = [["SOURCE", "LOCATION"]] + sources.map { [$0.name, Terminal.printable($0.location)] }
+                let rows = [["SOURCE", "LOCATION", "SETTINGS"]]
+                    + sources.map { [$0.name, Terminal.printable($0.location), $0.settings.map { Terminal.printable($0) } ?? "(AWS variables)"] }
                 Terminal.standardOutput.write(Table.render(rows, fitting: Terminal.columns))
             }
         }
@@ -55,9 +65,37 @@ struct SourcesCommand: AsyncParsableCommand {
         @Argument(help: "The source's name: letters, digits, '-', '_', '.'.") var name: String
         @Argument(help: ArgumentHelp("A folder, or s3://BUCKET/PREFIX (a prefix is a folder: s3://b/2024 means 2024/).",
                                      valueName: "LOCATION")) var location: String
+        @Option(help: ArgumentHelp(
+            "For an s3:// source: a file with its own endpoint and keys, read each time a command reaches the bucket.",
+            discussion: """
+                The standard AWS variables' names as NAME = "value" lines (# starts a comment): AWS_ACCESS_KEY_ID, \
+                AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION, AWS_ENDPOINT_URL, ASSETPIPE_S3_ADDRESSING. \
+                What it sets replaces the environment's key pair (with its token), region, endpoint or addressing; \
+                the rest comes from the environment. Only its owner may write it (chmod 600 when it holds keys); \
+                it is checked now, and read again when it changes, so rotated keys need no restart.
+                """,
+            valueName: "FILE")) var settings: String?
 
         func run() async throws {
             let canonical: String
+            var settingsFile: String?
+            if let settings {
+                guard location.hasPrefix("s3://") else {
+                    throw ValidationError("--settings is for an s3:// source; a folder needs no keys")
+                }
+                let path = InputWalker.absolutePath(settings)
+                do {
+                    // Checked now, so a typo shows here rather than in the first job.
+                    _ = try S3Configuration.fromEnvironment(SourceSettings.merged(try SourceSettings.read(path),
+                                                                                  over: ProcessInfo.processInfo.environment))
+                } catch {
+                    throw ValidationError("--settings \(settings): \(error.message)")
+                }
+                if SourceSettings.othersCanRead(path) {
+                    Terminal.standardError.write("warning: others can read \(Terminal.printable(path)); if it holds keys, run `chmod 600 \(path)`\n")
+                }
+                settingsFile = path
+            }
             if location.hasPrefix("s3://") {
                 do {
                     canonical = try S3Bucket(url: location).description
@@ -73,8 +111,9 @@ struct SourcesCommand: AsyncParsableCommand {
                 canonical = path
             }
             let store = try await catalog.openCatalog()
-            try FieldsCommand.catalogCall { try store.addSource(CatalogSource(name: name, location: canonical)) }
-            Terminal.standardOutput.write("added the source \(name): \(Terminal.printable(canonical))\n")
+            try FieldsCommand.catalogCall { try store.addSource(CatalogSource(name: name, location: canonical, settings: settingsFile)) }
+            let with = settingsFile.map { ", reached with the settings in \(Terminal.printable($0))" } ?? ""
+            Terminal.standardOutput.write("added the source \(name): \(Terminal.printable(canonical))\(with)\n")
         }
     }
 
@@ -101,7 +140,9 @@ struct SyncCommand: AsyncParsableCommand {
             compares it with the assets under its location: a new object or file becomes a process job, \
             a changed one (an S3 object's ETag or size; a file's size, time or inode) a refresh of its \
             asset, and a catalogued one that is gone a delete. A folder in which no file is found deletes \
-            nothing (it may be unmounted). A change that a queued or running job already covers is not             queued again (`pending` in --json). Nothing is processed here: `assetpipe work` runs the jobs;             `assetpipe work --sync-every 5m` syncs every source on a schedule.
+            nothing (it may be unmounted). A change that a queued or running job already covers is not \
+            queued again (`pending` in --json). Nothing is processed here: `assetpipe work` runs the jobs; \
+            `assetpipe work --sync-every 5m` syncs every source on a schedule.
 
             Examples:
               assetpipe sync archive

@@ -3,6 +3,7 @@ import AssetCatalog
 import AssetObjectStore
 import AssetPipeline
 import AssetQueue
+import AssetSources
 import AssetUploads
 import Foundation
 
@@ -133,13 +134,13 @@ struct UploadCommand: AsyncParsableCommand {
     }
 
     /// The upload area of a source: its folder, or its bucket and prefix
-    /// (with the standard AWS variables).
+    /// (with the source's settings file, or the standard AWS variables).
     static func area(of source: CatalogSource, spoolDirectory: String) throws -> UploadArea {
         do {
             guard source.isS3 else { return try UploadArea(folder: source.location) }
             let configuration: S3Configuration
             do {
-                configuration = try S3Configuration.fromEnvironment()
+                configuration = try SourceSettings.configuration(for: source)
             } catch {
                 throw FatalError(message: "cannot reach the source \(source.name): \(error.message)")
             }

@@ -135,7 +135,7 @@ struct WorkCommand: AsyncParsableCommand {
         let runner = PipelineOptions.runner(definition) { logger.warning("\($0)") }
         let executor = JobExecutor(runner: runner, catalog: store, actor: "worker \(settings.name)",
                                    edits: try catalog.editedOriginals(),
-                                   fetcher: S3OriginFetcher())
+                                   fetcher: S3OriginFetcher(catalog: store))
         let backUp = try backupOptions.afterNewVersion(catalog: store, logger: logger)
         let worker = Worker(queue: queue, settings: settings, logger: logger, afterNewVersion: backUp) { job, mayCommit in
             executor.execute(job, mayCommit: mayCommit)

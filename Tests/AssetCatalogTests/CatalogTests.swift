@@ -110,4 +110,17 @@ import Testing
             #expect(error.description.contains("127.0.0.1:1/assets") && error.description.contains("PostgreSQL is running"))
         }
     }
+
+    /// Sources, with and without a settings file, as both drivers keep them.
+    @Test(arguments: CatalogDriver.all)
+    func sourcesKeepTheirSettingsFile(driver: CatalogDriver) async throws {
+        let (catalog, data) = try await driver.makeCatalog("sources")
+        try catalog.addSource(CatalogSource(name: "photos", location: data))
+        try catalog.addSource(CatalogSource(name: "r2", location: "s3://client/in/", settings: "/etc/assetpipe/r2.toml"))
+        #expect(throws: CatalogError.self) { try catalog.addSource(CatalogSource(name: "r2", location: "s3://other/")) }
+        #expect(try catalog.sources() == [CatalogSource(name: "photos", location: data),
+                                          CatalogSource(name: "r2", location: "s3://client/in/", settings: "/etc/assetpipe/r2.toml")])
+        try catalog.removeSource(named: "r2")
+        #expect(try catalog.sources().map(\.name) == ["photos"])
+    }
 }

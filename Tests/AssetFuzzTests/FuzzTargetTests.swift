@@ -12,6 +12,7 @@ import Testing
         "render-query": 8_000, "signature": 2_000, "json-body": 3_000, "job-payload": 3_000, "pipeline-yaml": 2_000,
         "exif": 2_000, "xmp": 2_000, "iptc": 5_000, "icc": 4_000, "find-query": 5_000, "ignore-file": 5_000, "config-file": 5_000,
         "analyzer-answer": 5_000, "s3-answer": 5_000, "upload-form": 5_000,
+        "source-settings": 5_000,
     ]
 
     @Test(arguments: FuzzTargets.all().map(\.name))

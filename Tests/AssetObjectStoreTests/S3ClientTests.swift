@@ -30,6 +30,9 @@ struct S3ClientTests {
         elif command == 'sha256':
             body = client.get_object(Bucket=bucket, Key=sys.argv[4])['Body'].read()
             print(json.dumps({'sha256': hashlib.sha256(body).hexdigest(), 'size': len(body)}))
+        elif command == 'put_encoded':
+            client.put_object(Bucket=bucket, Key=sys.argv[4], Body=open(sys.argv[5], 'rb').read(), ContentEncoding=sys.argv[6])
+            print('{}')
         elif command == 'uploads':
             print(json.dumps([u['Key'] for u in client.list_multipart_uploads(Bucket=bucket).get('Uploads', [])]))
         """
@@ -192,5 +195,35 @@ struct S3ClientTests {
         let unknownError = await #expect(throws: S3Error.self) { try await S3Client(configuration: unknown).listPage(bucket: bucket) }
         #expect(unknownError?.code == .credentials, "\(String(describing: unknownError))")
         #expect(unknownError.map { !$0.message.contains(secret) } == true)
+    }
+
+    /// An object stored gzip-encoded (a pre-compressed SVG, a log) comes
+    /// back as its bytes: the client never decompresses, so its size and
+    /// MD5 hold and the catalog's SHA-256 is the object's.
+    @Test func anEncodedObjectComesBackAsItsBytes() async throws {
+        let (client, bucket) = try await Self.newBucket("encoded")
+        let folder = try Package.temporaryDirectory("s3-encoded")
+        let plain = folder + "/plain.txt"
+        try Data(String(repeating: "assetpipe ", count: 10_000).utf8).write(to: URL(fileURLWithPath: plain))
+        let gzip = try Command.run("gzip", ["-k", "-9", plain])
+        #expect(gzip.status == 0, "\(gzip.summary)")
+        try Self.botocore("put_encoded", bucket, ["drawing.svgz", plain + ".gz", "gzip"])
+        let copy = folder + "/copy.svgz"
+        let object = try await client.getObject(bucket: bucket, key: "drawing.svgz", to: copy)
+        let stored = try #require(try Self.botocore("sha256", bucket, ["drawing.svgz"]) as? [String: Any])
+        #expect(try Oracle.sha256sum(copy) == stored["sha256"] as? String && object.size == stored["size"] as? Int64 ?? -1,
+                "\(stored)")
+    }
+
+    /// A refused connection fails each attempt at once and the retries back
+    /// off: the error names the endpoint, and comes within seconds (the
+    /// browser-like defaults of AsyncHTTPClient's shared client took 90 s
+    /// per attempt; the bound is a hang guard, not a benchmark).
+    @Test func anUnreachableEndpointIsANetworkErrorSoon() async throws {
+        let client = S3Client(configuration: try Self.configuration(url: "http://127.0.0.1:1"))
+        let started = ContinuousClock.now
+        let error = await #expect(throws: S3Error.self) { try await client.listPage(bucket: "nowhere") }
+        #expect(error?.code == .network && error?.message.contains("127.0.0.1:1") == true, "\(String(describing: error))")
+        #expect(started.duration(to: .now) < .seconds(60))
     }
 }

@@ -169,6 +169,63 @@ struct S3UploadTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: data + "/upload-spool").isEmpty, "no spool file outlives its upload")
     }
 
+    /// A source with its own settings file is reached with the file's
+    /// endpoint and keys by every door (serve's uploads and its worker,
+    /// sync, work, upload), though the environment's keys are wrong; the
+    /// same bucket without the file is refused, and no secret is printed.
+    @Test func aSourceWithItsOwnSettingsFileIsReachedWithTheFilesKeys() throws {
+        let bucket = TestS3.bucketName("settings")
+        _ = try BackupTests.bucket("create", bucket)
+        let data = try Package.temporaryDirectory("s3-source-settings")
+        let settings = data + "/client.toml"
+        try Data("""
+            # the client's bucket: its own server and keys
+            AWS_ENDPOINT_URL = "\(TestS3.url ?? "")"
+            AWS_ACCESS_KEY_ID = "\(TestS3.accessKey)"
+            AWS_SECRET_ACCESS_KEY = "\(TestS3.secretKey)"
+            ASSETPIPE_S3_ADDRESSING = "path"
+            """.utf8).write(to: URL(fileURLWithPath: settings))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: settings)
+        // Keys that the server refuses, and an endpoint where nothing listens.
+        let wrong = ["AWS_ACCESS_KEY_ID": "WRONGKEY", "AWS_SECRET_ACCESS_KEY": "wrong-secret-value", "AWS_ENDPOINT_URL": "http://127.0.0.1:1",
+                     "AWS_REGION": "us-east-1", "ASSETPIPE_S3_ADDRESSING": "path"]
+        func run(_ arguments: [String]) throws -> CommandResult {
+            try Command.run("/usr/bin/env", wrong.map { "\($0.key)=\($0.value)" } + [AssetPipe.binary] + arguments, timeout: 300)
+        }
+        #expect(try run(["sources", "add", "--data", data, "client", "s3://\(bucket)/in", "--settings", settings]).status == 0)
+        #expect(try run(["sources", "add", "--data", data, "plain", "s3://\(bucket)/plain"]).status == 0)
+        let listed = try run(["sources", "list", "--data", data, "--json"])
+        #expect(listed.output.contains(#""settings":"\#(settings)""#) && !listed.output.contains(TestS3.secretKey), "\(listed.output)")
+
+        // serve: an upload into the area the source names, processed by its worker from the bucket.
+        let server = try UploadTests.server(data, ["--workers", "1", "--uploads", "s3://\(bucket)/in"], environment: wrong)
+        defer { server.stop() }
+        let created = try server.curl("/v1/uploads?destination=cat.jpg", ["--data-binary", "@" + UploadTests.first], token: UploadTests.token)
+        #expect(created.status == 202 && created.json?["source"] as? String == "client", "\(created.body)")
+        #expect(try server.waitForJob(created.json?["job_id"] as? String ?? "", token: UploadTests.token) == "succeeded")
+        server.stop()
+
+        // upload, sync and work from the command line.
+        let uploaded = try run(["upload", "--data", data, "--to", "client:cli", UploadTests.second])
+        #expect(uploaded.status == 0, "\(uploaded.summary)")
+        let synced = try run(["sync", "--data", data, "client", "--json"])
+        #expect(synced.status == 0 && synced.output.contains(#""listed":2"#), "\(synced.summary)")
+        #expect(try run(["work", "--data", data, "--until-empty", "--log-level", "warning"]).status == 0)
+        let objects = try Self.objects(bucket)
+        let found = try AssetPipe.records(in: try AssetPipe.run(["find", "--data", data, "--json", "path : \"s3://\(bucket)/in\""]).stdout)
+        let byPath = Dictionary(uniqueKeysWithValues: found.compactMap { record in (record["path"] as? String).map { ($0, record) } })
+        for key in ["in/cat.jpg", "in/cli/odd-exif.jpg"] {
+            #expect(byPath["s3://\(bucket)/\(key)"]?["status"] as? String == "processed", "\(key): \(byPath.keys.sorted())")
+            #expect(byPath["s3://\(bucket)/\(key)"]?["sha256"] as? String == objects[key]?["sha256"] as? String, "\(key)")
+        }
+
+        // The same bucket without the file: the environment's keys, refused, and nothing secret printed.
+        let refused = try run(["sync", "--data", data, "plain"])
+        #expect(refused.status != 0, "\(refused.summary)")
+        #expect(!refused.output.contains("wrong-secret-value") && !refused.stderr.contains("wrong-secret-value"))
+        #expect(!refused.stderr.contains(TestS3.secretKey), "\(refused.summary)")
+    }
+
     /// Multipart uploads the bucket holds unfinished (none should outlive a refused or cut-off upload).
     static func unfinished(_ bucket: String) throws -> Int {
         let script = """
