@@ -251,7 +251,7 @@ struct ServeCommand: AsyncParsableCommand {
         let router = api.makeRouter(metrics: registry)
         let host = self.host, port = self.port
         let application = Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "assetpipe"),
+            router: router, server: AssetAPI.server, configuration: .init(address: .hostname(host, port: port), serverName: "assetpipe"),
             onServerRunning: { _ in logger.notice("listening on http://\(host):\(port)") }, logger: logger)
 
         // The queue's connections first: the group shuts down in reverse, so they close last.

@@ -124,6 +124,48 @@ import Glibc
         #expect(!FileManager.default.fileExists(atPath: area + "/cut"))
         #expect(try server.curl("/healthz", []).status == 200)
     }
+
+    /// A client that asks `Expect: 100-continue` (curl does for every body
+    /// over 1 MiB) and holds its body until the server answers: serve says
+    /// `100 Continue` at once, then takes the body; without the token it
+    /// still ends with 401. Python's socket is the client, so nothing
+    /// between hides the exchange.
+    static let expectingClient = """
+        import socket, sys
+        port, token, body = int(sys.argv[1]), sys.argv[2], b'x' * 2000000
+        s = socket.create_connection(('127.0.0.1', port))
+        s.settimeout(5)
+        auth = f'Authorization: Bearer {token}\\r\\n' if token else ''
+        s.sendall(f'POST /v1/uploads?destination=expect/x.bin HTTP/1.1\\r\\nHost: localhost\\r\\n{auth}'
+                  f'Content-Length: {len(body)}\\r\\nExpect: 100-continue\\r\\n\\r\\n'.encode())
+        first = b''
+        while b'\\r\\n\\r\\n' not in first:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            first += chunk
+        interim, _, rest = first.partition(b'\\r\\n\\r\\n')
+        s.sendall(body)
+        final = rest
+        while b'\\r\\n' not in final:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            final += chunk
+        print(interim.split(b'\\r\\n')[0].decode() + '|' + final.split(b'\\r\\n')[0].decode())
+        """
+
+    @Test func aClientThatExpects100ContinueIsToldToGoOn() throws {
+        let data = try Package.temporaryDirectory("uploads-expect")
+        let server = try Self.server(data, [])
+        defer { server.stop() }
+        let accepted = try Command.run("python3", ["-c", Self.expectingClient, "\(server.port)", Self.token], timeout: 60)
+        #expect(accepted.output.trimmingCharacters(in: .whitespacesAndNewlines) == "HTTP/1.1 100 Continue|HTTP/1.1 202 Accepted",
+                "\(accepted.summary) \(accepted.output)")
+        #expect(try Oracle.size(data + "/uploads/expect/x.bin") == 2_000_000)
+        let refused = try Command.run("python3", ["-c", Self.expectingClient, "\(server.port)", ""], timeout: 60)
+        #expect(refused.output.hasSuffix("|HTTP/1.1 401 Unauthorized\n"), "\(refused.summary) \(refused.output)")
+    }
 }
 
 /// Uploads into S3: serve's --uploads s3://… and `upload --to` an S3
