@@ -84,10 +84,16 @@ struct SourcesCommand: AsyncParsableCommand {
                     throw ValidationError("--settings is for an s3:// source; a folder needs no keys")
                 }
                 let path = InputWalker.absolutePath(settings)
-                do {
-                    // Checked now, so a typo shows here rather than in the first job.
-                    _ = try S3Configuration.fromEnvironment(SourceSettings.merged(try SourceSettings.read(path),
-                                                                                  over: ProcessInfo.processInfo.environment))
+                do throws(S3Error) {
+                    // Checked now (its syntax, its names, its endpoint), so a typo shows here rather than
+                    // in the first job; keys it leaves to the environment may be set only where workers run.
+                    let variables = try SourceSettings.read(path)
+                    if let endpoint = variables["AWS_ENDPOINT_URL_S3"] ?? variables["AWS_ENDPOINT_URL"] {
+                        _ = try S3Endpoint(parsing: endpoint)
+                    }
+                    if let addressing = variables["ASSETPIPE_S3_ADDRESSING"], S3Configuration.Addressing(rawValue: addressing.lowercased()) == nil {
+                        throw S3Error(.configuration, "ASSETPIPE_S3_ADDRESSING is \(addressing); use auto, path or virtual")
+                    }
                 } catch {
                     throw ValidationError("--settings \(settings): \(error.message)")
                 }
